@@ -1,0 +1,5 @@
+"""`python -m lightctl` runs the command line."""
+
+from lightctl.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,288 @@
+"""The twilight decision: ``step(state, event) -> (state, effects)``; pure.
+
+Order of precedence for the lamp, highest first:
+
+1. mode ``on``/``off`` (forced) -> reason ``mode``
+2. a manual override -> ``override``
+3. the off window (local time) forces OFF -> ``window``
+4. the sun guard forbids ON while the sun is up -> ``sun``
+5. a sensor fault -> ``fail_safe`` on/off/hold -> ``fail-safe``
+6. the light level with threshold, hysteresis and delays -> ``dark`` / ``light``
+
+min_on / min_off hold the relay for automatic reasons (3-6); a person's command
+(1-2) acts at once. The first decision after start (or after a fault clears) is
+taken from the first reading without waiting for the delays, so the lamp neither
+blinks at boot nor stays dark for on_delay after a power cut.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from statistics import median
+
+from lightctl.core.model import (
+    AUTOMATIC_REASONS,
+    ChangeSettings,
+    ClearOverride,
+    ControlState,
+    Effect,
+    Event,
+    FailSafe,
+    Instant,
+    Mode,
+    Override,
+    ProblemChanged,
+    Reason,
+    Sample,
+    SetLamp,
+    SetMode,
+    Settings,
+    Switch,
+    Tick,
+)
+from lightctl.core.schedule import CLOCK_VALID_FROM, in_window, sun_elevation
+
+
+def initial_state(
+    settings: Settings | None = None,
+    *,
+    limits=None,
+    tz=None,
+    mode: Mode = Mode.AUTO,
+) -> ControlState:
+    """A fresh state: lamp undecided (relay off), nothing measured yet."""
+    kw = {"settings": settings or Settings(), "tz": tz, "mode": mode}
+    if limits is not None:
+        kw["limits"] = limits
+    return ControlState(**kw)
+
+
+def step(state: ControlState, event: Event) -> tuple[ControlState, list[Effect]]:
+    """Fold one event into the state; return the new state and what to do."""
+    now = event.at
+    changes: dict = {}
+    if state.started is None:
+        changes["started"] = now.mono
+    if isinstance(event, Sample):
+        _ingest(state, event, changes)
+    elif isinstance(event, Tick):
+        _check_stale(state, now, changes)
+    elif isinstance(event, SetMode):
+        changes["mode"] = event.mode
+        timed = event.duration is not None and event.mode is not Mode.AUTO
+        changes["mode_until_mono"] = now.mono + event.duration if timed else None
+        changes["mode_until_wall"] = now.wall + event.duration if timed else None
+        if event.mode is not Mode.AUTO:
+            changes["override"] = None
+    elif isinstance(event, SetLamp):
+        # the base is filled in by _decide, once the automatic target is known
+        timed = event.duration is not None
+        changes["override"] = Override(
+            on=event.on,
+            base=None,
+            until_mono=now.mono + event.duration if timed else None,
+            until_wall=now.wall + event.duration if timed else None,
+        )
+        changes["_new_override"] = True
+    elif isinstance(event, ClearOverride):
+        changes["override"] = None
+    elif isinstance(event, ChangeSettings):
+        changes["settings"] = event.settings
+        n = event.settings.smoothing
+        window = changes.get("window", state.window)
+        if len(window) > n:
+            changes["window"] = window[-n:]
+            changes["light"] = median(changes["window"])
+        changes["sun_key"] = None
+    return _decide(state, now, changes)
+
+
+# --- readings ------------------------------------------------------------------
+
+
+def judge(lux: float | None, error: str | None, max_lux: float) -> str | None:
+    """Why a reading is unusable, or None when it is good."""
+    if error is not None:
+        return error
+    if lux is None:
+        return "no reading"
+    if isinstance(lux, bool) or not isinstance(lux, int | float):
+        return f"not a number: {lux!r}"
+    if math.isnan(lux):
+        return "reading is NaN"
+    if math.isinf(lux):
+        return "reading is infinite"
+    if lux < 0:
+        return f"negative reading: {lux:g} lx"
+    if lux > max_lux:
+        return f"reading {lux:g} lx is beyond the sensor's range (max {max_lux:g} lx)"
+    return None
+
+
+def _ingest(state: ControlState, ev: Sample, changes: dict) -> None:
+    bad = judge(ev.lux, ev.error, state.limits.max_lux)
+    if bad is not None:
+        count = state.bad_count + 1
+        changes["bad_count"] = count
+        changes["last_error"] = bad
+        if state.problem is None and count >= state.limits.fault_after or state.problem is not None:
+            changes["problem"] = f"sensor: {bad}"
+        return
+    lux = float(ev.lux)
+    window = (*state.window, lux)[-state.settings.smoothing :]
+    changes.update(
+        window=window,
+        light=window[0] if len(window) == 1 else median(window),
+        raw=lux,
+        bad_count=0,
+        last_good=ev.at.mono,
+    )
+    if state.problem is not None:
+        changes["problem"] = None
+        changes["want"] = None  # decide afresh from this reading
+        changes["dark_since"] = changes["light_since"] = None
+
+
+def _check_stale(state: ControlState, now: Instant, changes: dict) -> None:
+    if state.problem is not None:
+        return
+    ref = state.last_good if state.last_good is not None else state.started
+    if ref is None:
+        return
+    silent = now.mono - ref
+    if silent > state.limits.stale_after:
+        changes["problem"] = f"sensor: no data for {silent:.0f} s"
+
+
+# --- decision -------------------------------------------------------------------
+
+
+def _twilight(state: ControlState, now: Instant, changes: dict) -> None:
+    """Update the hysteresis-latched dark/light decision from the smoothed level."""
+    s: Settings = changes.get("settings", state.settings)
+    light = changes.get("light", state.light)
+    problem = changes.get("problem", state.problem)
+    if light is None or problem is not None:
+        return
+    want = changes.get("want", state.want)
+    dark_since = changes.get("dark_since", state.dark_since)
+    light_since = changes.get("light_since", state.light_since)
+    if light < s.threshold:
+        dark_since = now.mono if dark_since is None else dark_since
+        light_since = None
+    elif light > s.threshold + s.hysteresis:
+        light_since = now.mono if light_since is None else light_since
+        dark_since = None
+    else:
+        dark_since = light_since = None
+    if want is None:
+        # first decision: from the reading itself, no waiting
+        want = dark_since is not None
+    elif dark_since is not None and now.mono - dark_since >= s.on_delay:
+        want = True
+    elif light_since is not None and now.mono - light_since >= s.off_delay:
+        want = False
+    changes.update(want=want, dark_since=dark_since, light_since=light_since)
+
+
+def _sun_up(state: ControlState, now: Instant, changes: dict) -> bool:
+    s: Settings = changes.get("settings", state.settings)
+    if s.latitude is None or s.longitude is None or now.wall < CLOCK_VALID_FROM:
+        return False
+    key = (int(now.wall // 60), s.latitude, s.longitude, s.sun_max_elevation)
+    if changes.get("sun_key", state.sun_key) == key:
+        return changes.get("sun_up", state.sun_up)
+    up = sun_elevation(s.latitude, s.longitude, key[0] * 60.0) > s.sun_max_elevation
+    changes["sun_key"], changes["sun_up"] = key, up
+    return up
+
+
+def automatic_target(
+    state: ControlState, now: Instant, changes: dict
+) -> tuple[bool | None, Reason]:
+    """What the automatic logic (window, sun, fault, light) wants, and why."""
+    s: Settings = changes.get("settings", state.settings)
+    problem = changes.get("problem", state.problem)
+    lamp = state.lamp
+    if problem is not None:
+        if s.fail_safe is FailSafe.HOLD:
+            target, reason = (bool(lamp), Reason.FAIL_SAFE)
+        else:
+            target, reason = (s.fail_safe is FailSafe.ON, Reason.FAIL_SAFE)
+    else:
+        want = changes.get("want", state.want)
+        if want is None:
+            target, reason = None, Reason.STARTUP
+        else:
+            target, reason = want, Reason.DARK if want else Reason.LIGHT
+    if in_window(s.off_window, now.wall, state.tz):
+        if target or target is None:
+            return False, Reason.WINDOW
+    if target and _sun_up(state, now, changes):
+        return False, Reason.SUN
+    return target, reason
+
+
+def _decide(state: ControlState, now: Instant, changes: dict) -> tuple[ControlState, list[Effect]]:
+    new_override = changes.pop("_new_override", False)
+    _twilight(state, now, changes)
+    auto, auto_reason = automatic_target(state, now, changes)
+
+    # timed mode ends -> back to auto
+    mode = changes.get("mode", state.mode)
+    until = changes.get("mode_until_mono", state.mode_until_mono)
+    if mode is not Mode.AUTO and until is not None and now.mono >= until:
+        mode = changes["mode"] = Mode.AUTO
+        changes["mode_until_mono"] = changes["mode_until_wall"] = None
+
+    override = changes.get("override", state.override)
+    if override is not None:
+        if new_override:
+            override = changes["override"] = replace(override, base=auto)
+        elif override.until_mono is not None:
+            if now.mono >= override.until_mono:
+                override = changes["override"] = None
+        elif auto != override.base:
+            override = changes["override"] = None
+
+    if mode is not Mode.AUTO:
+        target, reason = mode is Mode.ON, Reason.MODE
+    elif override is not None:
+        target, reason = override.on, Reason.OVERRIDE
+    else:
+        target, reason = auto, auto_reason
+
+    effects: list[Effect] = []
+    problem = changes.get("problem", state.problem)
+    if problem != state.problem and (problem is None) != (state.problem is None):
+        effects.append(ProblemChanged(now, problem))
+
+    lamp = state.lamp
+    if target is None:
+        pass  # nothing known yet: the relay stays off, no decision taken
+    elif target != lamp:
+        held = False
+        if lamp is not None and reason in AUTOMATIC_REASONS and state.since is not None:
+            s: Settings = changes.get("settings", state.settings)
+            minimum = s.min_on if lamp else s.min_off
+            held = now.mono - state.since < minimum
+        if not held:
+            changes.update(lamp=target, since=now.mono, reason=reason)
+            effects.append(Switch(now, target, reason))
+    elif reason != state.reason:
+        changes["reason"] = reason
+
+    if not changes:
+        return state, effects
+    return replace(state, **changes), effects
+
+
+def run(state: ControlState, events) -> tuple[ControlState, list[Effect]]:
+    """Fold many events; the replay and the tests use this, the daemon calls step()."""
+    out: list[Effect] = []
+    for ev in events:
+        state, eff = step(state, ev)
+        if eff:
+            out.extend(eff)
+    return state, out

@@ -1,0 +1,228 @@
+"""Values of the twilight core: instants, settings, events in, effects out, state.
+
+Everything here is immutable. Time is always passed in as an :class:`Instant`:
+``mono`` (monotonic seconds) drives delays and minimum on/off times, ``wall``
+(epoch seconds, UTC) drives the local-time window and the sun guard. A Pi has no
+real-time clock, so the wall clock may jump when NTP syncs; keeping the two apart
+means such a jump never shortens or stretches a delay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from enum import Enum
+
+
+@dataclass(frozen=True, slots=True)
+class Instant:
+    """A moment seen through both clocks."""
+
+    mono: float
+    wall: float
+
+
+class Mode(str, Enum):
+    """Operating mode: automatic, or forced on/off until changed."""
+
+    AUTO = "auto"
+    ON = "on"
+    OFF = "off"
+
+
+class Reason(str, Enum):
+    """Why the lamp is in its state; every switch carries one."""
+
+    DARK = "dark"
+    LIGHT = "light"
+    OVERRIDE = "override"
+    MODE = "mode"
+    WINDOW = "window"
+    SUN = "sun"
+    FAIL_SAFE = "fail-safe"
+    STARTUP = "startup"
+
+
+#: Reasons that come from the automatic logic; min_on/min_off apply to these only.
+#: A person's command (mode, override) acts at once.
+AUTOMATIC_REASONS = frozenset(
+    {Reason.DARK, Reason.LIGHT, Reason.WINDOW, Reason.SUN, Reason.FAIL_SAFE}
+)
+
+
+class FailSafe(str, Enum):
+    """Lamp state while the sensor is failing."""
+
+    ON = "on"
+    OFF = "off"
+    HOLD = "hold"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The tunable control and schedule settings (config file, page, API, MQTT).
+
+    Validation lives in :mod:`lightctl.core.settings`; an instance is always valid.
+    """
+
+    threshold: float = 20.0
+    hysteresis: float = 20.0
+    on_delay: float = 30.0
+    off_delay: float = 60.0
+    smoothing: int = 5
+    min_on: float = 0.0
+    min_off: float = 0.0
+    fail_safe: FailSafe = FailSafe.ON
+    off_window: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    sun_max_elevation: float = 0.0
+
+    @property
+    def off_level(self) -> float:
+        """Light level above which (after off_delay) the lamp goes off."""
+        return self.threshold + self.hysteresis
+
+
+@dataclass(frozen=True, slots=True)
+class SensorLimits:
+    """How the core judges readings; fixed by the sensor config, not tunable at runtime.
+
+    ``fault_after`` consecutive bad readings (read error, NaN, inf, negative, above
+    ``max_lux``) make a fault. ``interval`` is the sampling period in seconds; a
+    :class:`Tick` more than ``fault_after`` intervals after the last good reading is
+    a fault too ("no data").
+    """
+
+    interval: float = 1.0
+    fault_after: int = 3
+    max_lux: float = 200_000.0
+
+    @property
+    def stale_after(self) -> float:
+        return self.interval * (self.fault_after + 1)
+
+
+# --- events: inputs of the core -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One sampling period's result: a lux value, or an error text from the sensor."""
+
+    at: Instant
+    lux: float | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """Time passes with no reading (expires overrides, notices a silent sensor)."""
+
+    at: Instant
+
+
+@dataclass(frozen=True, slots=True)
+class SetMode:
+    """Change the mode; with ``duration`` (s) the mode returns to auto afterwards."""
+
+    at: Instant
+    mode: Mode
+    duration: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetLamp:
+    """Manual lamp command: an override until the automatic decision next changes,
+    or for ``duration`` seconds when given."""
+
+    at: Instant
+    on: bool
+    duration: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClearOverride:
+    """Cancel a manual override (back to automatic)."""
+
+    at: Instant
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSettings:
+    """New settings, already validated; they take effect at this very step."""
+
+    at: Instant
+    settings: Settings
+
+
+Event = Sample | Tick | SetMode | SetLamp | ClearOverride | ChangeSettings
+
+
+# --- effects: outputs of the core ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Switch:
+    """Drive the relay to ``on``; ``reason`` says why."""
+
+    at: Instant
+    on: bool
+    reason: Reason
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemChanged:
+    """The sensor fault appeared (``problem`` is its text) or cleared (None)."""
+
+    at: Instant
+    problem: str | None
+
+
+Effect = Switch | ProblemChanged
+
+
+# --- state -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A manual lamp command in force.
+
+    ``until_mono``/``until_wall`` are set for a timed override. Otherwise the override
+    ends when the automatic target differs from ``base``, the target it was given over.
+    """
+
+    on: bool
+    base: bool | None
+    until_mono: float | None = None
+    until_wall: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ControlState:
+    """Everything the core remembers between two events."""
+
+    settings: Settings = field(default_factory=Settings)
+    limits: SensorLimits = field(default_factory=SensorLimits)
+    tz: tzinfo | None = None
+    lamp: bool | None = None  # None until the first decision: the relay is off
+    since: float | None = None  # mono of the last switch
+    reason: Reason = Reason.STARTUP
+    mode: Mode = Mode.AUTO
+    mode_until_mono: float | None = None
+    mode_until_wall: float | None = None
+    override: Override | None = None
+    window: tuple[float, ...] = ()  # last good readings, newest last
+    light: float | None = None  # smoothed level
+    raw: float | None = None  # last good raw reading
+    dark_since: float | None = None
+    light_since: float | None = None
+    want: bool | None = None  # the twilight decision (dark -> True), hysteresis latched
+    problem: str | None = None
+    bad_count: int = 0
+    last_error: str | None = None
+    last_good: float | None = None  # mono of the last good reading
+    started: float | None = None  # mono of the first event
+    sun_key: tuple | None = None  # cache: (minute, lat, lon, max) of the last sun check
+    sun_up: bool = False

@@ -1,0 +1,61 @@
+"""Local-time off window and the sun guard, from wall time; pure.
+
+A wall time before :data:`CLOCK_VALID_FROM` means the Pi has not synced its clock yet
+(no RTC; fake-hwclock or 1970). Then neither the window nor the sun guard can be
+judged, and both stay out of the way rather than act on a wrong time.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
+
+CLOCK_VALID_FROM = 1_704_067_200.0  # 2024-01-01T00:00:00Z
+
+_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+@lru_cache(maxsize=64)
+def parse_window(text: str) -> tuple[int, int]:
+    """'23:30-05:30' -> (start, end) in minutes after midnight; ValueError if malformed."""
+    m = _WINDOW.match(text)
+    if not m:
+        raise ValueError(f'must look like "23:30-05:30" (HH:MM-HH:MM), got {text!r}')
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+        raise ValueError(f"hours go from 00 to 23 and minutes from 00 to 59, got {text!r}")
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if start == end:
+        raise ValueError(f"start and end are the same time, got {text!r}")
+    return start, end
+
+
+def local_minute(wall: float, tz: tzinfo | None) -> float:
+    """Minutes after local midnight (with seconds as a fraction) at epoch ``wall``."""
+    dt = datetime.fromtimestamp(wall, tz or UTC)
+    return dt.hour * 60 + dt.minute + dt.second / 60
+
+
+def in_window(window: str | None, wall: float, tz: tzinfo | None) -> bool:
+    """True when ``wall`` falls in the [start, end) local-time window (may cross midnight).
+
+    Local wall-clock times are compared, so on DST days the window still opens and
+    closes at the times written; an end that does not exist that day (spring forward)
+    is simply reached an hour early in absolute time.
+    """
+    if not window or wall < CLOCK_VALID_FROM:
+        return False
+    start, end = parse_window(window)
+    minute = local_minute(wall, tz)
+    if start < end:
+        return start <= minute < end
+    return minute >= start or minute < end
+
+
+def sun_elevation(latitude: float, longitude: float, wall: float) -> float:
+    """Solar elevation in degrees above the horizon (astral), at epoch ``wall``."""
+    from astral import Observer
+    from astral.sun import elevation
+
+    return elevation(Observer(latitude, longitude), datetime.fromtimestamp(wall, UTC))

@@ -1,0 +1,140 @@
+"""One validation path for the tunable settings: config file, HTTP API and MQTT.
+
+``apply_patch(current, patch)`` checks every field of a partial mapping and returns
+new :class:`Settings`, or raises :class:`SettingsError` naming *every* bad field; the
+current settings are never half-changed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, replace
+from typing import Any
+
+from lightctl.core.model import FailSafe, Settings
+from lightctl.core.schedule import parse_window
+
+
+class SettingsError(ValueError):
+    """Bad settings; ``problems`` maps each bad key to a message naming value and rule."""
+
+    def __init__(self, problems: dict[str, str]):
+        self.problems = dict(problems)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.problems.items()))
+
+
+def _number(lo: float, hi: float, unit: str = "") -> Callable[[Any], float]:
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"must be a number from {lo:g} to {hi:g}{unit}, got {value!r}")
+        v = float(value)
+        if not math.isfinite(v) or not lo <= v <= hi:
+            raise ValueError(f"must be from {lo:g} to {hi:g}{unit}, got {value!r}")
+        return v
+
+    return check
+
+
+def _integer(lo: int, hi: int, unit: str = "") -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            ok, value = True, int(value)
+        if not ok or not lo <= value <= hi:
+            raise ValueError(f"must be a whole number from {lo} to {hi}{unit}, got {value!r}")
+        return int(value)
+
+    return check
+
+
+def _optional(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def inner(value: Any) -> Any:
+        return None if value is None or value == "" else check(value)
+
+    return inner
+
+
+def _fail_safe(value: Any) -> FailSafe:
+    try:
+        return FailSafe(value)
+    except ValueError:
+        raise ValueError(f"must be one of on, off, hold, got {value!r}") from None
+
+
+def _window(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f'must be a text like "23:30-05:30" or empty, got {value!r}')
+    parse_window(value)  # raises ValueError with the reason
+    return value.strip()
+
+
+MAX_LUX = 200_000.0
+DAY = 86_400.0
+
+#: key -> (validator, unit, one line of help). Order is the page's order.
+FIELDS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
+    "threshold": (_number(0, MAX_LUX, " lx"), "lx", "darker than this turns the lamp on"),
+    "hysteresis": (
+        _number(0, MAX_LUX, " lx"),
+        "lx",
+        "the lamp goes off only above threshold + hysteresis",
+    ),
+    "on_delay": (_number(0, DAY, " s"), "s", "how long it must stay dark before switching on"),
+    "off_delay": (_number(0, DAY, " s"), "s", "how long it must stay light before switching off"),
+    "smoothing": (_integer(1, 600, " samples"), "samples", "median over this many readings"),
+    "min_on": (_number(0, DAY, " s"), "s", "shortest ON period (protects the lamp)"),
+    "min_off": (_number(0, DAY, " s"), "s", "shortest OFF period"),
+    "fail_safe": (_fail_safe, "", "lamp state while the sensor is failing: on, off or hold"),
+    "off_window": (_window, "", 'lamp stays off in this local-time window, e.g. "23:30-05:30"'),
+    "latitude": (_optional(_number(-90, 90, "°")), "°", "for the sun guard (with longitude)"),
+    "longitude": (_optional(_number(-180, 180, "°")), "°", "for the sun guard (with latitude)"),
+    "sun_max_elevation": (
+        _number(-18, 90, "°"),
+        "°",
+        "never on while the sun is higher than this",
+    ),
+}
+
+#: The settings that MQTT exposes as Home Assistant numbers, with their bounds.
+NUMBER_KEYS = ("threshold", "hysteresis", "on_delay", "off_delay")
+
+
+def suggest(key: str, known: Any) -> str:
+    """' (did you mean "x"?)' for a near miss, else ''."""
+    close = difflib.get_close_matches(key, list(known), n=1)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def apply_patch(current: Settings, patch: Mapping[str, Any]) -> Settings:
+    """Return ``current`` with ``patch`` applied, or raise SettingsError for every bad key."""
+    if not isinstance(patch, Mapping):
+        raise SettingsError({"settings": f"must be an object of settings, got {patch!r}"})
+    problems: dict[str, str] = {}
+    changes: dict[str, Any] = {}
+    for key, value in patch.items():
+        if not isinstance(key, str) or key not in FIELDS:
+            problems[str(key)] = f"unknown setting{suggest(str(key), FIELDS)}"
+            continue
+        try:
+            changes[key] = FIELDS[key][0](value)
+        except ValueError as exc:
+            problems[key] = str(exc)
+    if not problems:
+        merged = {**asdict(current), **changes}
+        if (merged["latitude"] is None) != (merged["longitude"] is None):
+            missing = "longitude" if merged["longitude"] is None else "latitude"
+            problems[missing] = "latitude and longitude go together: set both or neither"
+    if problems:
+        raise SettingsError(problems)
+    return replace(current, **changes)
+
+
+def to_dict(settings: Settings) -> dict[str, Any]:
+    """JSON-ready settings (enums as their text)."""
+    out = asdict(settings)
+    out["fail_safe"] = settings.fail_safe.value
+    return out

@@ -1,0 +1,115 @@
+"""The seams between the shell's adapters: what a sensor, a relay and the controller offer.
+
+Adapters (web, MQTT, scheduler) only see :class:`Controller`; the daemon implements
+it. Readers get an immutable :class:`Status`; commands go to the control thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from lightctl.core.model import Mode, Settings
+
+
+class Sensor(Protocol):
+    """A light sensor. ``read()`` returns lux or raises SensorError; never blocks long."""
+
+    def read(self) -> float: ...
+
+    def close(self) -> None: ...
+
+
+class Relay(Protocol):
+    """The lamp's switch. ``set()`` raises RelayError when it cannot switch."""
+
+    def set(self, on: bool) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideInfo:
+    """A manual override in force: lamp state, and its end (epoch s) if timed."""
+
+    on: bool
+    until: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """A snapshot of the switch, swapped by reference after every control step."""
+
+    lamp: bool
+    mode: Mode
+    mode_until: float | None  # epoch seconds, for a timed mode
+    light: float | None  # smoothed lux
+    raw: float | None  # last good raw reading
+    dark: bool  # the twilight decision (hysteresis and delays applied)
+    reason: str
+    problem: str | None
+    override: OverrideInfo | None
+    settings: Settings
+    since: float | None  # epoch seconds of the last switch
+    mqtt: str  # "connected" | "disconnected" | "disabled"
+    updated: float  # epoch seconds of this snapshot
+    started: float  # epoch seconds the daemon started
+    node_id: str = "lightctl"
+    version: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The `/api/status` body (SPEC §6); MQTT state uses the same with lamp ON/OFF."""
+        from lightctl.core.settings import to_dict
+
+        return {
+            "lamp": "on" if self.lamp else "off",
+            "mode": self.mode.value,
+            "mode_until": self.mode_until,
+            "light": None if self.light is None else round(self.light, 3),
+            "raw": self.raw,
+            "dark": self.dark,
+            "reason": self.reason,
+            "problem": self.problem,
+            "override": None
+            if self.override is None
+            else {"state": "on" if self.override.on else "off", "until": self.override.until},
+            "mqtt": self.mqtt,
+            "settings": to_dict(self.settings),
+            "since": self.since,
+            "updated": self.updated,
+            "started": self.started,
+            "node_id": self.node_id,
+            "version": self.version,
+        }
+
+
+class Controller(Protocol):
+    """What adapters may ask of the running switch. All methods are thread-safe.
+
+    Command methods block until the control thread applied them (a few ms) and
+    return the new status; bad input raises ``SettingsError``/``ValueError`` and
+    changes nothing.
+    """
+
+    def status(self) -> Status: ...
+
+    def update_settings(self, patch: Mapping[str, Any]) -> Status: ...
+
+    def set_mode(self, mode: Mode, duration: float | None = None) -> Status: ...
+
+    def set_lamp(self, on: bool | None, duration: float | None = None) -> Status:
+        """``on=None`` clears the override."""
+        ...
+
+    def history(self, hours: float) -> dict[str, Any]:
+        """``{"samples": [[epoch, lux|null], ...], "events": [[epoch, "on"/"off", reason]]}``."""
+        ...
+
+    def preview(self, patch: Mapping[str, Any], hours: float) -> dict[str, Any]:
+        """What-if over recorded history: ``{"events": [...], "summary": {...}}``."""
+        ...
+
+    def alive(self) -> bool:
+        """True while the control loop keeps stepping."""
+        ...

@@ -1,0 +1,1 @@
+"""Page templates and static files, installed as package data (lightctl.web)."""
