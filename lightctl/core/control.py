@@ -216,9 +216,8 @@ def automatic_target(
             target, reason = None, Reason.STARTUP
         else:
             target, reason = want, Reason.DARK if want else Reason.LIGHT
-    if in_window(s.off_window, now.wall, state.tz):
-        if target or target is None:
-            return False, Reason.WINDOW
+    if in_window(s.off_window, now.wall, state.tz) and (target or target is None):
+        return False, Reason.WINDOW
     if target and _sun_up(state, now, changes):
         return False, Reason.SUN
     return target, reason

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from enum import Enum
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,7 @@ class Instant:
     wall: float
 
 
-class Mode(str, Enum):
+class Mode(StrEnum):
     """Operating mode: automatic, or forced on/off until changed."""
 
     AUTO = "auto"
@@ -30,7 +30,7 @@ class Mode(str, Enum):
     OFF = "off"
 
 
-class Reason(str, Enum):
+class Reason(StrEnum):
     """Why the lamp is in its state; every switch carries one."""
 
     DARK = "dark"
@@ -50,7 +50,7 @@ AUTOMATIC_REASONS = frozenset(
 )
 
 
-class FailSafe(str, Enum):
+class FailSafe(StrEnum):
     """Lamp state while the sensor is failing."""
 
     ON = "on"
