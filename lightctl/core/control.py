@@ -268,7 +268,9 @@ def _decide(state: ControlState, now: Instant, changes: dict) -> tuple[ControlSt
             held = now.mono - state.since < minimum
         if not held:
             changes.update(lamp=target, since=now.mono, reason=reason)
-            effects.append(Switch(now, target, reason))
+            if lamp is not None or target:
+                # the relay starts off, so a first decision of OFF switches nothing
+                effects.append(Switch(now, target, reason))
     elif reason != state.reason:
         changes["reason"] = reason
 
