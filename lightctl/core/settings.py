@@ -34,6 +34,7 @@ def _number(lo: float, hi: float, unit: str = "") -> Callable[[Any], float]:
             raise ValueError(f"must be from {lo:g} to {hi:g}{unit}, got {value!r}")
         return v
 
+    check.schema = {"type": "number", "min": lo, "max": hi}  # type: ignore[attr-defined]
     return check
 
 
@@ -46,6 +47,7 @@ def _integer(lo: int, hi: int, unit: str = "") -> Callable[[Any], int]:
             raise ValueError(f"must be a whole number from {lo} to {hi}{unit}, got {value!r}")
         return int(value)
 
+    check.schema = {"type": "integer", "min": lo, "max": hi}  # type: ignore[attr-defined]
     return check
 
 
@@ -53,6 +55,7 @@ def _optional(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def inner(value: Any) -> Any:
         return None if value is None or value == "" else check(value)
 
+    inner.schema = {**getattr(check, "schema", {}), "optional": True}  # type: ignore[attr-defined]
     return inner
 
 
@@ -63,6 +66,9 @@ def _fail_safe(value: Any) -> FailSafe:
         raise ValueError(f"must be one of on, off, hold, got {value!r}") from None
 
 
+_fail_safe.schema = {"type": "choice", "choices": [f.value for f in FailSafe]}  # type: ignore[attr-defined]
+
+
 def _window(value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -70,6 +76,9 @@ def _window(value: Any) -> str | None:
         raise ValueError(f'must be a text like "23:30-05:30" or empty, got {value!r}')
     parse_window(value)  # raises ValueError with the reason
     return value.strip()
+
+
+_window.schema = {"type": "text", "optional": True, "pattern": "HH:MM-HH:MM"}  # type: ignore[attr-defined]
 
 
 MAX_LUX = 200_000.0
@@ -131,6 +140,14 @@ def apply_patch(current: Settings, patch: Mapping[str, Any]) -> Settings:
     if problems:
         raise SettingsError(problems)
     return replace(current, **changes)
+
+
+def describe() -> dict[str, dict[str, Any]]:
+    """Each field's type, bounds, unit and help, in page order (the page and HA numbers)."""
+    return {
+        key: {**getattr(check, "schema", {}), "unit": unit, "help": help_}
+        for key, (check, unit, help_) in FIELDS.items()
+    }
 
 
 def to_dict(settings: Settings) -> dict[str, Any]:
