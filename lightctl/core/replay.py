@@ -53,7 +53,9 @@ def summarize(
     nights: dict[str, dict] = {}
     for ev in events:
         key = night_of(ev.at.wall, tz)
-        n = nights.setdefault(key, {"night": key, "switches": 0, "first_on": None, "last_off": None})
+        n = nights.setdefault(
+            key, {"night": key, "switches": 0, "first_on": None, "last_off": None}
+        )
         n["switches"] += 1
         stamp = datetime.fromtimestamp(ev.at.wall, tz or UTC).isoformat(timespec="seconds")
         if ev.on and n["first_on"] is None:

@@ -1,0 +1,164 @@
+"""Composition root: the one place that names concrete classes and wires them.
+
+``build(cfg, ...)`` returns an :class:`App` (daemon + MQTT + web) that is not yet
+started; tests pass their own clock, pin factory, sensor or relay.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from lightctl import __version__
+from lightctl.clock import Clock, SystemClock
+from lightctl.config import Config
+from lightctl.daemon import Daemon
+from lightctl.errors import ConfigError
+
+log = logging.getLogger("lightctl")
+
+
+def local_timezone(name: str | None, environ=os.environ) -> tzinfo:
+    """The configured IANA zone, else the system's (TZ, /etc/timezone, /etc/localtime)."""
+    candidates = [name] if name else []
+    if not name:
+        if environ.get("TZ"):
+            candidates.append(environ["TZ"].lstrip(":"))
+        with contextlib.suppress(OSError):
+            candidates.append(Path("/etc/timezone").read_text().strip())
+        try:
+            target = os.readlink("/etc/localtime")
+            if "zoneinfo/" in target:
+                candidates.append(target.split("zoneinfo/", 1)[1])
+        except OSError:
+            pass
+    for cand in candidates:
+        try:
+            return ZoneInfo(cand)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    try:
+        with open("/etc/localtime", "rb") as fh:
+            return ZoneInfo.from_file(fh, key="localtime")
+    except OSError:
+        return ZoneInfo("UTC")
+
+
+@dataclass
+class App:
+    """The running parts, started and stopped in order."""
+
+    cfg: Config
+    daemon: Daemon
+    mqtt: Any = None
+    web: Any = None
+    notify: Any = None
+    extra: list[Any] = field(default_factory=list)
+
+    @property
+    def url(self) -> str | None:
+        return None if self.web is None else self.web.url
+
+    def start(self) -> None:
+        if self.mqtt is not None:
+            self.mqtt.start()
+        self.daemon.start()
+        if self.web is not None:
+            self.web.start()
+        if self.notify is not None:
+            self.notify("READY=1")
+
+    def stop(self) -> None:
+        """Stop serving, publish offline, release the hardware."""
+        if self.notify is not None:
+            self.notify("STOPPING=1")
+        if self.web is not None:
+            try:
+                self.web.stop()
+            except Exception as exc:
+                log.error("web server stop failed: %s", exc)
+        self.daemon.stop()
+        if self.mqtt is not None:
+            self.mqtt.stop()
+
+
+def build(
+    cfg: Config,
+    *,
+    clock: Clock | None = None,
+    pin_factory: Any = None,
+    sensor: Any = None,
+    relay: Any = None,
+    web: bool = True,
+    environ=os.environ,
+) -> App:
+    """Build every part from the config; nothing is started or opened on the network."""
+    clock = clock or SystemClock()
+    tz = local_timezone(cfg.timezone, environ)
+    mqtt = None
+    if cfg.mqtt is not None:
+        from lightctl.mqtt.client import MqttLink
+
+        page = f"http://{cfg.web.host}:{cfg.web.port}/" if web else None
+        mqtt = MqttLink(cfg.mqtt, cfg.node_id, version=__version__, page_url=page, clock=clock)
+
+    deps = {"clock": clock, "pin_factory": pin_factory, "mqtt": mqtt}
+    if sensor is None:
+        from lightctl.sensors import build_sensor
+
+        sensor = build_sensor(cfg.sensor, **deps)
+    if relay is None:
+        from lightctl.relays import build_relay
+
+        relay = build_relay(cfg.relay, **deps)
+
+    from lightctl.history import History
+    from lightctl.store import SettingsStore
+
+    state_dir = Path(cfg.state_dir)
+    store = SettingsStore(state_dir)
+    history = History(state_dir / "history", retention_days=cfg.history_days)
+    history.open(clock.wall())
+
+    from lightctl import sdnotify
+
+    period = sdnotify.watchdog_period(environ)
+    notify = (lambda msg: sdnotify.notify(msg, environ)) if environ.get("NOTIFY_SOCKET") else None
+    daemon = Daemon(
+        cfg,
+        clock=clock,
+        sensor=sensor,
+        relay=relay,
+        store=store,
+        history=history,
+        tz=tz,
+        mqtt_state=(lambda: mqtt.state) if mqtt is not None else None,
+        watchdog=(lambda: notify("WATCHDOG=1")) if notify and period else None,
+        watchdog_period=period,
+    )
+    if mqtt is not None:
+        mqtt.attach(daemon)
+        daemon.add_listener(mqtt.publish_status)
+
+    server = None
+    if web:
+        if not cfg.web.is_loopback and not cfg.web.password_hash:
+            raise ConfigError(
+                [
+                    f"web.listen: {cfg.web.listen} is reachable from the network and "
+                    "web.password_hash is empty; set one with `lightctl hash-password`"
+                ]
+            )
+        from lightctl.webapp import create_app
+        from lightctl.webapp.auth import load_or_create_secret
+        from lightctl.webapp.server import WebServer
+
+        app = create_app(daemon, cfg.web, secret_key=load_or_create_secret(state_dir))
+        server = WebServer(app, cfg.web.host, cfg.web.port)
+    return App(cfg=cfg, daemon=daemon, mqtt=mqtt, web=server, notify=notify)

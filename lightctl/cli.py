@@ -1,0 +1,385 @@
+"""`lightctl` command line: run, check-config, status, calibrate, replay, hash-password.
+
+A bad config exits 2 with every problem named, before any hardware is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import urllib.error
+import urllib.request
+from base64 import b64encode
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from lightctl import __version__
+from lightctl.errors import ConfigError, LightctlError
+
+EXIT_CONFIG = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 1
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print("lightctl: configuration problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lightctl", description="Raspberry Pi twilight switch")
+    p.add_argument("--version", action="version", version=f"lightctl {__version__}")
+    sub = p.add_subparsers(metavar="command")
+
+    run = sub.add_parser("run", help="run the daemon")
+    run.add_argument(
+        "--config",
+        type=Path,
+        help="config file (default $LIGHTCTL_CONFIG, else /etc/lightctl/config.toml)",
+    )
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="simulated sensor with an accelerated day, mock relay, no config needed",
+    )
+    run.add_argument("--listen", help="override web.listen, e.g. 127.0.0.1:8081")
+    run.add_argument("--state-dir", type=Path, help="override state_dir")
+    run.set_defaults(func=cmd_run)
+
+    chk = sub.add_parser("check-config", help="validate the config, print the effective config")
+    chk.add_argument("--config", type=Path)
+    chk.set_defaults(func=cmd_check_config)
+
+    st = sub.add_parser("status", help="ask a running daemon and print a summary")
+    st.add_argument(
+        "--url",
+        help="daemon URL (default: from the config, else "
+        "http://127.0.0.1:8080); login from $LIGHTCTL_USER/$LIGHTCTL_PASSWORD",
+    )
+    st.add_argument("--config", type=Path)
+    st.add_argument("--json", action="store_true", help="print the raw JSON")
+    st.set_defaults(func=cmd_status)
+
+    cal = sub.add_parser("calibrate", help="turn raw analogue readings into lux")
+    cal.add_argument("--config", type=Path)
+    cal.add_argument(
+        "--points",
+        nargs="+",
+        metavar="RAW:LUX",
+        help="known reference points; without them, a guided session reads the sensor",
+    )
+    cal.set_defaults(func=cmd_calibrate)
+
+    rep = sub.add_parser("replay", help="what-if: run settings over recorded samples")
+    rep.add_argument(
+        "--input",
+        help="CSV time,lux or a Home Assistant history export; "
+        "'-' for stdin; default: the daemon's own history",
+    )
+    rep.add_argument("--config", type=Path, help="take settings from this config")
+    rep.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a setting, e.g. --set threshold=15",
+    )
+    rep.set_defaults(func=cmd_replay)
+
+    hp = sub.add_parser("hash-password", help="read a password, print the web.password_hash")
+    hp.set_defaults(func=cmd_hash_password)
+    return p
+
+
+# --- run ---------------------------------------------------------------------------
+
+
+def _setup_logging(demo: bool) -> None:
+    fmt = "%(asctime)s %(levelname)s %(message)s" if demo else "%(levelname)s %(message)s"
+    logging.basicConfig(level=logging.INFO, format=fmt, datefmt="%H:%M:%S", stream=sys.stdout)
+    for noisy in ("waitress", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _demo_state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "lightctl-demo"
+
+
+def _override(cfg, args):
+    from dataclasses import replace
+
+    if getattr(args, "state_dir", None):
+        cfg = replace(cfg, state_dir=args.state_dir)
+    if getattr(args, "listen", None):
+        host, _, port = args.listen.rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError([f"--listen: {args.listen!r} is not HOST:PORT"])
+        cfg = replace(cfg, web=replace(cfg.web, host=host.strip("[]"), port=int(port)))
+    return cfg
+
+
+def cmd_run(args) -> int:
+    from lightctl.config import demo_config, load_config
+
+    if args.demo:
+        cfg = _override(demo_config(args.state_dir or _demo_state_dir()), args)
+    else:
+        cfg = _override(load_config(args.config), args)
+    _setup_logging(args.demo)
+    log = logging.getLogger("lightctl")
+    from lightctl.bootstrap import build
+
+    clock = None
+    if args.demo:
+        clock = _demo_clock(cfg)
+    app = build(cfg, clock=clock)
+
+    stop = threading.Event()
+
+    def on_signal(signum, _frame):
+        log.info("%s received: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        app.start()
+    except OSError as exc:
+        log.error("cannot start: %s", exc)
+        app.stop()
+        return 1
+    log.info(
+        "lightctl %s running as %r: sensor %s, relay %s, mqtt %s",
+        __version__,
+        cfg.node_id,
+        cfg.sensor.type,
+        cfg.relay.type,
+        "off" if cfg.mqtt is None else f"{cfg.mqtt.host}:{cfg.mqtt.port}",
+    )
+    if app.url:
+        log.info("tuning page: %s", app.url)
+    if args.demo:
+        log.info(
+            "demo: simulated day at %gx speed from %s local time; state in %s",
+            cfg.sensor.speed,
+            datetime.fromtimestamp(clock.wall(), app.daemon.tz).strftime("%H:%M"),
+            cfg.state_dir,
+        )
+        log.info("demo: lamp switches are logged below with their reason; Ctrl-C stops")
+    while not stop.wait(1.0):
+        pass
+    app.stop()
+    log.info("stopped")
+    return 0
+
+
+def _demo_clock(cfg):
+    """Demo time starts at 16:00 local today, so dusk comes within the first minutes."""
+    from lightctl.bootstrap import local_timezone
+    from lightctl.clock import AcceleratedClock
+
+    tz = local_timezone(cfg.timezone)
+    start = datetime.now(tz).replace(hour=16, minute=0, second=0, microsecond=0)
+    return AcceleratedClock(cfg.sensor.speed, start_wall=start.timestamp())
+
+
+# --- check-config / status -----------------------------------------------------------
+
+
+def cmd_check_config(args) -> int:
+    from lightctl.config import effective_toml, load_config, resolve_path
+
+    cfg = load_config(args.config)
+    print(f"# {resolve_path(args.config)}: OK", file=sys.stderr)
+    print(effective_toml(cfg))
+    return 0
+
+
+def _status_url(args) -> str:
+    if args.url:
+        return args.url.rstrip("/")
+    try:
+        from lightctl.config import load_config
+
+        web = load_config(args.config).web
+        host = "127.0.0.1" if web.host in ("0.0.0.0", "::", "") else web.host
+        return f"http://{host}:{web.port}"
+    except (ConfigError, OSError):
+        return "http://127.0.0.1:8080"
+
+
+def cmd_status(args) -> int:
+    url = _status_url(args) + "/api/status"
+    req = urllib.request.Request(url, headers={"Accept": "application/json"})
+    user, pw = os.environ.get("LIGHTCTL_USER", "admin"), os.environ.get("LIGHTCTL_PASSWORD")
+    if pw:
+        req.add_header("Authorization", "Basic " + b64encode(f"{user}:{pw}".encode()).decode())
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            data = json.load(resp)
+    except urllib.error.HTTPError as exc:
+        print(f"lightctl status: {url}: HTTP {exc.code} {exc.reason}", file=sys.stderr)
+        return 1
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        print(f"lightctl status: cannot reach {url}: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    print(format_status(data))
+    return 0
+
+
+def format_status(d: dict[str, Any]) -> str:
+    """A human summary of /api/status."""
+
+    def when(t):
+        return "-" if t is None else datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M:%S")
+
+    s = d.get("settings", {})
+    light = d.get("light")
+    lines = [
+        f"lamp      {d.get('lamp', '?').upper()} ({d.get('reason')}) since {when(d.get('since'))}",
+        f"mode      {d.get('mode')}"
+        + (f" until {when(d['mode_until'])}" if d.get("mode_until") else ""),
+        f"light     {'no reading' if light is None else f'{light:.1f} lx'}"
+        f" -> {'dark' if d.get('dark') else 'light'}",
+        f"levels    on below {s.get('threshold')} lx, off above "
+        f"{(s.get('threshold') or 0) + (s.get('hysteresis') or 0):g} lx; "
+        f"delays {s.get('on_delay')} s / {s.get('off_delay')} s",
+        f"sensor    {d.get('problem') or 'ok'}",
+        f"mqtt      {d.get('mqtt')}",
+    ]
+    ov = d.get("override")
+    if ov:
+        until = f"until {when(ov['until'])}" if ov.get("until") else "until the next dusk/dawn"
+        lines.insert(2, f"override  {ov['state'].upper()} {until}")
+    lines.append(f"node      {d.get('node_id')} (lightctl {d.get('version')})")
+    return "\n".join(lines)
+
+
+# --- calibrate / replay / hash-password ------------------------------------------------
+
+
+def cmd_calibrate(args) -> int:
+    from lightctl.calibrate import points_snippet, run_calibrate
+
+    if args.points:
+        points = []
+        for item in args.points:
+            raw, sep, lux = item.partition(":")
+            try:
+                points.append((float(raw), float(lux)))
+            except ValueError:
+                raise ConfigError([f"--points: {item!r} is not RAW:LUX"]) from None
+        print(points_snippet(points))
+        return 0
+    from lightctl.config import load_config
+    from lightctl.sensors import build_sensor
+
+    cfg = load_config(args.config)
+    sensor = build_sensor(cfg.sensor)
+    try:
+        read_raw = getattr(sensor, "read_raw", None)
+        if read_raw is None:
+            print(
+                f"sensor type {cfg.sensor.type} reports lux itself; nothing to calibrate",
+                file=sys.stderr,
+            )
+            return 1
+        print(run_calibrate(cfg, read_raw=read_raw, ask=input, say=print))
+    finally:
+        sensor.close()
+    return 0
+
+
+def cmd_replay(args) -> int:
+    from lightctl.bootstrap import local_timezone
+    from lightctl.config import Config, load_config
+    from lightctl.core.replay import replay, summarize
+    from lightctl.core.settings import SettingsError, apply_patch
+    from lightctl.replay_io import InputError, read_samples
+
+    cfg = load_config(args.config) if args.config else Config()
+    if not args.config and os.environ.get("LIGHTCTL_CONFIG") and args.input is None:
+        cfg = load_config(None)
+    patch = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError([f"--set: {item!r} is not KEY=VALUE"])
+        try:
+            patch[key.strip()] = json.loads(value)
+        except ValueError:
+            patch[key.strip()] = value
+    try:
+        settings = apply_patch(cfg.settings, patch)
+    except SettingsError as exc:
+        raise ConfigError([f"--set {k}: {v}" for k, v in exc.problems.items()]) from None
+    tz = local_timezone(cfg.timezone)
+    try:
+        if args.input is None:
+            from lightctl.history import History
+
+            samples, _events = History.read_folder(Path(cfg.state_dir) / "history")
+        elif args.input == "-":
+            samples = read_samples(sys.stdin, tz=tz, interval=cfg.sensor.interval)
+        else:
+            with open(args.input, encoding="utf-8", errors="replace") as fh:
+                samples = read_samples(fh, tz=tz, interval=cfg.sensor.interval)
+    except (OSError, InputError) as exc:
+        print(f"lightctl replay: {exc}", file=sys.stderr)
+        return 1
+    events = replay(samples, settings, limits=cfg.sensor.limits(), tz=tz)
+    out = sys.stdout
+    out.write("time,lamp,reason\n")
+    for e in events:
+        stamp = datetime.fromtimestamp(e.at.wall, tz).isoformat(timespec="seconds")
+        out.write(f"{stamp},{'on' if e.on else 'off'},{e.reason.value}\n")
+    span = (samples[0][0], samples[-1][0]) if samples else None
+    summary = summarize(events, tz, span=span)
+    err = sys.stderr
+    err.write(f"# {len(samples)} samples, {summary['switches']} switches")
+    if summary["switches_per_day"] is not None:
+        err.write(f" over {summary['days']:g} days ({summary['switches_per_day']:g} per day)")
+    err.write("\n")
+    for n in summary["nights"]:
+        err.write(
+            f"# night of {n['night']}: {n['switches']} switches, first ON "
+            f"{_clock(n['first_on'])}, last OFF {_clock(n['last_off'])}\n"
+        )
+    return 0
+
+
+def _clock(iso: str | None) -> str:
+    return "-" if iso is None else iso[11:16]
+
+
+def cmd_hash_password(args) -> int:
+    from lightctl.webapp.auth import prompt_hash
+
+    return prompt_hash(sys.stdin, sys.stdout)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+__all__ = ["main", "format_status", "LightctlError"]

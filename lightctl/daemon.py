@@ -1,0 +1,437 @@
+"""The imperative shell: one control thread owns the core state.
+
+Every sampling period the loop reads the sensor, folds a Sample into the core,
+applies the effects (relay, history, log), saves runtime changes and publishes an
+immutable :class:`Status`. Other threads (web, MQTT) never touch the state: they
+submit a function to the loop's queue and wait for its result.
+
+Why a plain loop and not a scheduler: sampling, commands and the watchdog all run
+on one thread in one order, so there is no lock around the state, the watchdog
+really proves the loop is alive, and the loop runs from any clock (the demo's is
+accelerated, tests move theirs by hand).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import replace
+from typing import Any
+
+from lightctl import __version__
+from lightctl.clock import Clock
+from lightctl.config import Config
+from lightctl.core.control import initial_state, step
+from lightctl.core.model import (
+    ChangeSettings,
+    ClearOverride,
+    ControlState,
+    Event,
+    Mode,
+    Override,
+    ProblemChanged,
+    Sample,
+    SetLamp,
+    SetMode,
+    Settings,
+    Switch,
+    Tick,
+)
+from lightctl.core.replay import replay, summarize
+from lightctl.core.settings import SettingsError, apply_patch, to_dict
+from lightctl.errors import LightctlError, RelayError
+from lightctl.ports import OverrideInfo, Relay, Sensor, Status
+
+log = logging.getLogger("lightctl")
+
+MAX_DURATION = 7 * 86400.0
+Listener = Callable[[Status, bool], None]
+
+
+def check_duration(duration: Any) -> float | None:
+    """A command's optional "for": seconds, > 0 and at most a week."""
+    if duration is None:
+        return None
+    if isinstance(duration, bool) or not isinstance(duration, int | float):
+        raise ValueError(f'"for" must be a number of seconds, got {duration!r}')
+    if not math.isfinite(duration) or not 0 < duration <= MAX_DURATION:
+        raise ValueError(f'"for" must be from 1 s to {MAX_DURATION:.0f} s, got {duration!r}')
+    return float(duration)
+
+
+class Daemon:
+    """Runs the switch; implements :class:`lightctl.ports.Controller`."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        *,
+        clock: Clock,
+        sensor: Sensor,
+        relay: Relay,
+        store=None,
+        history=None,
+        tz=None,
+        mqtt_state: Callable[[], str] | None = None,
+        watchdog: Callable[[], None] | None = None,
+        watchdog_period: float | None = None,
+    ):
+        self.cfg = cfg
+        self.clock = clock
+        self.sensor = sensor
+        self.relay = relay
+        self.store = store
+        self.hist = history
+        self.tz = tz
+        self._mqtt_state = mqtt_state or (lambda: "disabled")
+        self._watchdog = watchdog
+        self._watchdog_period = watchdog_period
+        self._listeners: list[Listener] = []
+        self._queue: queue.SimpleQueue[tuple[Callable[[], Any], Future]] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._heartbeat = time.monotonic()
+        self._started_wall = clock.wall()
+        self._state: ControlState = initial_state(cfg.settings, limits=cfg.sensor.limits(), tz=tz)
+        self._status = self._snapshot(self._state)
+        self._last_published: Status | None = None
+        self._runtime_saved: dict | None = None
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        """Called on the control thread after each change; must not block."""
+        self._listeners.append(listener)
+
+    def start(self) -> None:
+        """Restore runtime settings, then run the loop on its own thread."""
+        self._restore()
+        self._heartbeat = time.monotonic()
+        self._thread = threading.Thread(target=self._loop, name="lightctl-control", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        """Stop the loop, save what is buffered, release the hardware. Idempotent."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self.hist is not None:
+            try:
+                self.hist.close()
+            except OSError as exc:
+                log.error("could not write history on stop: %s", exc)
+        for part in (self.sensor, self.relay):
+            try:
+                part.close()
+            except Exception as exc:  # stopping must go on whatever one part does
+                log.error("could not close %s: %s", type(part).__name__, exc)
+
+    # --- Controller ------------------------------------------------------------------
+
+    def status(self) -> Status:
+        return self._status
+
+    def alive(self) -> bool:
+        limit = max(5.0, 3 * self.cfg.sensor.interval / self.clock.speed)
+        running = self._thread is not None and self._thread.is_alive()
+        return running and time.monotonic() - self._heartbeat < limit
+
+    def update_settings(self, patch: Mapping[str, Any]) -> Status:
+        def job() -> Status:
+            new = apply_patch(self._state.settings, patch)
+            if new != self._state.settings:
+                self._apply(ChangeSettings(self.clock.now(), new))
+                log.info("settings changed: %s", _describe(patch))
+            return self._status
+
+        return self._call(job)
+
+    def set_mode(self, mode: Mode | str, duration: float | None = None) -> Status:
+        try:
+            mode = Mode(mode)
+        except ValueError:
+            raise ValueError(f"mode must be one of auto, on, off, got {mode!r}") from None
+        duration = check_duration(duration)
+
+        def job() -> Status:
+            self._apply(SetMode(self.clock.now(), mode, duration))
+            log.info("mode %s%s", mode.value, f" for {duration:g} s" if duration else "")
+            return self._status
+
+        return self._call(job)
+
+    def set_lamp(self, on: bool | None, duration: float | None = None) -> Status:
+        if on is not None and not isinstance(on, bool):
+            raise ValueError(f"lamp state must be on, off or auto, got {on!r}")
+        duration = check_duration(duration)
+
+        def job() -> Status:
+            now = self.clock.now()
+            self._apply(ClearOverride(now) if on is None else SetLamp(now, on, duration))
+            return self._status
+
+        return self._call(job)
+
+    def history(self, hours: float) -> dict[str, Any]:
+        since = self.clock.wall() - hours * 3600
+        if self.hist is None:
+            return {"samples": [], "events": []}
+        return {
+            "samples": [[t, v] for t, v in self.hist.samples(since)],
+            "events": [[t, "on" if on else "off", r] for t, on, r in self.hist.events(since)],
+        }
+
+    def preview(self, patch: Mapping[str, Any], hours: float) -> dict[str, Any]:
+        """What-if over recorded history; runs on the caller's thread, applies nothing."""
+        settings = apply_patch(self._status.settings, patch)
+        now = self.clock.wall()
+        since = now - hours * 3600
+        samples = self.hist.samples(since) if self.hist is not None else []
+        events = replay(samples, settings, limits=self.cfg.sensor.limits(), tz=self.tz)
+        span = (samples[0][0], samples[-1][0]) if samples else None
+        return {
+            "settings": to_dict(settings),
+            "events": [[e.at.wall, "on" if e.on else "off", e.reason.value] for e in events],
+            "summary": summarize(events, self.tz, span=span),
+        }
+
+    # --- the loop ---------------------------------------------------------------------
+
+    def _call(self, job: Callable[[], Any], timeout: float = 10.0) -> Any:
+        if self._thread is None or threading.current_thread() is self._thread:
+            return job()  # not running (tests, start-up) or already on the control thread
+        fut: Future = Future()
+        self._queue.put((job, fut))
+        return fut.result(timeout)
+
+    def _loop(self) -> None:
+        interval = self.cfg.sensor.interval
+        due = self.clock.mono()
+        next_watchdog = 0.0
+        while not self._stop.is_set():
+            self._heartbeat = time.monotonic()
+            if self._watchdog and self._watchdog_period and self._heartbeat >= next_watchdog:
+                self._watchdog()
+                next_watchdog = self._heartbeat + self._watchdog_period
+            wait = max(0.0, (due - self.clock.mono()) / self.clock.speed)
+            try:
+                job, fut = self._queue.get(timeout=min(wait, 0.5))
+            except queue.Empty:
+                pass
+            else:
+                self._run_job(job, fut)
+                continue
+            now = self.clock.mono()
+            if now >= due:
+                self._sample()
+                due += interval
+                if due < now:  # fell behind (slow sensor, suspended): don't burst
+                    due = now + interval
+            elif wait > 0.5:
+                # a long interval: let time-based rules (overrides, window) act meanwhile
+                self._apply(Tick(self.clock.now()))
+
+    def _run_job(self, job: Callable[[], Any], fut: Future) -> None:
+        if not fut.set_running_or_notify_cancel():
+            return
+        try:
+            fut.set_result(job())
+        except (SettingsError, ValueError, LightctlError) as exc:
+            fut.set_exception(exc)
+        except Exception as exc:  # a bug must not kill the control loop
+            log.exception("command failed")
+            fut.set_exception(exc)
+
+    def _sample(self) -> None:
+        now = self.clock.now()
+        lux: float | None
+        try:
+            lux, error = float(self.sensor.read()), None
+        except LightctlError as exc:
+            lux, error = None, str(exc) or type(exc).__name__
+        except Exception as exc:  # a driver bug is a sensor fault, not a crash
+            lux, error = None, f"{type(exc).__name__}: {exc}"
+        if self.hist is not None:
+            ok = lux is not None and math.isfinite(lux)
+            self.hist.add_sample(now.wall, lux if ok else None)
+        self._apply(Sample(now, lux, error))
+        if self.hist is not None:
+            try:
+                self.hist.maybe_flush(now.wall)
+            except OSError as exc:
+                log.error("could not write history: %s", exc)
+
+    def _apply(self, event: Event) -> None:
+        old = self._state
+        try:
+            new, effects = step(old, event)
+        except Exception:
+            log.exception("control step failed on %r", event)
+            return
+        self._state = new
+        for eff in effects:
+            if isinstance(eff, Switch):
+                self._switch(eff)
+            elif isinstance(eff, ProblemChanged):
+                if eff.problem:
+                    log.warning(
+                        "FAULT %s -> lamp %s (fail_safe=%s)",
+                        eff.problem,
+                        "ON" if new.lamp else "OFF",
+                        new.settings.fail_safe.value,
+                    )
+                else:
+                    log.warning("fault cleared: sensor readings are back")
+        self._persist_runtime()
+        status = self._snapshot(new)
+        prev = self._status
+        self._status = status
+        important = _important(prev, status)
+        if important or status.light != prev.light:
+            for listener in self._listeners:
+                try:
+                    listener(status, important)
+                except Exception:
+                    log.exception("status listener failed")
+
+    def _switch(self, sw: Switch) -> None:
+        try:
+            self.relay.set(sw.on)
+        except (RelayError, OSError) as exc:
+            log.error("relay could not switch %s: %s", "ON" if sw.on else "OFF", exc)
+        light = self._state.light
+        level = "no reading" if light is None else f"{light:.1f} lx"
+        log.info("lamp %s (%s) at %s", "ON" if sw.on else "OFF", sw.reason.value, level)
+        if self.hist is not None:
+            self.hist.add_event(sw.at.wall, sw.on, sw.reason.value)
+
+    # --- runtime persistence ---------------------------------------------------------
+
+    def _runtime_dict(self, st: ControlState) -> dict:
+        base, cur = to_dict(self.cfg.settings), to_dict(st.settings)
+        ov = st.override
+        return {
+            "settings": {k: v for k, v in cur.items() if base.get(k) != v},
+            "mode": st.mode.value,
+            "mode_until": st.mode_until_wall,
+            "override": None
+            if ov is None
+            else {"on": ov.on, "until": ov.until_wall, "base": ov.base},
+        }
+
+    def _persist_runtime(self) -> None:
+        if self.store is None:
+            return
+        rt = self._runtime_dict(self._state)
+        if rt == self._runtime_saved:
+            return
+        from lightctl.store import RuntimeState
+
+        try:
+            self.store.save(RuntimeState(**rt))
+            self._runtime_saved = rt
+        except OSError as exc:
+            log.error("could not save runtime settings: %s", exc)
+
+    def _restore(self) -> None:
+        if self.store is None:
+            return
+        rt = self.store.load()
+        if rt is None:
+            self._runtime_saved = self._runtime_dict(self._state)
+            return
+        now = self.clock.now()
+        st = self._state
+        try:
+            settings = apply_patch(self.cfg.settings, rt.settings)
+        except SettingsError as exc:
+            log.error("ignoring saved runtime settings: %s", exc)
+            settings = self.cfg.settings
+        changes: dict[str, Any] = {"settings": settings}
+        try:
+            mode = Mode(rt.mode)
+        except ValueError:
+            mode = Mode.AUTO
+        if mode is not Mode.AUTO and rt.mode_until is not None:
+            left = rt.mode_until - now.wall
+            if left <= 0:
+                mode = Mode.AUTO
+            else:
+                changes.update(mode_until_mono=now.mono + left, mode_until_wall=rt.mode_until)
+        changes["mode"] = mode
+        ov = rt.override
+        if ov:
+            until = ov.get("until")
+            if until is None:
+                changes["override"] = Override(on=bool(ov["on"]), base=ov.get("base"))
+            elif until > now.wall:
+                changes["override"] = Override(
+                    on=bool(ov["on"]),
+                    base=ov.get("base"),
+                    until_mono=now.mono + (until - now.wall),
+                    until_wall=until,
+                )
+        self._state = replace(st, **changes)
+        self._status = self._snapshot(self._state)
+        self._runtime_saved = self._runtime_dict(self._state)
+        log.info("restored runtime settings: mode %s, %s", mode.value, _describe(rt.settings))
+
+    # --- snapshots ---------------------------------------------------------------------
+
+    def _snapshot(self, st: ControlState) -> Status:
+        problem = st.problem
+        relay_problem = getattr(self.relay, "problem", None)
+        if relay_problem:
+            problem = f"{problem}; {relay_problem}" if problem else relay_problem
+        ov = st.override
+        mono = self.clock.mono()
+        since = None if st.since is None else self.clock.wall() - (mono - st.since)
+        return Status(
+            lamp=bool(st.lamp),
+            mode=st.mode,
+            mode_until=st.mode_until_wall,
+            light=st.light,
+            raw=st.raw,
+            dark=bool(st.want),
+            reason=st.reason.value,
+            problem=problem,
+            override=None if ov is None else OverrideInfo(ov.on, ov.until_wall),
+            settings=st.settings,
+            since=since,
+            mqtt=self._mqtt_state(),
+            updated=self.clock.wall(),
+            started=self._started_wall,
+            node_id=self.cfg.node_id,
+            version=__version__,
+        )
+
+    @property
+    def state(self) -> ControlState:
+        """The core state (tests and the status command read it; never mutate)."""
+        return self._state
+
+
+def _important(a: Status, b: Status) -> bool:
+    return (
+        a.lamp != b.lamp
+        or a.mode != b.mode
+        or a.settings != b.settings
+        or a.problem != b.problem
+        or a.override != b.override
+        or a.reason != b.reason
+        or a.dark != b.dark
+        or a.mqtt != b.mqtt
+    )
+
+
+def _describe(patch: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in patch.items()) or "none"
+
+
+__all__ = ["Daemon", "Settings", "check_duration"]

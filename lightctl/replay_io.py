@@ -1,0 +1,117 @@
+"""Reading recorded light levels for `lightctl replay`: our CSV and Home Assistant's export.
+
+Formats (detected from the header):
+
+- ``time,lux`` — one row per sampling period; time as epoch seconds or ISO-8601
+  (naive times are local); an empty or non-numeric lux is a failed reading.
+- ``entity_id,state,last_changed`` — Home Assistant's history export. It only holds
+  changes, so each value is carried forward every ``interval`` seconds until the
+  next change (the sensor would have kept reading it); ``unavailable``/``unknown``
+  become failed readings.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Iterator
+from datetime import datetime, tzinfo
+
+from lightctl.errors import LightctlError
+
+
+class InputError(LightctlError, ValueError):
+    """A replay input that cannot be read; names the line."""
+
+
+def parse_time(text: str, tz: tzinfo | None) -> float:
+    """Epoch seconds from epoch text or ISO-8601 (naive -> ``tz``)."""
+    text = text.strip()
+    try:
+        value = float(text)
+    except ValueError:
+        pass
+    else:
+        if not math.isfinite(value):
+            raise ValueError(f"time {text!r} is not finite")
+        return value
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"time {text!r} is neither epoch seconds nor ISO-8601") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=tz) if tz is not None else dt.astimezone()
+    return dt.timestamp()
+
+
+def parse_lux(text: str) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def read_samples(
+    lines: Iterable[str], *, tz: tzinfo | None, interval: float = 1.0
+) -> list[tuple[float, float | None]]:
+    """Samples ``(epoch, lux or None)`` in time order from either CSV format."""
+    rows = csv.reader(line for line in lines if line.strip() and not line.startswith("#"))
+    header = next(rows, None)
+    if header is None:
+        return []
+    names = [h.strip().lower() for h in header]
+    if {"entity_id", "state", "last_changed"} <= set(names):
+        return list(_home_assistant(rows, names, tz, interval))
+    if names[:2] == ["time", "lux"]:
+        body: Iterable[list[str]] = rows
+    elif len(names) >= 2 and _looks_numeric(header[0]):
+        body = _chain([header], rows)  # no header: the first line is data
+    else:
+        raise InputError(
+            f"line 1: expected a header 'time,lux' or 'entity_id,state,last_changed', got {header}"
+        )
+    out: list[tuple[float, float | None]] = []
+    for n, row in enumerate(body, start=2):
+        if len(row) < 2:
+            raise InputError(f"line {n}: expected time,lux, got {row}")
+        try:
+            t = parse_time(row[0], tz)
+        except ValueError as exc:
+            raise InputError(f"line {n}: {exc}") from None
+        out.append((t, parse_lux(row[1])))
+    out.sort(key=lambda s: s[0])
+    return out
+
+
+def _home_assistant(
+    rows: Iterable[list[str]], names: list[str], tz: tzinfo | None, interval: float
+) -> Iterator[tuple[float, float | None]]:
+    i_state, i_time = names.index("state"), names.index("last_changed")
+    changes: list[tuple[float, float | None]] = []
+    for n, row in enumerate(rows, start=2):
+        try:
+            changes.append((parse_time(row[i_time], tz), parse_lux(row[i_state])))
+        except (ValueError, IndexError) as exc:
+            raise InputError(f"line {n}: {exc}") from None
+    changes.sort(key=lambda s: s[0])
+    for (t, v), nxt in zip(changes, [*changes[1:], None], strict=True):
+        yield t, v
+        if nxt is None:
+            break
+        k = 1
+        while t + k * interval < nxt[0]:
+            yield t + k * interval, v
+            k += 1
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _chain(first: list[list[str]], rest: Iterable[list[str]]) -> Iterator[list[str]]:
+    yield from first
+    yield from rest
