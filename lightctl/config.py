@@ -1,15 +1,26 @@
 """The configuration file (TOML), read once into frozen, typed objects.
 
-No ``cfg["x"]`` appears past this module. Parsing and validation fill these
-classes; see ``load_config``.
+No ``cfg["x"]`` appears past this module. ``load_config`` reads the file and
+``parse_config`` validates it (the rules live in ``config_schema``), reporting every
+problem at once in a :class:`ConfigError`; ``effective_toml`` prints the result with
+secrets masked.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
+from lightctl import config_schema as schema
+from lightctl.config_checks import Problems, is_loopback, toml_type
 from lightctl.core.model import SensorLimits, Settings
+from lightctl.core.settings import to_dict
+from lightctl.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("/etc/lightctl/config.toml")
 SECRET = "<SECRET>"
@@ -106,11 +117,12 @@ class WebConfig:
 
     @property
     def listen(self) -> str:
-        return f"{self.host}:{self.port}"
+        """ "host:port" as written in the config ("[::1]:8080" for IPv6)."""
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
     @property
     def is_loopback(self) -> bool:
-        return self.host in ("127.0.0.1", "localhost", "::1") or self.host.startswith("127.")
+        return is_loopback(self.host)
 
 
 @dataclass(frozen=True)
@@ -126,3 +138,121 @@ class Config:
     mqtt: MqttConfig | None = None
     web: WebConfig = field(default_factory=WebConfig)
     history_days: float = 8.0  # [history] days: how long samples and events are kept
+
+
+def resolve_path(path: Path | None, environ: Mapping[str, str] = os.environ) -> Path:
+    """--config, else $LIGHTCTL_CONFIG, else /etc/lightctl/config.toml."""
+    if path is not None:
+        return Path(path)
+    if environ.get("LIGHTCTL_CONFIG"):
+        return Path(environ["LIGHTCTL_CONFIG"])
+    return DEFAULT_CONFIG_PATH
+
+
+def load_config(path: Path | None = None, *, environ: Mapping[str, str] = os.environ) -> Config:
+    """Read and validate the config file; ConfigError lists every problem found."""
+    where = resolve_path(path, environ)
+    origin = " (from $LIGHTCTL_CONFIG)" if path is None and environ.get("LIGHTCTL_CONFIG") else ""
+    try:
+        data = tomllib.loads(where.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            [
+                f"{where}{origin}: no such file; copy examples/config.toml there, pass "
+                "--config PATH, or try `lightctl run --demo`, which needs none"
+            ]
+        ) from None
+    except OSError as exc:
+        raise ConfigError([f"{where}{origin}: cannot be read: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{where}: is not UTF-8 text (byte {exc.start})"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{where}: is not valid TOML: {exc}"]) from None
+    return parse_config(data, source=str(where))
+
+
+def parse_config(data: Mapping, *, source: str = "config") -> Config:
+    """Validate a parsed TOML document into a Config, or raise ConfigError naming every problem."""
+    if not isinstance(data, Mapping):
+        raise ConfigError([f"{source}: is {toml_type(data)}; must be a table of keys and sections"])
+    p = Problems()
+    top, tables = schema.read_root(data, p)
+    has_mqtt = "mqtt" in data
+    mqtt = schema.read_mqtt(tables["mqtt"], p) if "mqtt" in tables else None
+    sensor = schema.read_sensor(tables.get("sensor", {}), p, has_mqtt)
+    settings, tz = schema.read_settings(tables.get("control", {}), tables.get("schedule", {}), p)
+    relay = schema.read_relay(tables.get("relay", {}), p, has_mqtt)
+    web = schema.read_web(tables.get("web", {}), p)
+    history = schema.read_history(tables.get("history", {}), p)
+    if p.items:
+        raise ConfigError(p.items)
+    return Config(
+        node_id=top["node_id"],
+        state_dir=Path(top["state_dir"]),
+        timezone=tz,
+        sensor=SensorConfig(**sensor),
+        settings=settings,
+        relay=RelayConfig(**relay),
+        mqtt=None if mqtt is None else MqttConfig(**mqtt),
+        web=WebConfig(**web),
+        history_days=history["days"],
+    )
+
+
+def demo_config(state_dir: Path) -> Config:
+    """`lightctl run --demo`: an accelerated simulated day, a mock relay, no hardware, no MQTT."""
+    return Config(
+        node_id="demo",
+        state_dir=Path(state_dir),
+        sensor=SensorConfig(type="simulated", speed=60.0, interval=30.0),
+        settings=Settings(
+            threshold=20.0, hysteresis=20.0, on_delay=60.0, off_delay=120.0, smoothing=3
+        ),
+        relay=RelayConfig(type="mock"),
+        mqtt=None,
+        web=WebConfig(host="127.0.0.1", port=8080),
+    )
+
+
+def _toml_value(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int) and key == "address":
+        return f"{value:#04x}"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(key, v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def effective_toml(cfg: Config, *, reveal_secrets: bool = False) -> str:
+    """The effective configuration as TOML (defaults filled in); secrets print as <SECRET>."""
+
+    def secret(value: str) -> str:
+        return value if reveal_secrets or not value else SECRET
+
+    sensor, relay, values = cfg.sensor, cfg.relay, to_dict(cfg.settings)
+    sections: list[tuple[str, dict[str, Any]]] = [
+        ("", {"node_id": cfg.node_id, "state_dir": str(cfg.state_dir)}),
+        ("sensor", {k: getattr(sensor, k) for k in ("type", *schema.SENSOR_COMMON)}),
+        ("control", {k: values[k] for k in schema.CONTROL_KEYS}),
+        ("schedule", {**{k: values[k] for k in schema.SCHEDULE_KEYS}, "timezone": cfg.timezone}),
+        ("relay", {k: getattr(relay, k) for k in ("type", *schema.RELAY_COMMON)}),
+    ]
+    sections[1][1].update({k: getattr(sensor, k) for k in schema.SENSOR_TYPES.get(sensor.type, {})})
+    if sensor.calibration:
+        sections.insert(2, ("sensor.calibration", {"points": sensor.calibration}))
+    sections[-1][1].update({k: getattr(relay, k) for k in schema.RELAY_TYPES.get(relay.type, {})})
+    if cfg.mqtt is not None:
+        sections.append(("mqtt", {**asdict(cfg.mqtt), "password": secret(cfg.mqtt.password)}))
+    web = {"listen": cfg.web.listen, "username": cfg.web.username}
+    sections.append(("web", {**web, "password_hash": secret(cfg.web.password_hash)}))
+    sections.append(("history", {"days": cfg.history_days}))
+    lines: list[str] = []
+    for name, table in sections:
+        lines += ["", f"[{name}]"] if name else []
+        for key, value in table.items():
+            unset = f"# {key} is not set"
+            lines.append(unset if value is None else f"{key} = {_toml_value(key, value)}")
+    return "\n".join(lines).lstrip("\n") + "\n"

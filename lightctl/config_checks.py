@@ -1,0 +1,305 @@
+"""Checks for single config values, and the collector of problems.
+
+Every check either returns the cleaned value or raises :class:`Bad` with the text of
+what is allowed ("must be ..."). :class:`Problems` turns that into one line naming the
+dotted key, the bad value (secrets masked) and the rule, and the readers go on, so one
+run names every mistake.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+MISSING: Any = object()
+REQUIRED: Any = object()
+SECRET = "<SECRET>"
+SECRET_KEYS = frozenset({"mqtt.password", "web.password_hash"})
+
+Check = Callable[[Any], Any]
+
+
+class Bad(ValueError):
+    """A value broke a rule; ``rule`` completes "must be ..."; ``wrong_type`` for TOML types."""
+
+    def __init__(self, rule: str, wrong_type: bool = False):
+        super().__init__(rule)
+        self.rule, self.wrong_type = rule, wrong_type
+
+
+def toml_type(value: Any) -> str:
+    """The TOML name of a value's type, as a user wrote it."""
+    for types, name in (
+        (bool, "a boolean"),
+        (int, "an integer"),
+        (float, "a float"),
+        (str, "a string"),
+        (list | tuple, "an array"),
+        (Mapping, "a table"),
+        (dt.date | dt.time, "a date/time"),
+    ):
+        if isinstance(value, types):
+            return name
+    return f"a {type(value).__name__}"
+
+
+def show(key: str, value: Any) -> str:
+    """A value as the user wrote it in TOML, short, and masked for secret keys."""
+    if key in SECRET_KEYS:
+        return SECRET
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, Mapping):
+        text = "{" + ", ".join(map(str, value)) + "}"
+    else:
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class Problems:
+    """Every problem found, one line each, naming the dotted key."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def bad(self, key: str, value: Any, allowed: str, wrong_type: bool = False) -> None:
+        """``allowed`` is the whole rule, e.g. "must be from 0 to 27"."""
+        if wrong_type:
+            self.items.append(f"{key}: {show(key, value)} is {toml_type(value)}; {allowed}")
+        else:
+            self.items.append(f"{key}: {show(key, value)} is not allowed: {allowed}")
+
+    def note(self, key: str, text: str) -> None:
+        self.items.append(f"{key}: {text}")
+
+    def check(self, key: str, value: Any, check: Check) -> Any:
+        """``check(value)``, or MISSING after recording why not."""
+        try:
+            return check(value)
+        except Bad as exc:
+            self.bad(key, value, f"must be {exc.rule}", exc.wrong_type)
+            return MISSING
+
+
+# --- checks ----------------------------------------------------------------------------
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def number(lo: float, hi: float = math.inf, unit: str = "", *, above: bool = False) -> Check:
+    """A finite number in [lo, hi] (or (lo, hi] with ``above``); integers welcome."""
+    if hi == math.inf:
+        rule = f"a number above {lo:g}{unit}" if above else f"a number of {lo:g}{unit} or more"
+    elif above:
+        rule = f"a number above {lo:g} and at most {hi:g}{unit}"
+    else:
+        rule = f"a number from {lo:g} to {hi:g}{unit}"
+
+    def check(value: Any) -> float:
+        if not _is_number(value):
+            raise Bad(rule, wrong_type=True)
+        v = float(value)
+        if not math.isfinite(v) or v < lo or (above and v == lo) or v > hi:
+            raise Bad(rule)
+        return v
+
+    return check
+
+
+def integer(lo: int, hi: int, unit: str = "", *, hex_: bool = False) -> Check:
+    """A whole number in [lo, hi]; ``hex_`` words the range in hexadecimal."""
+    rule = (
+        f"a whole number from {lo:#x} to {hi:#x}" if hex_ else f"a whole number from {lo} to {hi}"
+    )
+    rule += unit
+
+    def check(value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not _is_number(value) or isinstance(value, float):
+            raise Bad(rule, wrong_type=not _is_number(value))
+        if not lo <= value <= hi:
+            raise Bad(rule)
+        return int(value)
+
+    return check
+
+
+def one_of(*options: Any, hex_: bool = False) -> Check:
+    """Exactly one of ``options`` (numbers compare by value, never booleans)."""
+    words = [f"{o:#x}" if hex_ else str(o) for o in options]
+    rule = "one of " + ", ".join(words)
+    numeric = all(_is_number(o) for o in options)
+
+    def check(value: Any) -> Any:
+        if numeric != _is_number(value) or (not numeric and not isinstance(value, str)):
+            raise Bad(rule, wrong_type=True)
+        for option in options:
+            if value == option:
+                return option
+        raise Bad(rule)
+
+    return check
+
+
+def text(*, empty: bool = False, what: str = "a text") -> Check:
+    """A string, non-empty unless ``empty``; NUL characters are never meant."""
+    rule = what if empty else f"a non-empty {what.removeprefix('a ')}"
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise Bad(rule, wrong_type=True)
+        if (not empty and not value.strip()) or "\x00" in value:
+            raise Bad(rule)
+        return value
+
+    return check
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Bad("true or false", wrong_type=True)
+    return value
+
+
+def topic(*, root: bool = False) -> Check:
+    """An MQTT topic to publish or subscribe to exactly: no + or # wildcards."""
+    rule = "a non-empty MQTT topic without + or # wildcards"
+    if root:
+        rule += " and without a leading or trailing /"
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise Bad(rule, wrong_type=True)
+        if not value or any(c in value for c in "+#\x00"):
+            raise Bad(rule)
+        if root and (value.startswith("/") or value.endswith("/")):
+            raise Bad(rule)
+        return value
+
+    return check
+
+
+def existing_file(value: Any) -> str:
+    rule = "the path of an existing file"
+    if not isinstance(value, str):
+        raise Bad(rule, wrong_type=True)
+    if not value or "\x00" in value or not os.path.isfile(value):
+        raise Bad(rule)
+    return value
+
+
+def node_id(value: Any) -> str:
+    rule = "1 to 32 of a-z, 0-9, _ and - (it goes into MQTT topics and unique ids)"
+    if not isinstance(value, str):
+        raise Bad(rule, wrong_type=True)
+    if not re.fullmatch(r"[a-z0-9_-]{1,32}", value):
+        raise Bad(rule)
+    return value
+
+
+_HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*")
+
+
+def listen(value: Any) -> tuple[str, int]:
+    """ "host:port" with an IPv4 address or a host name, or "[IPv6]:port" -> (host, port)."""
+    rule = 'a "host:port" such as "127.0.0.1:8080", "0.0.0.0:8080" or "[::1]:8080"'
+    if not isinstance(value, str):
+        raise Bad(rule, wrong_type=True)
+    if m := re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d{1,5})", value):
+        host, port = m.group(1), m.group(2)
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise Bad(rule) from None
+    else:
+        host, _, port = value.rpartition(":")
+        if not re.fullmatch(r"\d{1,5}", port) or not _HOSTNAME.fullmatch(host):
+            raise Bad(rule)
+        if re.fullmatch(r"[\d.]+", host):  # looks like IPv4: must be one
+            try:
+                ipaddress.IPv4Address(host)
+            except ValueError:
+                raise Bad(rule) from None
+    if int(port) > 65535:
+        raise Bad(rule + " (port 1 to 65535, or 0 for any free port)")
+    return host, int(port)
+
+
+def rule_of(check: Check) -> str:
+    """The rule text of a check (every check rejects a foreign object as a wrong type)."""
+    try:
+        check(MISSING)
+    except Bad as exc:
+        return exc.rule
+    raise AssertionError(f"{check!r} accepted any object")
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.x, ::1, localhost)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.lower() in ("localhost", "localhost.localdomain", "ip6-localhost")
+
+
+def password_hash(value: Any) -> str:
+    rule = 'empty or a hash from `lightctl hash-password` (starting with "scrypt:" or "pbkdf2:")'
+    if not isinstance(value, str):
+        raise Bad(rule, wrong_type=True)
+    if value and not value.startswith(("scrypt:", "pbkdf2:")):
+        raise Bad(rule)
+    return value
+
+
+def timezone(value: Any) -> str | None:
+    """An IANA time zone name, or empty for the system's."""
+    from zoneinfo import ZoneInfo
+
+    rule = 'an IANA time zone name such as "Europe/Paris", or empty for the system\'s'
+    if not isinstance(value, str):
+        raise Bad(rule, wrong_type=True)
+    if not value:
+        return None
+    try:
+        ZoneInfo(value)
+    except (KeyError, ValueError, OSError, TypeError):
+        raise Bad(rule) from None
+    return value
+
+
+def calibration_points(value: Any) -> tuple[tuple[float, float], ...]:
+    """[[raw, lux], ...]: 2+ points, numbers > 0, distinct raw, lux monotonic in raw."""
+    rule = (
+        "at least 2 [raw, lux] pairs of numbers above 0, raw values distinct and lux "
+        "always rising or always falling with raw; `lightctl calibrate` measures them"
+    )
+    if not isinstance(value, list | tuple):
+        raise Bad(rule, wrong_type=True)
+    pairs = []
+    for pair in value:
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise Bad(rule)
+        if not all(_is_number(v) and math.isfinite(v) and v > 0 for v in pair):
+            raise Bad(rule)
+        pairs.append((float(pair[0]), float(pair[1])))
+    pairs.sort()
+    raws, luxes = [r for r, _ in pairs], [lux for _, lux in pairs]
+    steps = [b - a for a, b in zip(luxes, luxes[1:], strict=False)]
+    if (
+        len(pairs) < 2
+        or len(set(raws)) != len(raws)
+        or not (all(s > 0 for s in steps) or all(s < 0 for s in steps))
+    ):
+        raise Bad(rule)
+    return tuple(pairs)

@@ -1,0 +1,297 @@
+"""What each section of the config file may hold, and the readers that check it.
+
+Each ``read_*`` takes the raw TOML table and a :class:`Problems` collector and returns
+the validated keyword arguments for the matching dataclass of ``lightctl.config``
+(which imports this module, never the reverse). [control] and [schedule] go through
+``core.settings.apply_patch``, the same path the HTTP API and MQTT use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from lightctl.config_checks import (
+    MISSING,
+    REQUIRED,
+    Check,
+    Problems,
+    boolean,
+    calibration_points,
+    existing_file,
+    integer,
+    is_loopback,
+    listen,
+    node_id,
+    number,
+    one_of,
+    password_hash,
+    rule_of,
+    text,
+    timezone,
+    topic,
+)
+from lightctl.core.model import Settings
+from lightctl.core.settings import FIELDS, SettingsError, apply_patch, suggest
+
+#: key -> (check, default); REQUIRED when the key has no default.
+Spec = dict[str, tuple[Check, Any]]
+
+GPIO_PIN = integer(0, 27, " (a BCM GPIO number)")
+BUS = integer(0, 255, " (the N of /dev/i2c-N)")
+GAINS = (6.144, 4.096, 2.048, 1.024, 0.512, 0.256)
+
+TOP: Spec = {
+    "node_id": (node_id, "lightctl"),
+    "state_dir": (text(what="a folder path"), "/var/lib/lightctl"),
+}
+SECTIONS = ("sensor", "control", "schedule", "relay", "mqtt", "web", "history")
+
+SENSOR_COMMON: Spec = {
+    "interval": (number(0.05, 3600, " s"), 1.0),
+    "fault_after": (integer(1, 1000, " readings"), 3),
+    "max_lux": (number(0, unit=" lx", above=True), 200_000.0),
+    "stuck_after": (number(0, unit=" s"), 0.0),
+}
+SENSOR_TYPES: dict[str, Spec] = {
+    "ldr_rc": {
+        "pin": (GPIO_PIN, REQUIRED),
+        "charge_time_limit": (number(0.001, 1, " s"), 0.05),
+    },
+    "mcp3008": {"channel": (integer(0, 7), REQUIRED), "device": (one_of(0, 1), 0)},
+    "ads1115": {
+        "channel": (integer(0, 3), REQUIRED),
+        "address": (integer(0x48, 0x4B, hex_=True), 0x48),
+        "bus": (BUS, 1),
+        "gain": (one_of(*GAINS), 4.096),
+    },
+    "bh1750": {"bus": (BUS, 1), "address": (one_of(0x23, 0x5C, hex_=True), 0x23)},
+    "iio": {"path": (text(what="a folder path"), None), "name": (text(what="a name"), None)},
+    "file": {"path": (text(what="a file path"), REQUIRED)},
+    "mqtt": {"topic": (topic(), REQUIRED), "json_key": (text(what="a JSON key"), None)},
+    "simulated": {"speed": (number(0, 1e6, above=True), 1.0), "seed": (integer(0, 2**63 - 1), 0)},
+}
+ANALOGUE = ("ldr_rc", "mcp3008", "ads1115")
+
+RELAY_COMMON: Spec = {"on_shutdown": (one_of("off", "keep"), "off")}
+RELAY_TYPES: dict[str, Spec] = {
+    "gpio": {"pin": (GPIO_PIN, 17), "active_high": (boolean, True)},
+    "mqtt": {
+        "command_topic": (topic(), REQUIRED),
+        "state_topic": (topic(), None),
+        "payload_on": (text(), "ON"),
+        "payload_off": (text(), "OFF"),
+        "state_on": (text(), "ON"),
+        "state_off": (text(), "OFF"),
+        "confirm_timeout": (number(0.5, 60, " s"), 5.0),
+    },
+    "mock": {},
+}
+
+MQTT: Spec = {
+    "host": (text(what="a host name or address"), "localhost"),
+    "port": (integer(1, 65535), 1883),
+    "username": (text(empty=True), ""),
+    "password": (text(empty=True), ""),
+    "tls": (boolean, False),
+    "ca_certs": (existing_file, None),
+    "certfile": (existing_file, None),
+    "keyfile": (existing_file, None),
+    "base_topic": (topic(root=True), "lightctl"),
+    "discovery_prefix": (topic(root=True), "homeassistant"),
+    "keepalive": (integer(5, 3600, " s"), 30),
+    "state_interval": (number(0, 3600, " s"), 30.0),
+}
+WEB: Spec = {
+    "listen": (listen, ("127.0.0.1", 8080)),
+    "username": (text(), "admin"),
+    "password_hash": (password_hash, ""),
+}
+HISTORY: Spec = {"days": (number(1, 366, " days"), 8.0)}
+
+SCHEDULE_KEYS = ("off_window", "latitude", "longitude", "sun_max_elevation")
+CONTROL_KEYS = tuple(k for k in FIELDS if k not in SCHEDULE_KEYS)
+
+
+def _dotted(prefix: str, key: Any) -> str:
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
+def unknown(prefix: str, table: Mapping, known: Any, p: Problems) -> None:
+    """Name every key of ``table`` not in ``known``, with a near miss if there is one."""
+    for key in table:
+        if key not in known:
+            where = f"[{prefix}]" if prefix else "the top level"
+            p.note(_dotted(prefix, key), f"unknown key in {where}{suggest(str(key), known)}")
+
+
+def read_keys(prefix: str, table: Mapping, spec: Spec, p: Problems, context: str = "") -> dict:
+    """Check each key of ``spec`` present in ``table``; defaults for the absent ones."""
+    out: dict[str, Any] = {}
+    for key, (check, default) in spec.items():
+        if key in table:
+            value = p.check(_dotted(prefix, key), table[key], check)
+            if value is not MISSING:
+                out[key] = value
+        elif default is REQUIRED:
+            p.note(_dotted(prefix, key), f"is required{context}: must be {rule_of(check)}")
+        else:
+            out[key] = default
+    return out
+
+
+def read_root(data: Mapping, p: Problems) -> tuple[dict, dict[str, Mapping]]:
+    """Top-level keys, and the sections that are tables (others are reported)."""
+    unknown("", data, [*TOP, *SECTIONS], p)
+    tables: dict[str, Mapping] = {}
+    for name in SECTIONS:
+        value = data.get(name, MISSING)
+        if value is not MISSING and not isinstance(value, Mapping):
+            p.bad(name, value, f"must be a section [{name}]", wrong_type=True)
+        elif value is not MISSING:
+            tables[name] = value
+    return read_keys("", data, TOP, p), tables
+
+
+def _read_typed(
+    prefix: str, table: Mapping, p: Problems, common: Spec, types: dict[str, Spec], default: Any
+) -> tuple[str | None, dict]:
+    """A section whose allowed keys depend on its ``type``."""
+    out = read_keys(prefix, table, common, p)
+    kind = table.get("type", default)
+    if kind is REQUIRED:
+        p.note(f"{prefix}.type", f"is required: must be one of {', '.join(types)}")
+        kind = None
+    else:
+        kind = p.check(f"{prefix}.type", kind, one_of(*types))
+        kind = None if kind is MISSING else kind
+    every = {k for spec in types.values() for k in spec}
+    for key in table:
+        owners = [t for t, spec in types.items() if key in spec]
+        if key in common or key in ("type", "calibration"):
+            continue
+        if not owners:
+            unknown(prefix, {key: None}, ["type", *common, *sorted(every)], p)
+        elif kind is not None and kind not in owners:
+            used = ", ".join(owners)
+            p.note(f"{prefix}.{key}", f'is not used by {prefix} type "{kind}", only by: {used}')
+    if kind is not None:
+        out.update(read_keys(prefix, table, types[kind], p, f' for {prefix} type "{kind}"'))
+        out["type"] = kind
+    return kind, out
+
+
+def read_sensor(table: Mapping, p: Problems, has_mqtt: bool) -> dict:
+    """[sensor] and [sensor.calibration]."""
+    kind, out = _read_typed("sensor", table, p, SENSOR_COMMON, SENSOR_TYPES, REQUIRED)
+    if kind == "iio" and ("path" in table) == ("name" in table):
+        p.note("sensor.path", 'type "iio" needs exactly one of path (the device folder) or name')
+    if kind == "mqtt" and not has_mqtt:
+        p.note("sensor.type", '"mqtt" needs an [mqtt] section: the broker to read the topic from')
+    cal = table.get("calibration", MISSING)
+    if kind in ANALOGUE and not isinstance(cal, Mapping):
+        if cal is MISSING:
+            p.note(
+                "sensor.calibration.points",
+                f'is required for sensor type "{kind}": [[raw, lux], ...] reference points '
+                "turning raw readings into lux; `lightctl calibrate` measures them",
+            )
+        else:
+            p.bad("sensor.calibration", cal, "must be a section [sensor.calibration]", True)
+    elif kind in ANALOGUE:
+        unknown("sensor.calibration", cal, ["points"], p)
+        points = read_keys("sensor.calibration", cal, {"points": (calibration_points, REQUIRED)}, p)
+        if "points" in points:
+            out["calibration"] = points["points"]
+    elif cal is not MISSING and kind is not None:
+        p.note(
+            "sensor.calibration",
+            f"is only for the analogue sensor types {', '.join(ANALOGUE)}; "
+            f'"{kind}" reports lux itself',
+        )
+    return out
+
+
+def read_relay(table: Mapping, p: Problems, has_mqtt: bool) -> dict:
+    """[relay]; a file config without a type means the GPIO relay."""
+    kind, out = _read_typed("relay", table, p, RELAY_COMMON, RELAY_TYPES, "gpio")
+    if kind == "mqtt" and not has_mqtt:
+        p.note("relay.type", '"mqtt" needs an [mqtt] section: the broker of the smart plug')
+    return out
+
+
+def read_mqtt(table: Mapping, p: Problems) -> dict:
+    """[mqtt]: the broker, credentials, TLS files and topic roots."""
+    unknown("mqtt", table, MQTT, p)
+    out = read_keys("mqtt", table, MQTT, p)
+    if ("certfile" in table) != ("keyfile" in table):
+        missing = "mqtt.keyfile" if "certfile" in table else "mqtt.certfile"
+        p.note(missing, "certfile and keyfile go together: set both or neither")
+    files = [k for k in ("ca_certs", "certfile", "keyfile") if k in table]
+    if files and out.get("tls") is False:
+        p.note("mqtt.tls", f"is false, but {', '.join(files)} set: set tls = true or remove them")
+    return out
+
+
+def read_web(table: Mapping, p: Problems) -> dict:
+    """[web]; refuses a network-reachable page without a password."""
+    unknown("web", table, WEB, p)
+    out = read_keys("web", table, WEB, p)
+    if "listen" in out:
+        out["host"], out["port"] = out.pop("listen")
+        if not is_loopback(out["host"]) and out.get("password_hash") == "":
+            p.note(
+                "web.listen",
+                f"{table.get('listen', '')!r} is reachable from the network but "
+                "web.password_hash is empty: lightctl refuses to serve the page on the network "
+                "without a password; run `lightctl hash-password` and put the result in "
+                'web.password_hash, or listen on "127.0.0.1:8080"',
+            )
+    return out
+
+
+def read_history(table: Mapping, p: Problems) -> dict:
+    """[history]: how many days of samples and switch events to keep."""
+    unknown("history", table, HISTORY, p)
+    return read_keys("history", table, HISTORY, p)
+
+
+def read_settings(control: Mapping, schedule: Mapping, p: Problems) -> tuple[Settings, Any]:
+    """[control] + [schedule] through apply_patch; returns (settings, timezone)."""
+    merged: dict[str, Any] = {}
+    for prefix, table, keys, other, other_keys in (
+        ("control", control, CONTROL_KEYS, "schedule", SCHEDULE_KEYS),
+        ("schedule", schedule, SCHEDULE_KEYS, "control", CONTROL_KEYS),
+    ):
+        for key, value in table.items():
+            if key in keys:
+                merged[key] = value
+            elif key in other_keys:
+                p.note(f"{prefix}.{key}", f"belongs in [{other}]")
+            elif not (prefix == "schedule" and key == "timezone"):
+                unknown(
+                    prefix, {key: value}, keys if prefix == "control" else [*keys, "timezone"], p
+                )
+    tz = read_keys("schedule", schedule, {"timezone": (timezone, None)}, p).get("timezone")
+    try:
+        return apply_patch(Settings(), merged), tz
+    except SettingsError as exc:
+        for key, msg in exc.problems.items():
+            dotted = f"{'schedule' if key in SCHEDULE_KEYS else 'control'}.{key}"
+            value = merged.get(key, MISSING)
+            if value is MISSING:
+                p.note(dotted, msg)
+                continue
+            allowed = re.sub(r", got .*\Z", "", msg, flags=re.S)
+            numeric = isinstance(value, int | float) and not isinstance(value, bool)
+            wrong = allowed.startswith(("must be a number", "must be a whole")) and not numeric
+            p.bad(dotted, value, allowed, wrong_type=wrong)
+        # apply_patch checks the pair only once every field is valid; say it now too.
+        lat, lon = merged.get("latitude"), merged.get("longitude")
+        if (lat in (None, "")) != (lon in (None, "")) and not {"latitude", "longitude"} & set(
+            exc.problems
+        ):
+            missing = "longitude" if lon in (None, "") else "latitude"
+            p.note(f"schedule.{missing}", "latitude and longitude go together: set both or neither")
+        return Settings(), tz
