@@ -1,0 +1,298 @@
+/* lightctl tuning page: live status, chart, live preview, settings, lamp buttons.
+   Talks only to this server's JSON API; nothing is applied until Save. */
+"use strict";
+(function () {
+  const $ = (s) => document.querySelector(s);
+  const $$ = (s) => Array.from(document.querySelectorAll(s));
+  const C = window.LightChart;
+  const POLL_MS = 2000, HISTORY_MS = 60000, DEBOUNCE_MS = 300;
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  const csrf = meta ? meta.content : null;
+  const form = $("#settings");
+  const inputs = $$("#settings [name]");
+  const REASONS = {
+    dark: "it is dark", light: "it is light", override: "manual override", mode: "set by the mode",
+    window: "off window", sun: "the sun is up", "fail-safe": "sensor fault: fail-safe", startup: "starting up",
+  };
+
+  let status = null, history = null, preview = null, saved = {};
+  let previewSeq = 0, previewTimer = null, lastSince, chartText = "";
+
+  /** fetch JSON from this server; returns {ok, code, data}. */
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (csrf && method !== "GET") headers["X-CSRF-Token"] = csrf;
+    const r = await fetch(path, {
+      method, headers, credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (r.status === 401) { location.reload(); throw new Error("login needed"); }
+    let data = null;
+    try { data = await r.json(); } catch (e) { data = null; }
+    return { ok: r.ok, code: r.status, data };
+  }
+
+  function fmtDuration(s) {
+    if (s === null || s === undefined || !isFinite(s)) return "–";
+    s = Math.max(0, Math.round(s));
+    const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+    if (d) return `${d} d ${h} h`;
+    if (h) return `${h} h ${m} min`;
+    if (m) return `${m} min`;
+    return `${s} s`;
+  }
+  function serverNow() { return status && status.updated ? status.updated : Date.now() / 1000; }
+  function until(t) {
+    if (!t) return "";
+    return ` until ${C.fmtTime(t)} (in ${fmtDuration(t - serverNow())})`;
+  }
+  function setText(sel, text, cls) {
+    const e = $(sel);
+    e.textContent = text;
+    if (cls !== undefined) e.className = cls;
+  }
+
+  // ---- live status ---------------------------------------------------------------
+  function renderStatus(s) {
+    status = s;
+    setText("#light", s.light === null ? "no reading" : C.fmtLux(s.light));
+    setText("#lamp", s.lamp === "on" ? "ON" : "OFF", "badge " + (s.lamp === "on" ? "is-on" : "is-off"));
+    const why = REASONS[s.reason] || s.reason || "";
+    setText("#reason", (why ? "· " + why : "") + (s.since ? ` · since ${C.fmtTime(s.since)}` : ""));
+    const modeName = { auto: "Auto", on: "On (forced)", off: "Off (forced)" }[s.mode] || s.mode;
+    setText("#mode", modeName + until(s.mode_until));
+    const o = s.override;
+    setText("#override", o ? `lamp ${o.state}` + (o.until ? until(o.until) : " until the next automatic switch") : "none");
+    setText("#sensor", s.problem ? "problem: " + s.problem : "ok", s.problem ? "bad" : "good");
+    setText("#mqtt", s.mqtt || "–", s.mqtt === "connected" ? "good" : s.mqtt === "disconnected" ? "bad" : "muted");
+    setText("#uptime", fmtDuration(s.updated - s.started));
+    setText("#version", s.version || "–");
+    setText("#node-id", s.node_id ? "· " + s.node_id : "");
+    document.title = `${s.lamp === "on" ? "ON" : "OFF"} · ${s.node_id || "lightctl"}`;
+    for (const b of $$("button.mode")) b.setAttribute("aria-pressed", String(b.dataset.mode === s.mode));
+    if (s.settings) { saved = s.settings; fillForm(); }
+    if (lastSince !== undefined && s.since !== lastSince) loadHistory();
+    lastSince = s.since;
+    drawChart();
+  }
+
+  async function poll() {
+    try {
+      const r = await api("GET", "/api/status");
+      if (!r.ok) throw new Error("HTTP " + r.code);
+      renderStatus(r.data);
+      setText("#conn", "", "conn");
+    } catch (e) {
+      setText("#conn", "No answer from the switch; retrying…", "conn bad");
+    }
+    setTimeout(poll, POLL_MS);
+  }
+
+  async function loadHistory() {
+    try {
+      const r = await api("GET", "/api/history?hours=24&points=600");
+      if (r.ok) { history = r.data; drawChart(); }
+    } catch (e) { /* the status line already says the server is away */ }
+  }
+
+  function drawChart() {
+    if (!status) return;
+    const end = serverNow();
+    const set = status.settings || {};
+    const d = {
+      start: end - 86400, end,
+      samples: history ? history.samples : [],
+      events: history ? history.events : [],
+      lampNow: status.lamp === "on",
+      threshold: set.threshold, offLevel: set.threshold + set.hysteresis,
+      preview: null,
+    };
+    if (preview) {
+      const e = { ...set, ...preview.edits };
+      d.preview = { events: preview.events, threshold: Number(e.threshold), offLevel: Number(e.threshold) + Number(e.hysteresis) };
+    }
+    const text = C.draw($("#chart"), d);
+    if (text !== chartText) { chartText = text; setText("#chart-summary", text); }
+  }
+
+  // ---- the form --------------------------------------------------------------------
+  function shown(v) { return v === null || v === undefined ? "" : String(v); }
+  function valueOf(inp) {
+    const v = inp.value.trim();
+    if (inp.type === "number") {
+      if (v === "") return null;
+      const n = Number(v);
+      return isFinite(n) ? n : v;
+    }
+    return v === "" ? null : v;
+  }
+  function isDirty(inp) {
+    const now = valueOf(inp), was = saved[inp.name];
+    if (inp.type === "number" && typeof now === "number") return now !== Number(was) || was === null;
+    return shown(now) !== shown(was);
+  }
+  /** The edited fields only: {key: value}. */
+  function edits() {
+    const out = {};
+    for (const inp of inputs) if (isDirty(inp)) out[inp.name] = valueOf(inp);
+    return out;
+  }
+  function fillForm() {
+    for (const inp of inputs) {
+      if (inp.dataset.dirty === "1" || document.activeElement === inp) continue;
+      inp.value = shown(saved[inp.name]);
+    }
+  }
+  function setError(key, msg) {
+    const e = document.getElementById("err-" + key);
+    const inp = form.elements[key];
+    if (e) e.textContent = msg || "";
+    if (inp) inp.setAttribute("aria-invalid", msg ? "true" : "false");
+  }
+  function clearErrors() {
+    for (const inp of inputs) setError(inp.name, "");
+    setText("#form-alert", "");
+  }
+  function showErrors(data, what) {
+    const fields = (data && data.fields) || {};
+    let first = null;
+    for (const [k, msg] of Object.entries(fields)) {
+      if (form.elements[k]) { setError(k, msg); first = first || form.elements[k]; }
+    }
+    const n = Object.keys(fields).length;
+    const err = (data && data.error) || "the server refused the values";
+    setText("#form-alert", `${what}: ${n > 1 ? n + " fields need attention" : err}. Nothing was changed.`);
+    return first;
+  }
+  function onEdit(ev) {
+    const inp = ev.target;
+    inp.dataset.dirty = isDirty(inp) ? "1" : "";
+    setError(inp.name, "");
+    setText("#form-status", "");
+    const any = Object.keys(edits()).length > 0;
+    $("#save").disabled = !any;
+    $("#discard").disabled = !any;
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(runPreview, DEBOUNCE_MS);
+  }
+
+  async function runPreview() {
+    const seq = ++previewSeq;
+    const e = edits();
+    if (!Object.keys(e).length) { preview = null; renderPreview(); drawChart(); setText("#form-alert", ""); return; }
+    let r;
+    try { r = await api("POST", "/api/preview", { settings: e, hours: 24 }); } catch (err) { return; }
+    if (seq !== previewSeq) return; // a newer edit is on its way
+    if (!r.ok) { showErrors(r.data, "Preview impossible"); preview = null; renderPreview(); drawChart(); return; }
+    setText("#form-alert", "");
+    preview = { edits: e, events: r.data.events || [], summary: r.data.summary || {} };
+    renderPreview();
+    drawChart();
+  }
+
+  function clock(iso) {
+    if (!iso) return "–";
+    const m = /T(\d\d:\d\d)/.exec(iso);
+    return m ? m[1] : typeof iso === "number" ? C.fmtTime(iso) : String(iso);
+  }
+  function renderPreview() {
+    const box = $("#preview");
+    if (!preview) { box.hidden = true; return; }
+    box.hidden = false;
+    const s = preview.summary, nights = s.nights || [];
+    const n = s.switches ?? preview.events.length;
+    const perNight = nights.length ? (n / nights.length).toFixed(1) : "0";
+    setText("#preview-text", `With these values the lamp would have switched ${n} time${n === 1 ? "" : "s"} ` +
+      `over the recorded history (${perNight} per night). Nothing is applied until you press Save.`);
+    const body = $("#preview-table tbody");
+    body.replaceChildren(...nights.map((nt) => {
+      const tr = document.createElement("tr");
+      for (const v of [nt.night, nt.switches, clock(nt.first_on), clock(nt.last_off)]) {
+        const td = document.createElement("td"); td.textContent = String(v); tr.appendChild(td);
+      }
+      return tr;
+    }));
+  }
+
+  async function save(ev) {
+    ev.preventDefault();
+    const e = edits();
+    if (!Object.keys(e).length) return;
+    clearErrors();
+    $("#save").disabled = true;
+    let r;
+    try { r = await api("PATCH", "/api/settings", e); } catch (err) {
+      setText("#form-alert", "Could not reach the switch. Nothing was changed."); $("#save").disabled = false; return;
+    }
+    if (!r.ok) {
+      const first = showErrors(r.data, "Not saved");
+      $("#save").disabled = false;
+      if (first) first.focus();
+      return;
+    }
+    saved = (r.data && (r.data.settings || r.data)) || saved;
+    for (const inp of inputs) inp.dataset.dirty = "";
+    for (const inp of inputs) inp.value = shown(saved[inp.name]);
+    preview = null; renderPreview();
+    $("#discard").disabled = true;
+    setText("#form-status", "Saved. The switch uses the new settings now.");
+    if (status) status.settings = saved;
+    drawChart();
+    poll.once();
+  }
+
+  function discard() {
+    for (const inp of inputs) { inp.dataset.dirty = ""; inp.value = shown(saved[inp.name]); }
+    clearErrors();
+    preview = null; renderPreview(); drawChart();
+    $("#save").disabled = true; $("#discard").disabled = true;
+    setText("#form-status", "Edits discarded.");
+  }
+
+  function teach() {
+    const inp = form.elements.threshold;
+    if (!status || status.light === null || status.light === undefined) {
+      setError("threshold", "There is no current light reading to use.");
+      return;
+    }
+    inp.value = Number(C.fmtLux(status.light));
+    inp.dispatchEvent(new Event("input", { bubbles: true }));
+    inp.focus();
+  }
+
+  // ---- lamp buttons ----------------------------------------------------------------
+  async function command(path, body) {
+    setText("#ctl-alert", "");
+    try {
+      const r = await api("POST", path, body);
+      if (!r.ok) { setText("#ctl-alert", (r.data && r.data.error) || `Refused (HTTP ${r.code}).`); return false; }
+      if (r.data && r.data.lamp) renderStatus(r.data);
+      return true;
+    } catch (e) { setText("#ctl-alert", "Could not reach the switch."); return false; }
+  }
+  async function onOverride(ev) {
+    const b = ev.currentTarget, body = { state: b.dataset.state };
+    if (b.dataset.for) body.for = Number(b.dataset.for);
+    const ok = await command("/api/lamp", body);
+    if (ok && body.state === "auto" && status && status.mode !== "auto") await command("/api/mode", { mode: "auto" });
+    poll.once();
+  }
+
+  poll.once = async function () {
+    try { const r = await api("GET", "/api/status"); if (r.ok) renderStatus(r.data); } catch (e) { /* next poll */ }
+  };
+
+  for (const inp of inputs) { inp.addEventListener("input", onEdit); inp.addEventListener("change", onEdit); }
+  form.addEventListener("submit", save);
+  $("#discard").addEventListener("click", discard);
+  $("#teach").addEventListener("click", teach);
+  for (const b of $$("button.mode")) b.addEventListener("click", async () => { await command("/api/mode", { mode: b.dataset.mode }); poll.once(); });
+  for (const b of $$("button.ovr")) b.addEventListener("click", onOverride);
+  let resizeTimer = null;
+  window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(drawChart, 150); });
+
+  poll();
+  loadHistory();
+  setInterval(loadHistory, HISTORY_MS);
+})();
