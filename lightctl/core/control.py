@@ -18,6 +18,7 @@ blinks at boot nor stays dark for on_delay after a power cut.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import replace
 from statistics import median
 
@@ -107,8 +108,12 @@ def judge(lux: float | None, error: str | None, max_lux: float) -> str | None:
         return error
     if lux is None:
         return "no reading"
-    if isinstance(lux, bool) or not isinstance(lux, int | float):
+    if isinstance(lux, bool) or not isinstance(lux, numbers.Real):
         return f"not a number: {lux!r}"
+    try:
+        lux = float(lux)  # numpy and integer readings alike
+    except (OverflowError, ValueError):
+        return f"reading {lux!r} is beyond the sensor's range (max {max_lux:g} lx)"
     if math.isnan(lux):
         return "reading is NaN"
     if math.isinf(lux):
@@ -130,7 +135,9 @@ def _ingest(state: ControlState, ev: Sample, changes: dict) -> None:
             changes["problem"] = f"sensor: {bad}"
         return
     lux = float(ev.lux)
-    window = (*state.window, lux)[-state.settings.smoothing :]
+    # after a fault, readings from before it say nothing about now: start the window afresh
+    kept = state.window if state.problem is None else ()
+    window = (*kept, lux)[-state.settings.smoothing :]
     changes.update(
         window=window,
         light=window[0] if len(window) == 1 else median(window),
@@ -242,6 +249,10 @@ def _decide(state: ControlState, now: Instant, changes: dict) -> tuple[ControlSt
         elif override.until_mono is not None:
             if now.mono >= override.until_mono:
                 override = changes["override"] = None
+        elif override.base is None:
+            # given before the first decision: the first decision becomes its base
+            if auto is not None:
+                override = changes["override"] = replace(override, base=auto)
         elif auto != override.base:
             override = changes["override"] = None
 
