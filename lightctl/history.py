@@ -1,0 +1,390 @@
+"""Recorded light samples and switch events, kept in memory and in daily CSV files.
+
+The page's chart, ``/api/history``, ``/api/preview`` and ``lightctl replay`` read
+this history. A Pi's SD card wears with every small write, so additions are
+buffered in memory and appended to disk in batches (``maybe_flush``, every
+``flush_interval`` s), without an fsync: a power cut may lose the last batch.
+Only the runtime settings (``store.py``) are written with the full
+fsync-and-rename ceremony.
+
+On disk, one file per UTC day under ``state_dir/history``::
+
+    samples-2026-11-27.csv   epoch,lux        (empty lux = failed reading)
+    events-2026-11-27.csv    epoch,on|off,reason
+
+Values are rounded to 3 decimals when added, so what the page shows live is
+what it shows after a restart. Lines cut short by a crash are skipped on read
+and the next append starts on a fresh line. Files wholly older than the
+retention are deleted; a wall clock that jumps backwards (NTP at boot) is
+tolerated: samples are kept sorted by time.
+
+In memory, samples live in two ``array('d')`` columns (NaN = failed reading):
+16 bytes a sample, about 11 MB for 8 days at 1 Hz.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import re
+import threading
+from array import array
+from bisect import bisect_left, bisect_right
+from datetime import UTC, datetime
+from pathlib import Path
+
+log = logging.getLogger("lightctl.history")
+
+DAY = 86_400.0
+NAN = math.nan
+_FILE_RE = re.compile(r"^(samples|events)-(\d{4}-\d{2}-\d{2})\.csv$")
+_REASON_BAD = re.compile(r"[\r\n,]")
+
+Sample = tuple[float, float | None]
+Event = tuple[float, bool, str]
+
+
+def _day(wall: float) -> int:
+    return int(wall // DAY)
+
+
+def _day_name(day: int) -> str:
+    return datetime.fromtimestamp(day * DAY, UTC).strftime("%Y-%m-%d")
+
+
+def _name_day(name: str) -> int | None:
+    try:
+        d = datetime.strptime(name, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return _day(d.timestamp())
+
+
+def _num(value: float) -> str:
+    """3 decimals, trailing zeros dropped: fewer bytes on the SD card."""
+    text = f"{value:.3f}".rstrip("0")
+    return text[:-1] if text.endswith(".") else text
+
+
+def _parse_samples(text: str, times: list[float], values: list[float]) -> None:
+    """Append the well-formed ``epoch,lux`` lines of ``text``; skip the rest."""
+    lines = text.split("\n")
+    if not text.endswith("\n"):
+        lines.pop()  # the last line was cut by a crash (or the file is empty)
+    for line in lines:
+        t, sep, v = line.partition(",")
+        if not sep:
+            continue
+        try:
+            tf = float(t)
+            vf = float(v) if v else NAN
+        except ValueError:
+            continue
+        if math.isfinite(tf):
+            times.append(tf)
+            values.append(vf if math.isfinite(vf) else NAN)
+
+
+def _parse_events(text: str, out: list[Event]) -> None:
+    lines = text.split("\n")
+    if not text.endswith("\n"):
+        lines.pop()
+    for line in lines:
+        parts = line.split(",", 2)
+        if len(parts) != 3 or parts[1] not in ("on", "off"):
+            continue
+        try:
+            t = float(parts[0])
+        except ValueError:
+            continue
+        if math.isfinite(t):
+            out.append((t, parts[1] == "on", parts[2]))
+
+
+def _list_files(folder: Path) -> list[tuple[int, str, Path]]:
+    """(day, kind, path) of the history files in ``folder``, oldest first."""
+    found = []
+    for path in folder.iterdir():
+        m = _FILE_RE.match(path.name)
+        if m and (day := _name_day(m.group(2))) is not None:
+            found.append((day, m.group(1), path))
+    return sorted(found)
+
+
+def _sorted_samples(times: list[float], values: list[float]) -> tuple[array, array]:
+    if any(a > b for a, b in zip(times, times[1:], strict=False)):
+        order = sorted(range(len(times)), key=times.__getitem__)
+        times = [times[i] for i in order]
+        values = [values[i] for i in order]
+    return array("d", times), array("d", values)
+
+
+class History:
+    """Samples and switch events of the last ``retention_days``; thread-safe.
+
+    The control thread calls ``add_*`` and ``maybe_flush`` (cheap: no I/O except
+    one batch per ``flush_interval``); web threads call ``samples``/``events``.
+    """
+
+    def __init__(self, folder: Path, *, retention_days: float = 8.0, flush_interval: float = 60.0):
+        if not retention_days > 0:
+            raise ValueError(f"retention_days must be > 0, got {retention_days!r}")
+        if not flush_interval >= 0:
+            raise ValueError(f"flush_interval must be >= 0, got {flush_interval!r}")
+        self.folder = Path(folder)
+        self.retention = float(retention_days) * DAY
+        self.flush_interval = float(flush_interval)
+        self._lock = threading.Lock()  # memory and pending buffers
+        self._io_lock = threading.Lock()  # one writer at a time
+        self._t = array("d")
+        self._v = array("d")
+        self._events: list[Event] = []
+        self._pending: dict[tuple[str, int], list[str]] = {}
+        self._last_flush: float | None = None
+        self._failing = False
+
+    # --- life cycle ------------------------------------------------------------
+
+    def open(self, now_wall: float) -> None:
+        """Create the folder, delete files past retention, load the rest into memory."""
+        self.folder.mkdir(mode=0o750, parents=True, exist_ok=True)
+        self._prune_files(now_wall)
+        cutoff = now_wall - self.retention
+        times: list[float] = []
+        values: list[float] = []
+        events: list[Event] = []
+        for _day_no, kind, path in _list_files(self.folder):
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError as exc:
+                log.warning("cannot read %s: %s", path, exc)
+                continue
+            if kind == "samples":
+                _parse_samples(text, times, values)
+            else:
+                _parse_events(text, events)
+        t, v = _sorted_samples(times, values)
+        del times, values
+        start = bisect_left(t, cutoff)
+        del t[:start], v[:start]
+        events = [e for e in events if e[0] >= cutoff]
+        with self._lock:
+            if self._t:  # added before open(): not on disk yet, merge in time order
+                t, v = _sorted_samples(t.tolist() + self._t.tolist(), v.tolist() + self._v.tolist())
+            self._t, self._v = t, v
+            self._events = sorted(events + self._events)
+            self._last_flush = now_wall
+        log.info(
+            "history: %d samples and %d events loaded from %s",
+            len(self._t),
+            len(self._events),
+            self.folder,
+        )
+
+    def close(self) -> None:
+        """Write what is buffered (the daemon calls this on stop)."""
+        self.flush()
+
+    # --- writing ---------------------------------------------------------------
+
+    def add_sample(self, wall: float, lux: float | None) -> None:
+        """Record one reading (None, NaN or inf = a failed reading); buffered."""
+        wall = round(float(wall), 3)
+        value = NAN if lux is None or not math.isfinite(lux) else round(float(lux), 3)
+        line = f"{_num(wall)},{'' if value != value else _num(value)}\n"
+        with self._lock:
+            if not self._t or wall >= self._t[-1]:
+                self._t.append(wall)
+                self._v.append(value)
+            else:  # the wall clock went back: keep the columns sorted
+                i = bisect_right(self._t, wall)
+                self._t.insert(i, wall)
+                self._v.insert(i, value)
+            self._pending.setdefault(("samples", _day(wall)), []).append(line)
+
+    def add_event(self, wall: float, on: bool, reason: str) -> None:
+        """Record a switch of the lamp with its reason; buffered."""
+        wall = round(float(wall), 3)
+        reason = _REASON_BAD.sub(" ", str(reason))
+        line = f"{_num(wall)},{'on' if on else 'off'},{reason}\n"
+        event = (wall, bool(on), reason)
+        with self._lock:
+            if not self._events or wall >= self._events[-1][0]:
+                self._events.append(event)
+            else:
+                self._events.insert(bisect_right(self._events, (wall, True, "\uffff")), event)
+            self._pending.setdefault(("events", _day(wall)), []).append(line)
+
+    def maybe_flush(self, now_wall: float) -> bool:
+        """Write the buffer once ``flush_interval`` has passed; prune. True if it wrote.
+
+        A disk error is logged (once until it clears) and the lines stay buffered.
+        """
+        with self._lock:
+            if self._last_flush is None:
+                self._last_flush = now_wall
+            # abs(): a wall clock that jumps back must not postpone writes for hours
+            if abs(now_wall - self._last_flush) < self.flush_interval:
+                return False
+            self._last_flush = now_wall
+        try:
+            wrote = self.flush()
+        except OSError as exc:
+            if not self._failing:
+                log.error("cannot write history to %s: %s (kept in memory)", self.folder, exc)
+            self._failing = True
+            return False
+        if self._failing:
+            log.info("history writes to %s work again", self.folder)
+        self._failing = False
+        self.prune(now_wall)
+        return wrote
+
+    def flush(self) -> bool:
+        """Append the buffered lines to their daily files now; True if there were any.
+
+        Raises OSError; lines not written stay buffered for the next try.
+        """
+        with self._io_lock:
+            with self._lock:
+                pending, self._pending = self._pending, {}
+            if not pending:
+                return False
+            if not self.folder.is_dir():
+                self.folder.mkdir(mode=0o750, parents=True, exist_ok=True)
+            try:
+                for key in sorted(pending):
+                    kind, day = key
+                    self._append(self.folder / f"{kind}-{_day_name(day)}.csv", pending[key])
+                    del pending[key]
+            finally:
+                if pending:  # put back what was not written, before newer lines
+                    with self._lock:
+                        for key, lines in pending.items():
+                            self._pending[key] = lines + self._pending.get(key, [])
+            return True
+
+    @staticmethod
+    def _append(path: Path, lines: list[str]) -> None:
+        with open(path, "ab+") as f:
+            if f.tell() > 0:
+                f.seek(-1, 2)
+                if f.read(1) != b"\n":  # a line cut by a crash: do not glue onto it
+                    lines = ["\n", *lines]
+            f.write("".join(lines).encode("utf-8"))
+
+    # --- reading ---------------------------------------------------------------
+
+    def samples(self, since: float, until: float | None = None) -> list[Sample]:
+        """(wall, lux or None) with since <= wall <= until, oldest first, buffered included."""
+        with self._lock:
+            i = bisect_left(self._t, since)
+            j = len(self._t) if until is None else bisect_right(self._t, until)
+            t = self._t[i:j]
+            v = self._v[i:j]
+        return [(a, None if b != b else b) for a, b in zip(t, v, strict=True)]
+
+    def events(self, since: float, until: float | None = None) -> list[Event]:
+        """(wall, on, reason) with since <= wall <= until, oldest first."""
+        with self._lock:
+            i = bisect_left(self._events, (since,))
+            j = (
+                len(self._events)
+                if until is None
+                else bisect_right(self._events, (until, True, "\uffff"))
+            )
+            return self._events[i:j]
+
+    def __len__(self) -> int:
+        return len(self._t)
+
+    # --- retention -------------------------------------------------------------
+
+    def prune(self, now_wall: float) -> None:
+        """Drop samples, events and files older than the retention."""
+        cutoff = now_wall - self.retention
+        with self._lock:
+            i = bisect_left(self._t, cutoff)
+            if i:
+                del self._t[:i]
+                del self._v[:i]
+            k = bisect_left(self._events, (cutoff,))
+            if k:
+                del self._events[:k]
+        with contextlib.suppress(OSError):
+            self._prune_files(now_wall)
+
+    def _prune_files(self, now_wall: float) -> None:
+        cutoff = now_wall - self.retention
+        if not self.folder.is_dir():
+            return
+        for day, _kind, path in _list_files(self.folder):
+            if (day + 1) * DAY <= cutoff:
+                try:
+                    path.unlink()
+                except OSError as exc:
+                    log.warning("cannot delete old history file %s: %s", path, exc)
+
+    # --- offline ---------------------------------------------------------------
+
+    @staticmethod
+    def read_folder(folder: Path) -> tuple[list[Sample], list[Event]]:
+        """Everything recorded in ``folder``, sorted, for ``lightctl replay``.
+
+        Raises FileNotFoundError when the folder does not exist.
+        """
+        folder = Path(folder)
+        times: list[float] = []
+        values: list[float] = []
+        events: list[Event] = []
+        for _day_no, kind, path in _list_files(folder):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if kind == "samples":
+                _parse_samples(text, times, values)
+            else:
+                _parse_events(text, events)
+        t, v = _sorted_samples(times, values)
+        samples = [(a, None if b != b else b) for a, b in zip(t, v, strict=True)]
+        return samples, sorted(events)
+
+
+def thin(samples: list[Sample], max_points: int) -> list[Sample]:
+    """Downsample time-ordered samples for a chart, keeping what the eye must see.
+
+    The time span is cut into equal buckets; each bucket keeps its lowest and its
+    highest reading (a headlight flash or a short dip still shows) and, if it
+    holds failed readings, one ``None`` so the line breaks at the gap. Points keep
+    their time order; the result has at most ``max_points`` points and is a
+    subset of the input. Input that already fits is returned as is.
+    """
+    if max_points < 3:
+        raise ValueError(f"max_points must be at least 3, got {max_points!r}")
+    if len(samples) <= max_points:
+        return list(samples)
+    if any(a[0] > b[0] for a, b in zip(samples, samples[1:], strict=False)):
+        samples = sorted(samples, key=lambda s: s[0])
+    has_gap = any(v is None or v != v for _, v in samples)
+    buckets = max_points // 3 if has_gap else max_points // 2
+    t0 = samples[0][0]
+    span = samples[-1][0] - t0
+    scale = buckets / span if span > 0 else 0.0
+    out: list[Sample] = []
+    current = -1
+    lo = hi = gap = -1  # indices into samples, per bucket
+    for i, (t, v) in enumerate(samples):
+        b = min(int((t - t0) * scale), buckets - 1)
+        if b != current:
+            if current >= 0:
+                out.extend(samples[k] for k in sorted({lo, hi, gap} - {-1}))
+            current, lo, hi, gap = b, -1, -1, -1
+        if v is None or v != v:
+            if gap < 0:
+                gap = i
+        else:
+            if lo < 0 or v < samples[lo][1]:
+                lo = i
+            if hi < 0 or v > samples[hi][1]:
+                hi = i
+    out.extend(samples[k] for k in sorted({lo, hi, gap} - {-1}))
+    return out
