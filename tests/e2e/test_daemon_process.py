@@ -90,7 +90,7 @@ def test_bad_config_exits_2_naming_every_key(tmp_path):
     cfg = tmp_path / "bad.toml"
     cfg.write_text(
         'node_id = "Bad Name!"\n[sensor]\ntype = "file"\npath = "/x"\ninterval = 0\n'
-        "[control]\nthreshold = -3\nhysterisis = 5\n[relay]\ntype = \"mock\"\n"
+        '[control]\nthreshold = -3\nhysterisis = 5\n[relay]\ntype = "mock"\n'
     )
     res = subprocess.run(
         [sys.executable, "-m", "lightctl", "run", "--config", str(cfg)],
