@@ -1,0 +1,379 @@
+"""The MQTT link of one node: paho-mqtt 2.x, availability, state, discovery, commands.
+
+Threads: paho runs its network loop in its own thread (``loop_start``). Its callbacks
+only parse, log and hand work to this link's worker thread through a bounded queue
+(the hand-off aiomqtt v2 does with ``call_soon_threadsafe``), because controller
+commands block until the control thread applied them and an exception in a paho
+callback would kill the network loop. ``publish_status`` is called from the control
+thread and never blocks: paho's ``publish`` only queues.
+
+The broker being down (at start or later) changes nothing for the lamp: paho retries
+with a 1..60 s backoff, and every connect re-subscribes and re-publishes
+availability, discovery and the latest state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import queue
+import random
+import threading
+from collections.abc import Callable, Collection
+from typing import Any
+
+from lightctl.config import MqttConfig
+from lightctl.errors import ConfigError
+from lightctl.mqtt import discovery
+from lightctl.mqtt.topics import (
+    Ignored,
+    LampCommand,
+    ModeCommand,
+    SettingCommand,
+    Topics,
+    command_name,
+    parse_command,
+)
+from lightctl.ports import Controller, Status
+
+log = logging.getLogger("lightctl.mqtt")
+
+QUEUE_SIZE = 64  # pending commands; beyond this a flood is dropped, not buffered
+MAX_QUEUED_PUBLISHES = 1000  # paho's own queue while the broker is away
+STOP_TIMEOUT = 2.0
+_STOP = object()
+
+
+def state_payload(status: Status, connected: bool = True) -> str:
+    """The retained state JSON: the /api/status fields with lamp as ON/OFF."""
+    body = status.to_json()
+    body["lamp"] = "ON" if status.lamp else "OFF"
+    body["mqtt"] = "connected" if connected else "disconnected"
+    return json.dumps(body, separators=(",", ":"))
+
+
+class MqttLink:
+    """One paho client per node; see the module docstring for the threading rules."""
+
+    def __init__(
+        self,
+        cfg: MqttConfig,
+        node_id: str,
+        *,
+        version: str,
+        page_url: str | None = None,
+        clock: Any = None,
+        disabled: Collection[str] = (),
+        birth_delay: Callable[[], float] | None = None,
+    ):
+        if clock is None:
+            from lightctl.clock import SystemClock
+
+            clock = SystemClock()
+        self.cfg = cfg
+        self.node_id = node_id
+        self.topics = Topics(cfg.base_topic, node_id, cfg.discovery_prefix)
+        self.client_id = f"lightctl-{node_id}"
+        self._discovery = discovery.build(
+            node_id, cfg, version=version, page_url=page_url, disabled=disabled
+        )
+        self._clock = clock
+        # HA asks for a random delay after its birth message so that hundreds of devices
+        # do not answer at once; tests inject a short one.
+        self._birth_delay = birth_delay or (lambda: random.uniform(0.0, 3.0))
+        self._lock = threading.RLock()
+        self._controller: Controller | None = None
+        self._client: Any = None
+        self._connected = False
+        self._started = False
+        self._stopped = False
+        self._subs: dict[str, list[Callable[[bytes], None]]] = {}
+        self._connect_hooks: list[Callable[[], None]] = []
+        self._jobs: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
+        self._worker: threading.Thread | None = None
+        self._timers: list[threading.Timer] = []
+        self._latest: Status | None = None
+        self._last_sent: float | None = None  # clock.mono() of the last state publish
+        self._pending = False  # a light-only update held back by the rate limit
+        self.announcements = 0  # discovery rounds sent (for tests and metrics)
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    def attach(self, controller: Controller) -> None:
+        """Where commands go; set before start()."""
+        self._controller = controller
+
+    def start(self) -> None:
+        """Connect in the background; returns at once even with the broker down."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+            client = self._ensure_client()
+        self._worker = threading.Thread(target=self._work, name="lightctl-mqtt", daemon=True)
+        self._worker.start()
+        client.connect_async(self.cfg.host, self.cfg.port, keepalive=self.cfg.keepalive)
+        client.loop_start()
+
+    def stop(self) -> None:
+        """Publish ``offline`` (waits at most 2 s), disconnect, stop threads; idempotent."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+            timers, self._timers = self._timers, []
+            client = self._client
+        for t in timers:
+            t.cancel()
+        if client is not None:
+            if self._connected:
+                try:
+                    info = client.publish(self.topics.availability, "offline", qos=1, retain=True)
+                    info.wait_for_publish(timeout=STOP_TIMEOUT)
+                except (RuntimeError, ValueError) as exc:
+                    log.warning("could not publish offline: %s", exc)
+            client.disconnect()
+            client.loop_stop()
+        self._connected = False
+        if self._worker is not None:
+            with contextlib.suppress(queue.Full):
+                self._jobs.put(_STOP, timeout=STOP_TIMEOUT)
+            self._worker.join(timeout=STOP_TIMEOUT)
+
+    @property
+    def state(self) -> str:
+        return "connected" if self._connected else "disconnected"
+
+    # --- outgoing ------------------------------------------------------------------
+
+    def publish_status(self, status: Status, important: bool) -> None:
+        """Send the state now if important, else at most once per ``state_interval`` s."""
+        now = self._clock.mono()
+        with self._lock:
+            self._latest = status
+            recent = self._last_sent is not None and now - self._last_sent < self.cfg.state_interval
+            if not important and recent:
+                self._pending = True
+                return
+            self._send_state_locked(now)
+
+    def publish(self, topic: str, payload: str, *, qos: int = 1, retain: bool = False) -> int:
+        """Publish from any thread; returns paho's rc (QoS 1 is queued while offline)."""
+        with self._lock:
+            client = self._ensure_client()
+        return client.publish(topic, payload, qos=qos, retain=retain).rc
+
+    def subscribe(self, topic: str, callback: Callable[[bytes], None]) -> None:
+        """Call ``callback(payload)`` for messages on ``topic`` (wildcards allowed).
+
+        The callback runs on paho's network thread: it must be quick and must not
+        block (store the value, nothing more). Exceptions are logged, not raised.
+        Subscriptions are renewed on every connect.
+        """
+        with self._lock:
+            first = topic not in self._subs
+            self._subs.setdefault(topic, []).append(callback)
+            client = self._client if self._connected else None
+        if first and client is not None:
+            client.subscribe(topic, qos=1)
+
+    def unsubscribe(self, topic: str, callback: Callable[[bytes], None]) -> None:
+        """Undo one subscribe(); the last one for a topic unsubscribes at the broker."""
+        with self._lock:
+            cbs = self._subs.get(topic, [])
+            if callback in cbs:
+                cbs.remove(callback)
+            if cbs or topic not in self._subs:
+                return
+            del self._subs[topic]
+            client = self._client if self._connected else None
+        if client is not None:
+            client.unsubscribe(topic)
+
+    def add_connect_hook(self, hook: Callable[[], None]) -> None:
+        """Run ``hook()`` on the network thread after every (re)connect; must not block."""
+        with self._lock:
+            self._connect_hooks.append(hook)
+
+    # --- internals -----------------------------------------------------------------
+
+    def _ensure_client(self) -> Any:
+        if self._client is not None:
+            return self._client
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
+
+        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id)
+        c.will_set(self.topics.availability, "offline", qos=1, retain=True)
+        if self.cfg.username:
+            c.username_pw_set(self.cfg.username, self.cfg.password or None)
+        if self.cfg.tls:
+            try:
+                c.tls_set(
+                    ca_certs=self.cfg.ca_certs, certfile=self.cfg.certfile, keyfile=self.cfg.keyfile
+                )
+            except (OSError, ValueError) as exc:
+                raise ConfigError([f"mqtt TLS files: {exc}"]) from exc
+        c.reconnect_delay_set(min_delay=1, max_delay=60)
+        c.max_queued_messages_set(MAX_QUEUED_PUBLISHES)
+        c.suppress_exceptions = True  # a second net under our own try/except
+        c.enable_logger(logging.getLogger("lightctl.mqtt.paho"))
+        c.on_connect = self._on_connect
+        c.on_disconnect = self._on_disconnect
+        c.on_message = self._on_message
+        self._client = c
+        return c
+
+    def _send_state_locked(self, now: float) -> None:
+        """Publish the latest state (caller holds the lock, which keeps states in order)."""
+        status = self._latest
+        if status is None and self._controller is not None:
+            status = self._latest = self._controller.status()
+        self._pending = False
+        if status is None or not self._connected or self._client is None:
+            return
+        self._last_sent = now
+        self._client.publish(self.topics.state, state_payload(status), qos=1, retain=True)
+
+    def _announce(self) -> None:
+        """Availability, discovery and state; from on_connect and after HA's birth."""
+        c = self._client
+        if c is None or not self._connected:
+            return
+        c.publish(self.topics.availability, "online", qos=1, retain=True)
+        for msg in self._discovery:
+            body = msg.payload if isinstance(msg.payload, str) else json.dumps(msg.payload)
+            c.publish(msg.topic, body, qos=1, retain=msg.retain)
+        with self._lock:
+            self.announcements += 1
+            self._send_state_locked(self._clock.mono())
+
+    def _enqueue(self, job: Callable[[], None], what: str) -> None:
+        try:
+            self._jobs.put_nowait(job)
+        except queue.Full:
+            log.warning("%s dropped: %d commands already waiting", what, QUEUE_SIZE)
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        try:
+            if reason_code.is_failure:
+                log.warning(
+                    "broker %s:%d refused us: %s", self.cfg.host, self.cfg.port, reason_code
+                )
+                return
+            with self._lock:
+                self._connected = True
+                subs = [(t, 1) for t in self._subs]
+                hooks = list(self._connect_hooks)
+            client.subscribe([(self.topics.commands, 1), (self.topics.ha_status, 1), *subs])
+            log.info("connected to %s:%d", self.cfg.host, self.cfg.port)
+            self._announce()
+            for hook in hooks:
+                try:
+                    hook()
+                except Exception:
+                    log.exception("connect hook failed")
+        except Exception:
+            log.exception("on_connect failed")
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        try:
+            was = self._connected
+            self._connected = False
+            if was and reason_code.is_failure:
+                log.warning("lost the broker (%s); reconnecting in the background", reason_code)
+            elif was:
+                log.info("disconnected: %s", reason_code)
+        except Exception:
+            log.exception("on_disconnect failed")
+
+    def _on_message(self, client, userdata, msg) -> None:
+        try:
+            self._dispatch(msg.topic, msg.payload, msg.retain)
+        except Exception:
+            log.exception("message on %r could not be handled", getattr(msg, "topic", "?"))
+
+    def _dispatch(self, topic: str, payload: bytes, retain: bool) -> None:
+        if topic == self.topics.ha_status:
+            if payload.strip() == b"online" and not retain:
+                self._schedule_announce()
+            return
+        if command_name(self.topics, topic) is not None:
+            cmd = parse_command(self.topics, topic, payload, retain)
+            if isinstance(cmd, Ignored):
+                log.warning("ignored: %s", cmd.reason)
+            else:
+                self._enqueue(lambda: self._apply(topic, cmd), f"command on {topic}")
+            return
+        import paho.mqtt.client as mqtt
+
+        with self._lock:
+            targets = [
+                cb
+                for sub, cbs in self._subs.items()
+                if mqtt.topic_matches_sub(sub, topic)
+                for cb in cbs
+            ]
+        for cb in targets:
+            try:
+                cb(payload)
+            except Exception:
+                log.exception("subscriber of %s failed", topic)
+
+    def _schedule_announce(self) -> None:
+        delay = max(0.0, float(self._birth_delay()))
+        t = threading.Timer(delay, self._enqueue, (self._announce, "discovery after HA birth"))
+        t.daemon = True
+        with self._lock:
+            if self._stopped:
+                return
+            self._timers = [x for x in self._timers if x.is_alive()] + [t]
+        t.start()
+
+    def _apply(self, topic: str, cmd: LampCommand | ModeCommand | SettingCommand) -> None:
+        """On the worker: hand one parsed command to the controller."""
+        ctl = self._controller
+        if ctl is None:
+            log.warning("ignored %s: the controller is not running", topic)
+            return
+        try:
+            if isinstance(cmd, LampCommand):
+                ctl.set_lamp(cmd.on)
+            elif isinstance(cmd, ModeCommand):
+                ctl.set_mode(cmd.mode)
+            else:
+                ctl.update_settings({cmd.key: cmd.value})
+        except ValueError as exc:  # SettingsError included
+            log.warning("ignored %s: %s", topic, exc)
+            return
+        log.info("applied %s: %s", topic, cmd)
+
+    def _work(self) -> None:
+        """The worker: commands and announces in order; flushes a held-back state."""
+        while True:
+            try:
+                job = self._jobs.get(timeout=self._flush_wait())
+            except queue.Empty:
+                self._flush_pending()
+                continue
+            if job is _STOP:
+                return
+            try:
+                job()
+            except Exception:
+                log.exception("MQTT job failed")
+            self._flush_pending()
+
+    def _flush_wait(self) -> float:
+        speed = getattr(self._clock, "speed", 1.0) or 1.0
+        return max(0.05, min(0.5, self.cfg.state_interval / speed))
+
+    def _flush_pending(self) -> None:
+        """Send a light-only update that the rate limit held back, once it is due."""
+        with self._lock:
+            if not self._pending:
+                return
+            now = self._clock.mono()
+            if self._last_sent is None or now - self._last_sent >= self.cfg.state_interval:
+                self._send_state_locked(now)

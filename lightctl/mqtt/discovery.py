@@ -1,0 +1,215 @@
+"""Home Assistant MQTT discovery for one node, as pure data (no paho).
+
+``build(...)`` returns the messages to publish: one retained config per entity, all
+on one HA device, every entity with a ``unique_id`` and availability. Entities read
+the node's single retained state JSON through templates, so one state message
+updates them all. An entity listed in ``disabled`` (or retired in ``RETIRED``) gets
+an empty retained payload, which makes Home Assistant remove it.
+
+Per-entity topics (``<prefix>/<component>/<node_id>/<object_id>/config``) are used,
+not the newer device-based message, so HA releases before 2024.11 work too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from lightctl.config import MqttConfig
+from lightctl.core.model import Mode
+from lightctl.core.settings import DAY, FIELDS, MAX_LUX
+from lightctl.mqtt.topics import Topics
+
+MANUFACTURER = "lightctl"
+MODEL = "Twilight switch"
+SUPPORT_URL = "https://github.com/lightctl/lightctl"
+
+
+class Message(NamedTuple):
+    """One MQTT message to send: payload a JSON-ready dict, or "" to delete a retained one."""
+
+    topic: str
+    payload: dict[str, Any] | str
+    retain: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class NumberSpec:
+    """How HA shows one tunable setting; bounds are those of core.settings.FIELDS."""
+
+    name: str
+    minimum: float
+    maximum: float
+    step: float
+    icon: str
+
+
+#: setting key -> how HA shows it. The bounds mirror the validators in
+#: lightctl.core.settings (a test checks they accept the ends and refuse beyond).
+NUMBERS: dict[str, NumberSpec] = {
+    "threshold": NumberSpec("Threshold", 0.0, MAX_LUX, 0.1, "mdi:brightness-5"),
+    "hysteresis": NumberSpec("Hysteresis", 0.0, MAX_LUX, 0.1, "mdi:arrow-expand-vertical"),
+    "on_delay": NumberSpec("On delay", 0.0, DAY, 1.0, "mdi:timer-sand"),
+    "off_delay": NumberSpec("Off delay", 0.0, DAY, 1.0, "mdi:timer-sand-complete"),
+}
+
+#: Entity keys (object ids) this version publishes, in order.
+ENTITIES = ("lamp", "illuminance", *NUMBERS, "mode", "dark", "problem")
+
+#: (component, object_id) of entities earlier versions published and this one no longer
+#: does; they are deleted at every announce so an upgrade leaves no orphans in HA.
+RETIRED: tuple[tuple[str, str], ...] = ()
+
+COMPONENT = {
+    "lamp": "light",
+    "illuminance": "sensor",
+    **{k: "number" for k in NUMBERS},
+    "mode": "select",
+    "dark": "binary_sensor",
+    "problem": "binary_sensor",
+}
+
+
+def config_topic(prefix: str, component: str, node_id: str, object_id: str) -> str:
+    return f"{prefix}/{component}/{node_id}/{object_id}/config"
+
+
+def device(node_id: str, version: str, page_url: str | None) -> dict[str, Any]:
+    """The one HA device that groups a node's entities."""
+    dev: dict[str, Any] = {
+        "identifiers": [node_id],
+        "name": f"Twilight switch {node_id}",
+        "manufacturer": MANUFACTURER,
+        "model": MODEL,
+        "sw_version": version,
+    }
+    if page_url:
+        dev["configuration_url"] = page_url
+    return dev
+
+
+def _entity(key: str) -> dict[str, Any]:
+    """The entity's own config, without the shared device/origin/availability keys."""
+    t_state = "{{ value_json.%s }}"
+    if key == "lamp":
+        return {
+            "name": "Lamp",
+            "command_topic": "lamp",
+            "state_value_template": t_state % "lamp",
+            "payload_on": "ON",
+            "payload_off": "OFF",
+            "json_attributes_template": (
+                "{{ {'reason': value_json.reason, 'mode': value_json.mode,"
+                " 'override': value_json.override, 'since': value_json.since} | tojson }}"
+            ),
+            "icon": "mdi:outdoor-lamp",
+        }
+    if key == "illuminance":
+        return {
+            "name": "Illuminance",
+            "device_class": "illuminance",
+            "unit_of_measurement": "lx",
+            "state_class": "measurement",
+            "suggested_display_precision": 1,
+            "value_template": t_state % "light",
+        }
+    if key in NUMBERS:
+        spec = NUMBERS[key]
+        return {
+            "name": spec.name,
+            "command_topic": key,
+            "value_template": t_state % f"settings.{key}",
+            "min": spec.minimum,
+            "max": spec.maximum,
+            "step": spec.step,
+            "mode": "box",
+            "unit_of_measurement": FIELDS[key][1],
+            "entity_category": "config",
+            "icon": spec.icon,
+        }
+    if key == "mode":
+        return {
+            "name": "Mode",
+            "command_topic": "mode",
+            "value_template": t_state % "mode",
+            "options": [m.value for m in Mode],
+            "icon": "mdi:auto-mode",
+        }
+    if key == "dark":
+        return {
+            "name": "Dark",
+            "value_template": "{{ 'ON' if value_json.dark else 'OFF' }}",
+            "payload_on": "ON",
+            "payload_off": "OFF",
+            "icon": "mdi:weather-night",
+        }
+    if key == "problem":
+        return {
+            "name": "Sensor problem",
+            "device_class": "problem",
+            "entity_category": "diagnostic",
+            "value_template": "{{ 'ON' if value_json.problem else 'OFF' }}",
+            "payload_on": "ON",
+            "payload_off": "OFF",
+            "json_attributes_template": "{{ {'problem': value_json.problem} | tojson }}",
+        }
+    raise ValueError(f"unknown entity {key!r}; known: {', '.join(ENTITIES)}")
+
+
+def entity_config(
+    topics: Topics, key: str, version: str, page_url: str | None = None
+) -> dict[str, Any]:
+    """The full discovery payload of one entity."""
+    cfg = _entity(key)
+    if "command_topic" in cfg:
+        cfg["command_topic"] = topics.command(cfg["command_topic"])
+    cfg["state_topic"] = topics.state
+    if "json_attributes_template" in cfg:
+        cfg["json_attributes_topic"] = topics.state
+    cfg["unique_id"] = f"lightctl_{topics.node_id}_{key}"
+    cfg["default_entity_id"] = f"{COMPONENT[key]}.{topics.node_id}_{key}"
+    cfg["qos"] = 1
+    avail = {"topic": topics.availability, "payload_available": "online",
+             "payload_not_available": "offline"}  # fmt: skip
+    if key == "illuminance":
+        # No lux while the sensor is failing: HA shows "unavailable" rather than a stale
+        # number (a measurement sensor accepts numbers only; the problem entity says why).
+        problem_gate = {
+            "topic": topics.state,
+            "value_template": "{{ 'offline' if value_json.problem else 'online' }}",
+            "payload_available": "online",
+            "payload_not_available": "offline",
+        }
+        cfg["availability"] = [avail, problem_gate]
+        cfg["availability_mode"] = "all"
+    else:
+        cfg["availability"] = [avail]
+    cfg["device"] = device(topics.node_id, version, page_url)
+    cfg["origin"] = {"name": "lightctl", "sw_version": version, "support_url": SUPPORT_URL}
+    return cfg
+
+
+def build(
+    node_id: str,
+    cfg: MqttConfig,
+    *,
+    version: str,
+    page_url: str | None = None,
+    disabled: Collection[str] = (),
+) -> list[Message]:
+    """Every discovery message for a node: configs, then deletions of disabled/retired ones."""
+    unknown = set(disabled) - set(ENTITIES)
+    if unknown:
+        raise ValueError(f"unknown entities {sorted(unknown)}; known: {', '.join(ENTITIES)}")
+    topics = Topics(cfg.base_topic, node_id, cfg.discovery_prefix)
+    out: list[Message] = []
+    for key in ENTITIES:
+        topic = config_topic(cfg.discovery_prefix, COMPONENT[key], node_id, key)
+        if key in disabled:
+            out.append(Message(topic, "", True))
+        else:
+            out.append(Message(topic, entity_config(topics, key, version, page_url), True))
+    for component, object_id in RETIRED:
+        out.append(Message(config_topic(cfg.discovery_prefix, component, node_id, object_id), ""))
+    return out

@@ -1,0 +1,110 @@
+"""Relay type ``mqtt``: a smart plug (Tasmota, Shelly, zigbee2mqtt) as the lamp's switch.
+
+``set()`` publishes ``payload_on``/``payload_off`` to ``command_topic`` with QoS 1
+and never blocks. Commands are *not retained*: a retained command would be replayed
+to the plug whenever it reconnects and undo a later manual switch at the plug;
+instead the wanted state is sent again after every reconnect of our own link.
+
+With ``state_topic`` set, the plug's report (``state_on``/``state_off``) confirms each
+command; ``problem`` names a plug that did not follow within ``confirm_timeout`` s
+or that later reports the other state. It is computed when read, so no timer runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from lightctl.config import RelayConfig
+from lightctl.errors import RelayError
+
+_OK_RCS = (0, 4)  # MQTT_ERR_SUCCESS, MQTT_ERR_NO_CONN (QoS 1 stays queued until connected)
+
+
+class MqttRelay:
+    """The lamp behind a smart plug; see the module docstring."""
+
+    def __init__(self, cfg: RelayConfig, *, mqtt, clock):
+        if not cfg.command_topic:
+            raise RelayError('relay type "mqtt" needs relay.command_topic')
+        self.cfg = cfg
+        self._mqtt = mqtt
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._wanted: bool | None = None
+        self._sent_at: float | None = None
+        self._reported: bool | None = None  # the plug's last report
+        self._closed = False
+        if cfg.state_topic:
+            mqtt.subscribe(cfg.state_topic, self._on_state)
+        mqtt.add_connect_hook(self._resend)
+
+    def set(self, on: bool) -> None:
+        with self._lock:
+            self._wanted = bool(on)
+            self._sent_at = self._clock.mono()
+        self._send(bool(on))
+
+    def _send(self, on: bool) -> None:
+        payload = self.cfg.payload_on if on else self.cfg.payload_off
+        rc = self._mqtt.publish(self.cfg.command_topic, payload, qos=1, retain=False)
+        if rc not in _OK_RCS:
+            raise RelayError(f"could not publish to {self.cfg.command_topic}: paho rc {rc}")
+
+    def _resend(self) -> None:
+        """After a reconnect: the plug may have missed commands while we were away."""
+        with self._lock:
+            wanted = self._wanted
+        if wanted is not None and not self._closed:
+            self._send(wanted)
+
+    def _on_state(self, payload: bytes) -> None:
+        text = payload.decode("utf-8", "replace").strip()
+        if text == self.cfg.state_on:
+            reported = True
+        elif text == self.cfg.state_off:
+            reported = False
+        else:
+            return  # other telemetry on the same topic
+        with self._lock:
+            self._reported = reported
+
+    @property
+    def reported(self) -> bool | None:
+        """What the plug last said (None: nothing yet, or no state_topic)."""
+        with self._lock:
+            return self._reported
+
+    @property
+    def problem(self) -> str | None:
+        """Why the plug is not in the wanted state, or None."""
+        if not self.cfg.state_topic:
+            return None
+        with self._lock:
+            wanted, sent_at, reported = self._wanted, self._sent_at, self._reported
+        if wanted is None or reported == wanted:
+            return None
+        word = "ON" if wanted else "OFF"
+        if self._clock.mono() - sent_at < self.cfg.confirm_timeout:
+            return None
+        if reported is None:
+            return f"plug did not confirm {word} within {self.cfg.confirm_timeout:g} s"
+        return f"plug reports {'ON' if reported else 'OFF'}, expected {word}"
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.cfg.state_topic:
+            self._mqtt.unsubscribe(self.cfg.state_topic, self._on_state)
+
+
+def create(cfg: RelayConfig, *, mqtt=None, clock=None, **_: Any) -> MqttRelay:
+    """Build from [relay] with type = "mqtt"; needs the MQTT link."""
+    if mqtt is None:
+        raise RelayError('relay type "mqtt" needs an [mqtt] section (the broker of the plug)')
+    if clock is None:
+        from lightctl.clock import SystemClock
+
+        clock = SystemClock()
+    return MqttRelay(cfg, mqtt=mqtt, clock=clock)
