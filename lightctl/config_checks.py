@@ -216,7 +216,7 @@ def listen(value: Any) -> tuple[str, int]:
     rule = 'a "host:port" such as "127.0.0.1:8080", "0.0.0.0:8080" or "[::1]:8080"'
     if not isinstance(value, str):
         raise Bad(rule, wrong_type=True)
-    if m := re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d{1,5})", value):
+    if m := re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:([0-9]{1,5})", value):
         host, port = m.group(1), m.group(2)
         try:
             ipaddress.IPv6Address(host)
@@ -224,9 +224,9 @@ def listen(value: Any) -> tuple[str, int]:
             raise Bad(rule) from None
     else:
         host, _, port = value.rpartition(":")
-        if not re.fullmatch(r"\d{1,5}", port) or not _HOSTNAME.fullmatch(host):
+        if not re.fullmatch(r"[0-9]{1,5}", port) or not _HOSTNAME.fullmatch(host):
             raise Bad(rule)
-        if re.fullmatch(r"[\d.]+", host):  # looks like IPv4: must be one
+        if re.fullmatch(r"[0-9.]+", host):  # looks like IPv4: must be one
             try:
                 ipaddress.IPv4Address(host)
             except ValueError:
