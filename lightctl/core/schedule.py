@@ -8,7 +8,8 @@ judged, and both stay out of the way rather than act on a wrong time.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import time as dtime
 from functools import lru_cache
 
 CLOCK_VALID_FROM = 1_704_067_200.0  # 2024-01-01T00:00:00Z
@@ -40,17 +41,43 @@ def local_minute(wall: float, tz: tzinfo | None) -> float:
 def in_window(window: str | None, wall: float, tz: tzinfo | None) -> bool:
     """True when ``wall`` falls in the [start, end) local-time window (may cross midnight).
 
-    Local wall-clock times are compared, so on DST days the window still opens and
-    closes at the times written; an end that does not exist that day (spring forward)
-    is simply reached an hour early in absolute time.
+    The window is open when the last boundary the local clock reached was its start.
+    Each boundary acts once a day, at the first moment the local clock shows it: on
+    the spring-forward day a time the clock skips is reached when the clock jumps
+    over it; on the fall-back day a repeated time acts at its first occurrence, so
+    the window does not close and reopen during the repeated hour.
     """
     if not window or wall < CLOCK_VALID_FROM:
         return False
     start, end = parse_window(window)
-    minute = local_minute(wall, tz)
-    if start < end:
-        return start <= minute < end
-    return minute >= start or minute < end
+    zone = tz or UTC
+    today = datetime.fromtimestamp(wall, zone).date()
+    return _last_reached(start, today, zone, wall) > _last_reached(end, today, zone, wall)
+
+
+def _last_reached(minute: int, today: date, zone: tzinfo, wall: float) -> float:
+    """Epoch of the latest moment, up to ``wall``, the local clock reached ``minute``."""
+    at = _reached(today, minute, zone)
+    return at if at <= wall else _reached(today - timedelta(days=1), minute, zone)
+
+
+@lru_cache(maxsize=256)
+def _reached(day: date, minute: int, zone: tzinfo) -> float:
+    """Epoch at which the local clock first shows ``minute`` (after midnight) on ``day``."""
+    naive = datetime.combine(day, dtime(minute // 60, minute % 60))
+    first = naive.replace(tzinfo=zone).timestamp()  # fold=0: the first occurrence
+    if datetime.fromtimestamp(first, zone).replace(tzinfo=None) == naive:
+        return first
+    # skipped by a jump forward: find the jump, between the readings with either offset
+    lo, hi = naive.replace(tzinfo=zone, fold=1).timestamp(), first
+    lo, hi = min(lo, hi), max(lo, hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, zone).replace(tzinfo=None) >= naive:
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def sun_elevation(latitude: float, longitude: float, wall: float) -> float:
