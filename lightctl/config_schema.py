@@ -28,6 +28,7 @@ from lightctl.config_checks import (
     one_of,
     password_hash,
     rule_of,
+    show,
     text,
     timezone,
     topic,
@@ -243,7 +244,7 @@ def read_web(table: Mapping, p: Problems) -> dict:
         if not is_loopback(out["host"]) and out.get("password_hash") == "":
             p.note(
                 "web.listen",
-                f"{table.get('listen', '')!r} is reachable from the network but "
+                f"{show('web.listen', table['listen'])} is reachable from the network but "
                 "web.password_hash is empty: lightctl refuses to serve the page on the network "
                 "without a password; run `lightctl hash-password` and put the result in "
                 'web.password_hash, or listen on "127.0.0.1:8080"',
