@@ -1,0 +1,85 @@
+"""``bh1750``: a BH1750 digital light sensor over I²C with smbus2; no calibration needed.
+
+Each read: power on (0x01), one-time high-resolution mode (0x20, 1 lx resolution),
+wait 180 ms (the datasheet's maximum), read two bytes; lux = raw / 1.2. The chip
+powers down by itself after a one-time measurement. Address 0x23 (ADDR low) or 0x5C.
+
+Saturation: raw 0xFFFF (54 612 lx) is what the chip reads in strong sunlight. It is
+returned as 54 612.5 lx, a lower bound that is still unmistakably "light" for a
+twilight switch, and ``saturated`` is set; it is *not* a fault, since failing to
+fail_safe "on" at noon would switch the lamp on in full sun.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from lightctl.config import SensorConfig
+from lightctl.errors import SensorError
+from lightctl.sensors._hw import close_quietly, i2c_error, need
+
+POWER_ON, ONE_TIME_HIGH_RES = 0x01, 0x20
+MEASUREMENT_TIME = 0.18  # s, datasheet max for high-resolution mode
+SATURATED = 0xFFFF
+
+
+class Bh1750Sensor:
+    """One BH1750; the bus opens at the first read and reopens after errors."""
+
+    def __init__(
+        self,
+        *,
+        bus: int = 1,
+        address: int = 0x23,
+        smbus: Callable[[int], Any] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.bus_number, self.address = bus, address
+        self._smbus, self._sleep = smbus, sleep
+        self._bus: Any = None
+        self._lock = threading.Lock()
+        self.saturated = False
+        self.last_raw: float | None = None
+
+    def _measure(self) -> int:
+        smbus2 = need("smbus2", "smbus2", "python3-smbus2")
+        if self._bus is None:
+            self._bus = (self._smbus or smbus2.SMBus)(self.bus_number)
+        self._bus.write_byte(self.address, POWER_ON)
+        self._bus.write_byte(self.address, ONE_TIME_HIGH_RES)
+        self._sleep(MEASUREMENT_TIME)
+        msg = smbus2.i2c_msg.read(self.address, 2)
+        self._bus.i2c_rdwr(msg)
+        hi, lo = list(msg)
+        return hi << 8 | lo
+
+    def read(self) -> float:
+        with self._lock:
+            try:
+                raw = self._measure()
+            except OSError as e:
+                self._drop()
+                if isinstance(e, SensorError):
+                    raise
+                raise i2c_error(e, f"bh1750 at {self.address:#04x}", self.bus_number) from e
+        self.last_raw = raw
+        self.saturated = raw == SATURATED
+        return raw / 1.2
+
+    def _drop(self) -> None:
+        bus, self._bus = self._bus, None
+        close_quietly(bus)
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+
+def create(cfg: SensorConfig, *, smbus: Any = None, **_: Any) -> Bh1750Sensor:
+    address = 0x23 if cfg.address is None else cfg.address
+    if address not in (0x23, 0x5C):
+        raise SensorError(f"bh1750: sensor.address must be 0x23 or 0x5c, got {address:#04x}")
+    return Bh1750Sensor(bus=cfg.bus, address=address, smbus=smbus)
