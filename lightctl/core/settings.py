@@ -29,7 +29,10 @@ def _number(lo: float, hi: float, unit: str = "") -> Callable[[Any], float]:
     def check(value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"must be a number from {lo:g} to {hi:g}{unit}, got {value!r}")
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:  # an integer too large for a float
+            v = math.inf
         if not math.isfinite(v) or not lo <= v <= hi:
             raise ValueError(f"must be from {lo:g} to {hi:g}{unit}, got {value!r}")
         return v
@@ -132,7 +135,7 @@ def apply_patch(current: Settings, patch: Mapping[str, Any]) -> Settings:
             changes[key] = FIELDS[key][0](value)
         except ValueError as exc:
             problems[key] = str(exc)
-    if not problems:
+    if "latitude" not in problems and "longitude" not in problems:
         merged = {**asdict(current), **changes}
         if (merged["latitude"] is None) != (merged["longitude"] is None):
             missing = "longitude" if merged["longitude"] is None else "latitude"

@@ -1,0 +1,141 @@
+"""Hypothesis strategies for the core: valid settings, sample streams, command mixes."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from lightctl.core.model import (
+    ClearOverride,
+    FailSafe,
+    Instant,
+    Mode,
+    Sample,
+    SetLamp,
+    SetMode,
+    Settings,
+    Tick,
+)
+
+#: A synced wall clock (2026-01-15, a winter evening in Paris) for generated streams.
+WALL0 = 1_768_500_000.0
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=12)
+    | st.sampled_from(["", "on", "hold", "23:30-05:30", "24:00-01:00", "1e3"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=6,
+)
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+@st.composite
+def windows(draw) -> str | None:
+    """None, or a valid HH:MM-HH:MM window (start != end)."""
+    if draw(st.booleans()):
+        return None
+    start = draw(st.integers(0, 1439))
+    end = (start + draw(st.integers(1, 1439))) % 1440
+    return f"{_hhmm(start)}-{_hhmm(end)}"
+
+
+@st.composite
+def valid_settings(draw) -> Settings:
+    """Any valid Settings over the whole allowed ranges."""
+    coords = draw(st.booleans())
+    return Settings(
+        threshold=draw(st.floats(0, 200_000)),
+        hysteresis=draw(st.floats(0, 200_000)),
+        on_delay=draw(st.floats(0, 86_400)),
+        off_delay=draw(st.floats(0, 86_400)),
+        smoothing=draw(st.integers(1, 600)),
+        min_on=draw(st.floats(0, 86_400)),
+        min_off=draw(st.floats(0, 86_400)),
+        fail_safe=draw(st.sampled_from(list(FailSafe))),
+        off_window=draw(windows()),
+        latitude=draw(st.floats(-90, 90)) if coords else None,
+        longitude=draw(st.floats(-180, 180)) if coords else None,
+        sun_max_elevation=draw(st.floats(-18, 90)),
+    )
+
+
+@st.composite
+def control_settings(draw, *, min_times: bool = True) -> Settings:
+    """Settings on a scale where short streams cross the levels and outlast the delays.
+
+    No window and no sun guard: the level rules alone (those have their own tests).
+    """
+    return Settings(
+        threshold=draw(st.sampled_from([1.0, 10.0, 20.0, 50.0])),
+        hysteresis=draw(st.sampled_from([0.0, 5.0, 20.0, 40.0])),
+        on_delay=draw(st.sampled_from([0.0, 3.0, 10.0, 30.0])),
+        off_delay=draw(st.sampled_from([0.0, 3.0, 10.0, 60.0])),
+        smoothing=draw(st.integers(1, 5)),
+        min_on=draw(st.sampled_from([0.0, 5.0, 40.0])) if min_times else 0.0,
+        min_off=draw(st.sampled_from([0.0, 5.0, 40.0])) if min_times else 0.0,
+        fail_safe=draw(st.sampled_from(list(FailSafe))),
+    )
+
+
+#: Levels that land in every region for the thresholds above (dark, band, light, edges).
+LUX = st.one_of(
+    st.sampled_from([0.0, 0.5, 1.0, 5.0, 9.9, 10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0]),
+    st.sampled_from([60.0, 70.0, 90.0, 100.0, 500.0]),
+    st.floats(0, 150),
+)
+
+#: One reading: mostly a good lux value, sometimes a failed read (None).
+READING = st.one_of(LUX, LUX, LUX, LUX, LUX, LUX, st.none())
+
+
+@st.composite
+def sample_streams(draw, *, bad: bool = True) -> list[tuple[float, float | None]]:
+    """(dt, lux or None) pairs: runs of a level, so delays can elapse, with gaps."""
+    out: list[tuple[float, float | None]] = []
+    for _ in range(draw(st.integers(1, 25))):
+        lux = draw(READING if bad else LUX)
+        dt = draw(st.sampled_from([0.5, 1.0, 1.0, 2.0, 5.0]))
+        out += [(dt, lux)] * draw(st.integers(1, 30))
+    return out
+
+
+def to_samples(stream, mono0: float = 100.0, wall0: float = WALL0) -> list[Sample]:
+    """Turn (dt, lux) pairs into Sample events at increasing instants."""
+    events, mono, wall = [], mono0, wall0
+    for dt, lux in stream:
+        mono += dt
+        wall += dt
+        events.append(Sample(Instant(mono, wall), lux, None if lux is not None else "read failed"))
+    return events
+
+
+@st.composite
+def event_streams(draw, *, commands: bool = True) -> list:
+    """Samples mixed with ticks and, optionally, mode and lamp commands (timed or not)."""
+    stream = draw(sample_streams())
+    kinds = ["sample"] * 12 + ["tick"] + (["lamp", "mode", "clear"] if commands else [])
+    events, mono, wall = [], 100.0, WALL0
+    samples = iter(stream)
+    for dt, lux in samples:
+        mono += dt
+        wall += dt
+        at = Instant(mono, wall)
+        kind = draw(st.sampled_from(kinds))
+        duration = draw(st.sampled_from([None, None, 5.0, 60.0]))
+        if kind == "tick":
+            events.append(Tick(at))
+        elif kind == "lamp":
+            events.append(SetLamp(at, draw(st.booleans()), duration))
+        elif kind == "mode":
+            events.append(SetMode(at, draw(st.sampled_from(list(Mode))), duration))
+        elif kind == "clear":
+            events.append(ClearOverride(at))
+        else:
+            events.append(Sample(at, lux, None if lux is not None else "read failed"))
+    return events
