@@ -5,8 +5,10 @@ charge rate is close to a power law of illuminance over a few decades: a straigh
 line through (log raw, log lux). Pure: stdlib only.
 
 Outside the calibrated range the law is extrapolated for at most a factor of
-:data:`EXTRAPOLATE` in raw, then held flat, so one wild reading cannot become
-10^9 lx. ``raw <= 0`` (no light through an increasing law) reads 0 lx.
+:data:`EXTRAPOLATE` in raw, then held flat, and the result stays within one decade
+of the calibrated lux range, so one wild reading (or two points with nearly the same
+raw value, which give a steep law) cannot become 10^9 lx. ``raw <= 0`` (no light,
+through an increasing law) reads 0 lx.
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ class Calibration:
     intercept: float
     raw_lo: float  # smallest usable raw (lowest point / EXTRAPOLATE)
     raw_hi: float  # largest usable raw (highest point * EXTRAPOLATE)
+    log_lux_lo: float  # log10 of the smallest lux returned (a decade below the points)
+    log_lux_hi: float  # log10 of the largest lux returned (a decade above the points)
 
     def __call__(self, raw: float) -> float:
         """Lux for a raw reading; NaN stays NaN, so the core sees a bad reading."""
@@ -73,7 +77,8 @@ class Calibration:
                 return 0.0
             raw = self.raw_lo
         raw = min(max(raw, self.raw_lo), self.raw_hi)
-        return 10 ** (self.intercept + self.slope * math.log10(raw))
+        log_lux = self.intercept + self.slope * math.log10(raw)
+        return 10 ** min(max(log_lux, self.log_lux_lo), self.log_lux_hi)
 
     def inverse(self, lux: float) -> float:
         """The raw reading that maps to ``lux`` (for showing thresholds in raw units)."""
@@ -93,4 +98,11 @@ def fit(points: Iterable[Sequence[float]]) -> Calibration:
     sxx = sum((x - mx) ** 2 for x in xs)
     slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
     raws = [r for r, _ in pts]
-    return Calibration(slope, my - slope * mx, min(raws) / EXTRAPOLATE, max(raws) * EXTRAPOLATE)
+    return Calibration(
+        slope,
+        my - slope * mx,
+        min(raws) / EXTRAPOLATE,
+        max(raws) * EXTRAPOLATE,
+        min(ys) - 1.0,
+        max(ys) + 1.0,
+    )

@@ -36,6 +36,13 @@ def test_outside_range_is_held_and_zero_is_dark():
     assert math.isnan(cal(float("nan")))
 
 
+def test_steep_law_stays_within_a_decade():
+    """Two points with nearly equal raw values cannot extrapolate to absurd lux."""
+    cal = fit([(4784.0, 0.001), (4813.0, 1997.0)])
+    assert cal(1e9) == pytest.approx(19970.0)
+    assert cal(1.0) == pytest.approx(0.0001)
+
+
 @pytest.mark.parametrize(
     ("points", "problem"),
     [
