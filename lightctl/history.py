@@ -45,6 +45,10 @@ Sample = tuple[float, float | None]
 Event = tuple[float, bool, str]
 
 
+def _time(item: tuple) -> float:
+    return item[0]
+
+
 def _day(wall: float) -> int:
     return int(wall // DAY)
 
@@ -213,7 +217,7 @@ class History:
             if not self._events or wall >= self._events[-1][0]:
                 self._events.append(event)
             else:
-                self._events.insert(bisect_right(self._events, (wall, True, "\uffff")), event)
+                self._events.insert(bisect_right(self._events, wall, key=_time), event)
             self._pending.setdefault(("events", _day(wall)), []).append(line)
 
     def maybe_flush(self, now_wall: float) -> bool:
@@ -288,12 +292,8 @@ class History:
     def events(self, since: float, until: float | None = None) -> list[Event]:
         """(wall, on, reason) with since <= wall <= until, oldest first."""
         with self._lock:
-            i = bisect_left(self._events, (since,))
-            j = (
-                len(self._events)
-                if until is None
-                else bisect_right(self._events, (until, True, "\uffff"))
-            )
+            i = bisect_left(self._events, since, key=_time)
+            j = len(self._events) if until is None else bisect_right(self._events, until, key=_time)
             return self._events[i:j]
 
     def __len__(self) -> int:
@@ -309,7 +309,7 @@ class History:
             if i:
                 del self._t[:i]
                 del self._v[:i]
-            k = bisect_left(self._events, (cutoff,))
+            k = bisect_left(self._events, cutoff, key=_time)
             if k:
                 del self._events[:k]
         with contextlib.suppress(OSError):

@@ -204,6 +204,7 @@ def test_kill_9_during_saves_leaves_old_or_new(tmp_path):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
+            bufsize=0,  # readline() must not pull later lines into a buffer communicate() skips
         )
         first = proc.stdout.readline()  # the writer is running and has saved once
         assert first, proc.stderr.read().decode()
