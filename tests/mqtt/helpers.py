@@ -18,6 +18,7 @@ from lightctl.core.model import Settings
 from lightctl.daemon import Daemon
 from lightctl.mqtt.client import MqttLink
 from lightctl.relays.mock import MockRelay
+from lightctl.store import SettingsStore
 
 TIMEOUT = 5.0
 
@@ -118,6 +119,7 @@ class Node:
         """Move time on by ``seconds`` and wait until the control loop took a sample."""
         before = self.daemon.state
         self.clock.advance(seconds)
+        self.daemon.update_settings({})  # a no-op command wakes the loop at once
         wait_until(lambda: self.daemon.state is not before, what="a control step")
 
 
@@ -162,7 +164,15 @@ def make_node(
         from lightctl.relays import build_relay
 
         relay = build_relay(cfg.relay, clock=clock, mqtt=link)
-    daemon = Daemon(cfg, clock=clock, sensor=sensor, relay=relay, mqtt_state=lambda: link.state)
+    cfg.state_dir.mkdir(parents=True, exist_ok=True)
+    daemon = Daemon(
+        cfg,
+        clock=clock,
+        sensor=sensor,
+        relay=relay,
+        store=SettingsStore(cfg.state_dir),
+        mqtt_state=lambda: link.state,
+    )
     link.attach(daemon)
     daemon.add_listener(link.publish_status)
     return Node(daemon, link, relay, sensor, clock, cfg)
