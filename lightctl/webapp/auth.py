@@ -1,0 +1,422 @@
+"""Who may use the page and the API.
+
+With ``web.password_hash`` set, everything but ``/healthz`` needs a login: the page
+uses a login form and a session cookie, API clients HTTP Basic (or the page's
+session). Requests that change state with the session carry a CSRF token (header
+``X-CSRF-Token`` or form field ``csrf``); Basic requests need none, as a browser
+never adds Basic credentials to a cross-site request by itself. Failed logins
+(form or Basic) are limited per client address.
+
+Without a password the config only allows a loopback address; then nobody logs in,
+and requests must name a loopback host (so a web page cannot reach the switch
+through DNS rebinding).
+"""
+
+from __future__ import annotations
+
+import getpass as _getpass
+import hashlib
+import hmac
+import ipaddress
+import math
+import os
+import secrets
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import TooManyRequests, Unauthorized
+from werkzeug.security import check_password_hash, generate_password_hash
+
+if TYPE_CHECKING:
+    from lightctl.config import WebConfig
+
+EXTENSION = "lightctl.auth"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+OPEN_ENDPOINTS = frozenset({"api.healthz", "auth.login"})
+#: Paths answered with JSON and a Basic challenge rather than a redirect to the form.
+API_PREFIXES = ("/api/", "/metrics")
+SECRET_BYTES = 32
+HASH_METHODS = ("scrypt:", "pbkdf2:")
+
+
+# --- passwords and the session secret -----------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    """The value for ``web.password_hash`` (werkzeug scrypt)."""
+
+    if not password:
+        raise ValueError("the password is empty")
+    return generate_password_hash(password, method="scrypt")
+
+
+def load_or_create_secret(state_dir: Path) -> bytes:
+    """The session-signing key, made once (32 random bytes, mode 0600) and kept across
+    restarts so logins survive them. A short or empty file (power cut while creating
+    it) is replaced, which only logs users out."""
+    state_dir = Path(state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_bytes()
+        if len(key) >= SECRET_BYTES:
+            return key[:SECRET_BYTES]
+        return _replace_secret(path)
+    key = secrets.token_bytes(SECRET_BYTES)
+    try:
+        os.write(fd, key)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return key
+
+
+def _replace_secret(path: Path) -> bytes:
+    key = secrets.token_bytes(SECRET_BYTES)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, key)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    return key
+
+
+def prompt_hash(
+    stdin: TextIO,
+    stdout: TextIO,
+    *,
+    getpass: Callable[[str], str] = _getpass.getpass,
+    stderr: TextIO | None = None,
+) -> int:
+    """``lightctl hash-password``: read the password twice (from the terminal without
+    echo, or two lines of stdin when piped), print its hash; return the exit code."""
+    err = stderr if stderr is not None else sys.stderr
+    if stdin.isatty():
+        first = getpass("Password: ")
+        second = getpass("Repeat password: ")
+    else:
+        lines = [stdin.readline(), stdin.readline()]
+        if not lines[1]:
+            print("error: expected the password on two lines of standard input", file=err)
+            return 1
+        first, second = (line.rstrip("\r\n") for line in lines)
+    if not first:
+        print("error: the password is empty", file=err)
+        return 1
+    if first != second:
+        print("error: the two passwords differ", file=err)
+        return 1
+    print(hash_password(first), file=stdout)
+    return 0
+
+
+# --- failed-login limit -----------------------------------------------------------------
+
+
+class LoginLimiter:
+    """At most ``max_failures`` failed logins per client address in ``window`` seconds.
+
+    ``clock`` is any monotonic seconds source; tests assign a manual one. Thread-safe
+    (waitress serves on several threads); memory is bounded by ``max_clients``.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_failures: int = 5,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 4096,
+    ):
+        self.max_failures = max_failures
+        self.window = window
+        self.clock = clock
+        self.max_clients = max_clients
+        self._lock = threading.Lock()
+        self._failures: dict[str, deque[float]] = {}
+
+    def retry_after(self, client: str) -> int | None:
+        """Whole seconds until ``client`` may try again, or None when it may try now."""
+        now = self.clock()
+        with self._lock:
+            times = self._failures.get(client)
+            if times is None:
+                return None
+            self._expire(times, now)
+            if not times:
+                del self._failures[client]
+                return None
+            if len(times) < self.max_failures:
+                return None
+            return max(1, math.ceil(times[0] + self.window - now))
+
+    def failed(self, client: str) -> None:
+        """Count one failed login from ``client``."""
+        now = self.clock()
+        with self._lock:
+            if client not in self._failures and len(self._failures) >= self.max_clients:
+                self._prune(now)
+            times = self._failures.setdefault(client, deque(maxlen=self.max_failures))
+            times.append(now)
+
+    def _expire(self, times: deque[float], now: float) -> None:
+        while times and times[0] <= now - self.window:
+            times.popleft()
+
+    def _prune(self, now: float) -> None:
+        for key in list(self._failures):
+            self._expire(self._failures[key], now)
+            if not self._failures[key]:
+                del self._failures[key]
+        while len(self._failures) >= self.max_clients:  # still full: forget the oldest
+            del self._failures[next(iter(self._failures))]
+
+
+# --- the Flask side ---------------------------------------------------------------------
+
+
+@dataclass
+class AuthState:
+    """Per-app access settings, hung on ``app.extensions["lightctl.auth"]``."""
+
+    username: str
+    password_hash: str
+    tag: str  # marks sessions made with this password; a new password ends them
+    loopback_only: bool
+    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    last_ok: bytes = b""  # keyed hash of the last password that checked out
+    pepper: bytes = field(default_factory=lambda: secrets.token_bytes(16))
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.password_hash)
+
+    def check(self, username: str, password: str) -> bool:
+        """Right user and password? A Basic client sends them on every request, and
+        scrypt costs ~0.1 s on a PC (more on a Pi), so a success is remembered (as a
+        keyed hash, in memory only)."""
+
+        digest = hmac.new(self.pepper, password.encode("utf-8", "surrogatepass"), "sha256")
+        user_ok = hmac.compare_digest(username.encode(), self.username.encode())
+        if self.last_ok and hmac.compare_digest(self.last_ok, digest.digest()):
+            return user_ok
+        try:
+            ok = check_password_hash(self.password_hash, password)
+        except ValueError:
+            ok = False
+        if ok:
+            self.last_ok = digest.digest()
+        return ok and user_ok
+
+
+def state(app: Flask | None = None) -> AuthState:
+    """The app's :class:`AuthState` (the current app's by default)."""
+
+    return (app or current_app).extensions[EXTENSION]
+
+
+def init_app(app: Flask, web: WebConfig, secret_key: bytes) -> None:
+    """Install login, session, CSRF and rate limiting on ``app``."""
+
+    if web.password_hash and not web.password_hash.startswith(HASH_METHODS):
+        raise ValueError(
+            "web.password_hash: not a password hash (expected scrypt:... or pbkdf2:...); "
+            "make one with `lightctl hash-password`"
+        )
+    if not web.password_hash and not web.is_loopback:
+        raise ValueError(
+            f"web.listen = {web.listen!r} is reachable from the network: set "
+            "web.password_hash (see `lightctl hash-password`) or listen on 127.0.0.1"
+        )
+    if len(secret_key) < 16:
+        raise ValueError("secret_key must be at least 16 bytes")
+    app.secret_key = secret_key
+    app.config.update(
+        SESSION_COOKIE_NAME="lightctl_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(days=30),
+    )
+    tag = hmac.new(secret_key, web.password_hash.encode(), hashlib.sha256).hexdigest()[:16]
+    app.extensions[EXTENSION] = AuthState(
+        username=web.username,
+        password_hash=web.password_hash,
+        tag=tag,
+        loopback_only=not web.password_hash,
+    )
+
+    def csrf_token() -> str:
+        """The session's CSRF token, made on first use."""
+        if not session.get("csrf"):
+            session["csrf"] = secrets.token_urlsafe(32)
+        return session["csrf"]
+
+    app.jinja_env.globals.update(csrf_token=csrf_token, auth_enabled=bool(web.password_hash))
+    app.before_request(_guard)
+    app.register_blueprint(bp)
+
+
+def _guard():
+    """Runs before every view: lets the request through (None) or answers for it."""
+
+    st = state()
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if not st.enabled:
+        if st.loopback_only and not loopback_host(request.host):
+            abort(403, description=f"host {request.host!r} is not allowed; use 127.0.0.1")
+        return None
+    credentials = request.authorization
+    if credentials is not None and credentials.type == "basic":
+        _basic(st, credentials.username or "", credentials.password or "")
+        g.auth = "basic"
+        return None
+    if session.get("auth") == st.tag:
+        g.auth = "session"
+        if request.method not in SAFE_METHODS:
+            check_csrf()
+        return None
+    return _challenge()
+
+
+def _basic(st: AuthState, username: str, password: str) -> None:
+
+    client = request.remote_addr or "unknown"
+    wait = st.limiter.retry_after(client)
+    if wait is not None:
+        raise TooManyRequests(f"too many failed logins; retry in {wait} s", retry_after=wait)
+    if not st.check(username, password):
+        st.limiter.failed(client)
+        raise _unauthorized("wrong user name or password")
+
+
+def _unauthorized(message: str):
+
+    # no Basic challenge for the page's own fetch() calls: the browser would pop up
+    # its password dialog instead of letting the page send the user to the form
+    from_page = request.headers.get("Sec-Fetch-Mode") in ("cors", "same-origin")
+    challenge = None if from_page else WWWAuthenticate("basic", {"realm": "lightctl"})
+    return Unauthorized(message, www_authenticate=challenge)
+
+
+def _challenge():
+
+    if request.path.startswith(API_PREFIXES):
+        raise _unauthorized("login required: HTTP Basic, or log in on the page")
+    if request.method in ("GET", "HEAD"):
+        target = request.full_path if request.query_string else request.path
+        return redirect(url_for("auth.login", next=target))
+    raise _unauthorized("login required")
+
+
+def check_csrf() -> None:
+    """Abort unless the request carries the session's (non-empty) CSRF token."""
+
+    sent = request.headers.get("X-CSRF-Token", "")
+    if not sent and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        sent = request.form.get("csrf", "")
+    if not sent:
+        abort(400, description="CSRF token missing: send the X-CSRF-Token header")
+    expected = session.get("csrf", "")
+    # an empty expected token must never match (REFERENCE §7)
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        abort(403, description="CSRF token invalid; reload the page")
+
+
+def loopback_host(host: str) -> bool:
+    """True when a Host header names this machine (localhost, 127.x, ::1)."""
+    name = urlsplit("//" + host).hostname or ""
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to return to after login; anything else becomes "/"."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
+
+
+# --- login form ------------------------------------------------------------------------
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The login form; on success a session cookie, then back where the user was going."""
+    st = state()
+    target = safe_next(request.values.get("next"))
+    if not st.enabled:
+        return redirect(target)
+    if request.method == "GET":
+        if session.get("auth") == st.tag:
+            return redirect(target)
+        return _form(target)
+    client = request.remote_addr or "unknown"
+    wait = st.limiter.retry_after(client)
+    if wait is not None:
+        error = f"Too many failed logins. Try again in {wait} seconds."
+        return _form(target, error, 429, {"Retry-After": str(wait)})
+    sent, expected = request.form.get("csrf", ""), session.get("csrf", "")
+    if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        return _form(target, "The form had expired. Please try again.", 400)
+    username = request.form.get("username", "")
+    if not st.check(username, request.form.get("password", "")):
+        st.limiter.failed(client)
+        return _form(target, "Wrong user name or password.", 401, username=username)
+    session.clear()
+    session.permanent = True
+    session["auth"] = st.tag
+    session["csrf"] = secrets.token_urlsafe(32)  # a fresh token for the new session
+    return redirect(target)
+
+
+@bp.post("/logout")
+def logout():
+    """End the session (the guard has checked its CSRF token)."""
+    session.clear()
+    return redirect(url_for("auth.login") if state().enabled else "/")
+
+
+def _form(target: str, error: str | None = None, code: int = 200, headers=None, username=None):
+    body = render_template(
+        "login.html", error=error, next=target, username=username or state().username
+    )
+    return body, code, headers or {}
