@@ -28,9 +28,10 @@ Check = Callable[[Any], Any]
 class Bad(ValueError):
     """A value broke a rule; ``rule`` completes "must be ..."; ``wrong_type`` for TOML types."""
 
-    def __init__(self, rule: str, wrong_type: bool = False):
+    def __init__(self, rule: str, wrong_type: bool = False, text: str | None = None):
         super().__init__(rule)
         self.rule, self.wrong_type = rule, wrong_type
+        self.text = text or f"must be {rule}"  # the whole explanation, when more precise
 
 
 def toml_type(value: Any) -> str:
@@ -57,10 +58,15 @@ def show(key: str, value: Any) -> str:
         text = "true" if value else "false"
     elif isinstance(value, str):
         text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, int) and value.bit_length() > 200:
+        text = "a huge integer"
     elif isinstance(value, Mapping):
         text = "{" + ", ".join(map(str, value)) + "}"
     else:
-        text = repr(value)
+        try:
+            text = repr(value)
+        except ValueError:  # an int beyond Python's 4300-digit str() limit, inside a list
+            text = "a value too large to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -85,7 +91,7 @@ class Problems:
         try:
             return check(value)
         except Bad as exc:
-            self.bad(key, value, f"must be {exc.rule}", exc.wrong_type)
+            self.bad(key, value, exc.text, exc.wrong_type)
             return MISSING
 
 
@@ -108,7 +114,7 @@ def number(lo: float, hi: float = math.inf, unit: str = "", *, above: bool = Fal
     def check(value: Any) -> float:
         if not _is_number(value):
             raise Bad(rule, wrong_type=True)
-        v = float(value)
+        v = float(value) if abs(value) < 1e308 else math.inf  # huge ints overflow float()
         if not math.isfinite(v) or v < lo or (above and v == lo) or v > hi:
             raise Bad(rule)
         return v
@@ -279,27 +285,16 @@ def timezone(value: Any) -> str | None:
 
 
 def calibration_points(value: Any) -> tuple[tuple[float, float], ...]:
-    """[[raw, lux], ...]: 2+ points, numbers > 0, distinct raw, lux monotonic in raw."""
-    rule = (
-        "at least 2 [raw, lux] pairs of numbers above 0, raw values distinct and lux "
-        "always rising or always falling with raw; `lightctl calibrate` measures them"
-    )
+    """[[raw, lux], ...], checked by core.calibration (the rules `lightctl calibrate` uses)."""
+    from lightctl.core.calibration import check_points
+
+    rule = "[[raw, lux], ...] reference points; `lightctl calibrate` measures them"
     if not isinstance(value, list | tuple):
         raise Bad(rule, wrong_type=True)
-    pairs = []
-    for pair in value:
-        if not isinstance(pair, list | tuple) or len(pair) != 2:
-            raise Bad(rule)
-        if not all(_is_number(v) and math.isfinite(v) and v > 0 for v in pair):
-            raise Bad(rule)
-        pairs.append((float(pair[0]), float(pair[1])))
-    pairs.sort()
-    raws, luxes = [r for r, _ in pairs], [lux for _, lux in pairs]
-    steps = [b - a for a, b in zip(luxes, luxes[1:], strict=False)]
-    if (
-        len(pairs) < 2
-        or len(set(raws)) != len(raws)
-        or not (all(s > 0 for s in steps) or all(s < 0 for s in steps))
-    ):
+    if not all(isinstance(pair, list | tuple) for pair in value):
         raise Bad(rule)
-    return tuple(pairs)
+    if any(isinstance(v, int) and abs(v) >= 1e308 for pair in value for v in pair):
+        raise Bad(rule, text="numbers must be finite (`lightctl calibrate` measures them)")
+    if problems := check_points(value):
+        raise Bad(rule, text="; ".join(problems) + " (`lightctl calibrate` measures them)")
+    return tuple(sorted((float(raw), float(lux)) for raw, lux in value))

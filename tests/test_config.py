@@ -634,6 +634,7 @@ GARBAGE = st.one_of(
     st.dictionaries(st.text(max_size=6), st.integers(), max_size=2),
     st.datetimes(),
     st.just(dt.time(1, 2)),
+    st.sampled_from([10**400, -(10**5000), [[10**400, 1], [1, 2]], [10**5000]]),
 )
 
 
