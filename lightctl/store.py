@@ -136,7 +136,6 @@ class SettingsStore:
     def __init__(self, state_dir: Path):
         self.folder = Path(state_dir)
         self.path = self.folder / FILE_NAME
-        self._tmp = self.folder / (FILE_NAME + TMP_SUFFIX)
         self._lock = threading.Lock()
         self.folder.mkdir(mode=0o750, parents=True, exist_ok=True)
 
@@ -159,16 +158,18 @@ class SettingsStore:
         data = json.dumps(to_json(rt), allow_nan=False, sort_keys=True, indent=1) + "\n"
         with self._lock:
             self.folder.mkdir(mode=0o750, parents=True, exist_ok=True)
+            # One temp name per process: two writers never truncate each other's file.
+            tmp = self.folder / f"{FILE_NAME}.{os.getpid()}{TMP_SUFFIX}"
             try:
-                fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
                     f.write(data)
                     f.flush()
                     os.fsync(f.fileno())
-                os.replace(self._tmp, self.path)
+                os.replace(tmp, self.path)
             except BaseException:
                 with contextlib.suppress(OSError):
-                    self._tmp.unlink()
+                    tmp.unlink()
                 raise
             _fsync_dir(self.folder)
 

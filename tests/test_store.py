@@ -177,13 +177,15 @@ def test_read_only_folder_raises_oserror(tmp_path):
         (tmp_path / "state").chmod(0o750)
 
 
-def test_stale_temp_file_removed_on_load(tmp_path):
+@pytest.mark.parametrize("name", [FILE_NAME + ".tmp", FILE_NAME + ".4242.tmp"])
+def test_stale_temp_file_removed_on_load(tmp_path, name):
     """A temp file left by a crash before the rename is removed and never loaded."""
     store = SettingsStore(tmp_path)
     store.save(RuntimeState(mode="off"))
-    (tmp_path / (FILE_NAME + ".tmp")).write_text('{"version": 1, "mode": "on"}')
+    (tmp_path / name).write_text('{"version": 1, "mode": "on"}')
+    (tmp_path / "other.tmp").write_text("not ours")
     assert store.load() == RuntimeState(mode="off")
-    assert not (tmp_path / (FILE_NAME + ".tmp")).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.tmp", FILE_NAME]
 
 
 def test_kill_9_during_saves_leaves_old_or_new(tmp_path):
