@@ -1,7 +1,7 @@
 """The tuning page: one server-rendered HTML form, brought to life by web/static/app.js.
 
 The page itself carries no state: labels, units and help come from the settings schema
-(:data:`lightctl.core.settings.FIELDS`), values and everything live come from the JSON API.
+(:func:`lightctl.core.settings.describe`), values and everything live come from the JSON API.
 So the form lists every setting the core knows, and a new setting appears here by itself.
 """
 
@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, render_template
 
-from lightctl.core.model import FailSafe
-from lightctl.core.settings import FIELDS
+from lightctl.core.settings import describe
 
 bp = Blueprint("page", __name__)
 
@@ -34,8 +33,8 @@ LABELS = {
 
 #: Settings shown under "Schedule"; the others are "Control".
 SCHEDULE_KEYS = frozenset({"off_window", "latitude", "longitude", "sun_max_elevation"})
-#: Settings that may be left empty (meaning "not set").
-OPTIONAL_KEYS = frozenset({"off_window", "latitude", "longitude"})
+#: Schema types -> the HTML control drawn for them.
+KINDS = {"number": "number", "integer": "number", "choice": "select", "text": "text"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,24 +48,28 @@ class Field:
     kind: str  # "number" | "text" | "select"
     options: tuple[str, ...] = ()
     optional: bool = False
-
-
-def _kind(key: str) -> tuple[str, tuple[str, ...]]:
-    if key == "fail_safe":
-        return "select", tuple(f.value for f in FailSafe)
-    if key == "off_window":
-        return "text", ()
-    return "number", ()
+    min: float | None = None
+    max: float | None = None
+    placeholder: str = ""
 
 
 def page_fields() -> tuple[list[Field], list[Field]]:
     """The (control, schedule) inputs, in the schema's order."""
     control: list[Field] = []
     schedule: list[Field] = []
-    for key, (_check, unit, help_text) in FIELDS.items():
-        kind, options = _kind(key)
-        label = LABELS.get(key, key.replace("_", " ").capitalize())
-        field = Field(key, label, unit, help_text, kind, options, key in OPTIONAL_KEYS)
+    for key, spec in describe().items():
+        field = Field(
+            key=key,
+            label=LABELS.get(key, key.replace("_", " ").capitalize()),
+            unit=spec.get("unit", ""),
+            help=spec.get("help", ""),
+            kind=KINDS.get(spec.get("type", "text"), "text"),
+            options=tuple(spec.get("choices", ())),
+            optional=bool(spec.get("optional", False)),
+            min=spec.get("min"),
+            max=spec.get("max"),
+            placeholder=spec.get("pattern", "") if spec.get("type") == "text" else "",
+        )
         (schedule if key in SCHEDULE_KEYS else control).append(field)
     return control, schedule
 

@@ -1,0 +1,253 @@
+"""The tuning page in Debian's Chromium, against the real daemon and API (tests/web/conftest.py).
+
+Tests take ``live_server`` before ``page`` so the browser (and its keep-alive
+connections) goes away before the server stops.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from lightctl.core.model import Mode
+from lightctl.core.settings import FIELDS
+from lightctl.webapp.page import page_fields
+
+browser = pytest.mark.browser
+
+
+def open_page(page: Page, live_server) -> Page:
+    """Load the page and wait until the first status and the chart are drawn."""
+    page.goto(live_server.url + "/")
+    expect(page.locator("#light")).to_have_text("123")
+    expect(page.locator("#chart svg .light-path")).to_have_count(1)
+    return page
+
+
+# --- server-rendered form (no browser) ------------------------------------------------
+
+
+def test_every_setting_has_one_labelled_input():
+    """page_fields lists every setting in the schema exactly once, with a label and help."""
+    control, schedule = page_fields()
+    keys = [f.key for f in control + schedule]
+    assert keys == list(FIELDS)
+    assert all(f.label and f.help for f in control + schedule)
+    assert {f.key for f in schedule} == {"off_window", "latitude", "longitude", "sun_max_elevation"}
+
+
+def test_html_inputs_carry_the_keys_and_step_any(live_server):
+    """GET / names each input after its setting; number inputs take decimals (step=any)."""
+    import urllib.request
+
+    html = urllib.request.urlopen(live_server.url + "/", timeout=5).read().decode()
+    for key in FIELDS:
+        assert f'name="{key}"' in html, key
+        assert f'<label for="in-{key}"' in html, key
+    numbers = re.findall(r'<input[^>]*type="number"[^>]*>', html)
+    assert len(numbers) == 10
+    assert all('step="any"' in tag for tag in numbers)
+    assert "http://" not in html.replace(live_server.url, "") and "https://" not in html
+
+
+# --- live page -------------------------------------------------------------------------
+
+
+@browser
+def test_values_render(live_server, page: Page):
+    """Light, lamp, mode, health and every setting's value appear from the live daemon."""
+    open_page(page, live_server)
+    status = live_server.daemon.status()
+    expect(page.locator("#lamp")).to_have_text("ON" if status.lamp else "OFF")
+    expect(page.locator("#mode")).to_have_text(re.compile("^Auto"))
+    expect(page.locator("#sensor")).to_have_text("ok")
+    expect(page.locator("#mqtt")).to_have_text("disabled")
+    expect(page.locator("#version")).to_have_text(status.version or re.compile("."))
+    expect(page.locator("#node-id")).to_contain_text("testnode")
+    expect(page.locator("#override")).to_have_text("none")
+    expect(page.locator("[name=threshold]")).to_have_value("20")
+    expect(page.locator("[name=hysteresis]")).to_have_value("20")
+    expect(page.locator("[name=on_delay]")).to_have_value("60")
+    expect(page.locator("[name=fail_safe]")).to_have_value("on")
+    expect(page.locator("[name=latitude]")).to_have_value("")
+    expect(page.locator("button.mode[data-mode=auto]")).to_have_attribute("aria-pressed", "true")
+
+
+@browser
+def test_live_light_follows_the_sensor(live_server, page: Page):
+    """A new reading shows up without reloading (status is polled)."""
+    open_page(page, live_server)
+    live_server.set_light(4567)
+    expect(page.locator("#light")).to_have_text("4567", timeout=8000)
+
+
+@browser
+def test_chart_draws_light_thresholds_and_switches(live_server, page: Page):
+    """The SVG has the light curve, both threshold lines in order, ON shading and events."""
+    open_page(page, live_server)
+    svg = page.locator("#chart svg")
+    expect(svg.locator(".thr-line")).to_have_count(1)
+    expect(svg.locator(".off-line")).to_have_count(1)
+    thr_y = float(svg.locator(".thr-line").get_attribute("y1"))
+    off_y = float(svg.locator(".off-line").get_attribute("y1"))
+    assert off_y < thr_y  # 40 lx is drawn above 20 lx
+    assert live_server.recorded_events >= 1
+    expect(svg.locator(".event")).to_have_count(live_server.recorded_events)
+    assert svg.locator(".on-band").count() >= 1
+    expect(svg.locator("title").first).to_contain_text("Light level")
+    expect(svg.locator("desc")).to_contain_text("Threshold 20.0 lx, off above 40.0 lx")
+    expect(page.locator("#chart-summary")).to_contain_text("The lamp switched")
+    # the log scale: one gridline per decade, 0.1 lx to 100 000 lx
+    expect(svg.locator(".ylab", has_text=re.compile(r"^(0\.1|100k)$"))).to_have_count(2)
+
+
+@browser
+def test_editing_previews_and_changes_nothing(live_server, page: Page):
+    """Typing a threshold asks /api/preview, draws the would-be ON periods, applies nothing."""
+    open_page(page, live_server)
+    sent = []
+    page.on("request", lambda r: sent.append((r.method, r.url)))
+    with page.expect_request("**/api/preview") as req:
+        page.fill("[name=threshold]", "60")
+    body = json.loads(req.value.post_data)
+    assert body == {"settings": {"threshold": 60}, "hours": 24}
+    expect(page.locator("#preview")).to_be_visible()
+    expect(page.locator("#preview-text")).to_contain_text("would have switched")
+    expect(page.locator("#preview-table tbody tr").first).to_be_visible()
+    expect(page.locator("#chart svg .thr-line.prev")).to_have_count(1)
+    assert page.locator("#chart svg .prev-band").count() >= 1
+    assert live_server.settings().threshold == 20.0
+    assert not [m for m, _ in sent if m in ("PATCH", "PUT")]
+    # discarding puts the saved value back and removes the preview
+    page.click("#discard")
+    expect(page.locator("[name=threshold]")).to_have_value("20")
+    expect(page.locator("#preview")).to_be_hidden()
+
+
+@browser
+def test_bad_value_shows_alert_and_changes_nothing(live_server, page: Page):
+    """A refused value is explained next to its field and in a summary; nothing changes."""
+    open_page(page, live_server)
+    before = live_server.settings()
+    page.fill("[name=hysteresis]", "35")
+    page.fill("[name=threshold]", "-5")
+    page.click("#save")
+    err = page.locator("#err-threshold")
+    expect(err).to_have_attribute("role", "alert")
+    expect(err).to_contain_text("must be")
+    expect(page.locator("#form-alert")).to_contain_text("Nothing was changed")
+    expect(page.locator("[name=threshold]")).to_have_attribute("aria-invalid", "true")
+    assert live_server.settings() == before  # the good hysteresis was not half-applied
+
+
+@browser
+def test_save_applies(live_server, page: Page):
+    """Save sends the edited fields and the daemon runs with them at once."""
+    open_page(page, live_server)
+    page.fill("[name=hysteresis]", "12.5")
+    page.fill("[name=off_window]", "23:30-05:30")
+    with page.expect_request(lambda r: r.method == "PATCH") as req:
+        page.click("#save")
+    assert json.loads(req.value.post_data) == {"hysteresis": 12.5, "off_window": "23:30-05:30"}
+    expect(page.locator("#form-status")).to_contain_text("Saved")
+    s = live_server.settings()
+    assert (s.hysteresis, s.off_window, s.threshold) == (12.5, "23:30-05:30", 20.0)
+    expect(page.locator("#save")).to_be_disabled()
+    expect(page.locator("#chart svg desc")).to_contain_text("off above 32.5 lx")
+
+
+@browser
+def test_mode_buttons(live_server, page: Page):
+    """On, Off and Auto switch the real daemon's mode and the page shows it."""
+    open_page(page, live_server)
+    page.click("button.mode[data-mode=on]")
+    expect(page.locator("#lamp")).to_have_text("ON")
+    expect(page.locator("button.mode[data-mode=on]")).to_have_attribute("aria-pressed", "true")
+    assert live_server.daemon.status().mode is Mode.ON
+    page.click("button.mode[data-mode=off]")
+    expect(page.locator("#lamp")).to_have_text("OFF")
+    expect(page.locator("#mode")).to_have_text(re.compile("^Off"))
+    assert live_server.daemon.status().mode is Mode.OFF
+    page.click("button.mode[data-mode=auto]")
+    expect(page.locator("#mode")).to_have_text(re.compile("^Auto"))
+    assert live_server.daemon.status().mode is Mode.AUTO
+
+
+@browser
+def test_timed_override_and_back_to_auto(live_server, page: Page):
+    """'On for 1 h' sets a timed override with its expiry shown; 'Back to auto' ends it."""
+    open_page(page, live_server)
+    page.get_by_role("button", name="On for 1 h").click()
+    expect(page.locator("#override")).to_contain_text("lamp on until")
+    expect(page.locator("#lamp")).to_have_text("ON")
+    o = live_server.daemon.status().override
+    assert o is not None and o.on and o.until is not None
+    page.get_by_role("button", name="Back to auto").click()
+    expect(page.locator("#override")).to_have_text("none")
+    assert live_server.daemon.status().override is None
+
+
+@browser
+def test_teach_in_fills_threshold_and_previews(live_server, page: Page):
+    """The teach-in button copies the current light into threshold; saving stays manual."""
+    open_page(page, live_server)
+    with page.expect_request("**/api/preview"):
+        page.get_by_role("button", name="Use the current light as the threshold").click()
+    expect(page.locator("[name=threshold]")).to_have_value("123")
+    expect(page.locator("#save")).to_be_enabled()
+    assert live_server.settings().threshold == 20.0
+
+
+@browser
+def test_phone_viewport_has_no_horizontal_scroll(live_server, page: Page):
+    """At 390x844 the whole page fits the width, chart included."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_page(page, live_server)
+    page.fill("[name=threshold]", "60")
+    expect(page.locator("#preview")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = page.locator("#chart svg").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+
+@browser
+def test_keyboard_and_labels(live_server, page: Page):
+    """Every input has a label; Tab reaches the inputs and Enter on a button acts."""
+    open_page(page, live_server)
+    unlabelled = page.evaluate(
+        "Array.from(document.querySelectorAll('input,select'))"
+        ".filter(e => !e.labels || e.labels.length === 0).map(e => e.name)"
+    )
+    assert unlabelled == []
+    page.focus("button.mode[data-mode=off]")
+    page.keyboard.press("Enter")
+    expect(page.locator("#mode")).to_have_text(re.compile("^Off"))
+    page.focus("[name=threshold]")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "hysteresis"
+
+
+@browser
+def test_dark_colour_scheme(live_server, page: Page):
+    """With prefers-color-scheme: dark the page background turns dark."""
+    page.emulate_media(color_scheme="dark")
+    open_page(page, live_server)
+    rgb = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    r, g, b = (int(x) for x in re.findall(r"\d+", rgb)[:3])
+    assert r + g + b < 150
+
+
+@browser
+def test_no_request_leaves_the_server(live_server, page: Page):
+    """Every request the page makes goes to the switch itself (no CDN, no fonts)."""
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url))
+    open_page(page, live_server)
+    page.fill("[name=threshold]", "30")
+    expect(page.locator("#preview")).to_be_visible()
+    assert urls
+    foreign = [u for u in urls if not u.startswith(live_server.url + "/")]
+    assert foreign == []
