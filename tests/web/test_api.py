@@ -389,7 +389,9 @@ def test_waitress_server_on_a_free_port(ctl):
             urllib.request.urlopen(req, timeout=5)
         assert exc.value.code == 413
     finally:
+        thread = server._thread
         server.stop()
+    assert thread is not None and not thread.is_alive()
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(server.url + "/healthz", timeout=2)
 
