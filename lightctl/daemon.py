@@ -257,6 +257,10 @@ class Daemon:
             lux, error = None, str(exc) or type(exc).__name__
         except Exception as exc:  # a driver bug is a sensor fault, not a crash
             lux, error = None, f"{type(exc).__name__}: {exc}"
+        if lux is not None and math.isfinite(lux):
+            # history keeps 3 decimals; the core sees the same value, so a replay of the
+            # history reproduces the live decisions exactly
+            lux = round(lux, 3)
         if self.hist is not None:
             ok = lux is not None and math.isfinite(lux)
             self.hist.add_sample(now.wall, lux if ok else None)
