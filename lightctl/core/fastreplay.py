@@ -101,7 +101,7 @@ def fast_replay_arrays(
     t = np.asarray(times, dtype=float)
     v = np.asarray(lux, dtype=float)
     if t.shape != v.shape or t.ndim != 1:
-        raise ValueError(f"times and lux must be two columns of one length, got {t.shape} {v.shape}")
+        raise ValueError(f"times and lux must be two equal columns, got {t.shape} and {v.shape}")
     if t.size == 0:
         return []
     found = _switch_points(t, v, settings, limits or SensorLimits(), tz)
