@@ -122,3 +122,23 @@ def test_demo_start_is_just_before_sunset():
     t = demo_start(epoch(2025, 6, 21, 8), before=300)
     assert epoch(2025, 6, 21, 19, 45) < t < epoch(2025, 6, 21, 20, 5)
     assert lux_at(t) > lux_at(t + 3600)
+
+
+def test_registries_import_no_hardware_library(tmp_path):
+    """Importing the registries and building file/simulated/mock loads no gpiozero or smbus2."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from lightctl.config import SensorConfig, RelayConfig\n"
+        "from lightctl.sensors import build_sensor\n"
+        "from lightctl.relays import build_relay\n"
+        "build_sensor(SensorConfig(type='simulated')).read()\n"
+        f"build_sensor(SensorConfig(type='file', path={str(tmp_path / 'x')!r}))\n"
+        "build_relay(RelayConfig(type='mock')).set(True)\n"
+        "for name in ('gpiozero', 'smbus2'):\n"
+        "    assert name not in sys.modules, name\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
