@@ -50,11 +50,11 @@ class StuckGuard:
             raise SensorError(f"stuck at {key:g} for {held:.0f} s")
         return lux
 
-    def read_raw(self) -> float:
-        return self.sensor.read_raw()
-
     def close(self) -> None:
         self.sensor.close()
 
     def __getattr__(self, name: str) -> Any:
+        """read_raw, last_raw, saturated...: whatever the wrapped sensor offers, and only that."""
+        if name == "sensor":
+            raise AttributeError(name)
         return getattr(self.sensor, name)

@@ -78,3 +78,17 @@ def test_build_sensor_wraps_only_when_enabled(tmp_path):
     with pytest.raises(SensorError, match="stuck at 50"):
         guarded.read()
     guarded.close()
+
+
+def test_guard_offers_read_raw_only_when_the_sensor_does(tmp_path):
+    """A guarded lux sensor has no read_raw; a guarded analogue sensor keeps it."""
+    f = tmp_path / "lux"
+    f.write_text("50")
+    guarded = build_sensor(SensorConfig(type="file", path=str(f), stuck_after=60))
+    assert getattr(guarded, "read_raw", None) is None
+
+    class Analogue(Scripted):
+        def read_raw(self) -> float:
+            return 0.25
+
+    assert StuckGuard(Analogue(), 60, clock=ManualClock()).read_raw() == 0.25
