@@ -98,7 +98,7 @@ READING = st.one_of(LUX, LUX, LUX, LUX, LUX, LUX, st.none())
 def sample_streams(draw, *, bad: bool = True) -> list[tuple[float, float | None]]:
     """(dt, lux or None) pairs: runs of a level, so delays can elapse, with gaps."""
     out: list[tuple[float, float | None]] = []
-    for _ in range(draw(st.integers(1, 25))):
+    for _ in range(draw(st.integers(1, 20))):
         lux = draw(READING if bad else LUX)
         dt = draw(st.sampled_from([0.5, 1.0, 1.0, 2.0, 5.0]))
         out += [(dt, lux)] * draw(st.integers(1, 30))
@@ -117,16 +117,25 @@ def to_samples(stream, mono0: float = 100.0, wall0: float = WALL0) -> list[Sampl
 
 @st.composite
 def event_streams(draw, *, commands: bool = True) -> list:
-    """Samples mixed with ticks and, optionally, mode and lamp commands (timed or not)."""
-    stream = draw(sample_streams())
-    kinds = ["sample"] * 12 + ["tick"] + (["lamp", "mode", "clear"] if commands else [])
+    """Runs of samples, each run followed by a tick or, optionally, a command.
+
+    Commands are mode and lamp commands (timed or not) and ClearOverride; choices are
+    drawn per run, not per event, to keep generation cheap.
+    """
+    kinds = ["none", "none", "tick"] + (["lamp", "mode", "clear"] if commands else [])
     events, mono, wall = [], 100.0, WALL0
-    samples = iter(stream)
-    for dt, lux in samples:
-        mono += dt
-        wall += dt
-        at = Instant(mono, wall)
+    for _ in range(draw(st.integers(1, 20))):
+        lux = draw(READING)
+        dt = draw(st.sampled_from([0.5, 1.0, 1.0, 2.0, 5.0]))
+        for _ in range(draw(st.integers(1, 30))):
+            mono, wall = mono + dt, wall + dt
+            events.append(Sample(Instant(mono, wall), lux, None if lux is not None else "failed"))
         kind = draw(st.sampled_from(kinds))
+        if kind == "none":
+            continue
+        gap = draw(st.sampled_from([0.0, 0.5, 6.0]))  # 6 s of silence: a "no data" tick
+        mono, wall = mono + gap, wall + gap
+        at = Instant(mono, wall)
         duration = draw(st.sampled_from([None, None, 5.0, 60.0]))
         if kind == "tick":
             events.append(Tick(at))
@@ -134,8 +143,6 @@ def event_streams(draw, *, commands: bool = True) -> list:
             events.append(SetLamp(at, draw(st.booleans()), duration))
         elif kind == "mode":
             events.append(SetMode(at, draw(st.sampled_from(list(Mode))), duration))
-        elif kind == "clear":
-            events.append(ClearOverride(at))
         else:
-            events.append(Sample(at, lux, None if lux is not None else "read failed"))
+            events.append(ClearOverride(at))
     return events
