@@ -132,8 +132,13 @@ def test_ha_birth_republishes_discovery(broker, node, observer):
 def test_light_only_updates_are_rate_limited(broker, node, observer):
     """Light moving alone is published at most once per state_interval; changes at once."""
     node.start()
-    node.step()
-    wait_until(lambda: state_of(observer) and state_of(observer)["lamp"] == "ON")
+    wait_until(lambda: node.link.announcements == 1)  # its own state publish is done
+    node.step()  # the snapshot now says mqtt "connected": later steps change only the light
+    wait_until(lambda: node.daemon.status().mqtt == "connected")
+    current = node.daemon.status()
+    node.link.publish_status(current, True)  # starts the rate-limit window
+    wait_until(lambda: state_of(observer) and state_of(observer)["updated"] == current.updated)
+    assert state_of(observer)["lamp"] == "ON"
     observer.clear()
     node.sensor.lux = 6.0
     node.step(1)
