@@ -134,11 +134,17 @@ def test_bad_value_shows_alert_and_changes_nothing(live_server, page: Page):
     before = live_server.settings()
     page.fill("[name=hysteresis]", "35")
     page.fill("[name=threshold]", "-5")
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url))
     page.click("#save")
     err = page.locator("#err-threshold")
     expect(err).to_have_attribute("role", "alert")
     expect(err).to_contain_text("must be")
-    expect(page.locator("#form-alert")).to_contain_text("Nothing was changed")
+    alert = page.locator("#form-alert")
+    expect(alert).to_contain_text(re.compile("^Not saved.*Nothing was changed"))
+    page.wait_for_timeout(500)  # past the preview debounce: Save cancelled the pending preview
+    assert not [u for u in sent if u.endswith("/api/preview")]
+    expect(alert).to_contain_text(re.compile("^Not saved"))
     expect(page.locator("[name=threshold]")).to_have_attribute("aria-invalid", "true")
     assert live_server.settings() == before  # the good hysteresis was not half-applied
 

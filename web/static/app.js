@@ -198,6 +198,7 @@
   }
   function renderPreview() {
     const box = $("#preview");
+    $("#legend-prev").hidden = !preview;
     if (!preview) { box.hidden = true; return; }
     box.hidden = false;
     const s = preview.summary, nights = s.nights || [];
@@ -219,6 +220,8 @@
     ev.preventDefault();
     const e = edits();
     if (!Object.keys(e).length) return;
+    clearTimeout(previewTimer);
+    previewSeq++; // a preview still on its way must not overwrite what Save reports
     clearErrors();
     $("#save").disabled = true;
     let r;
