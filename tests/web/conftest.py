@@ -8,6 +8,7 @@ the history beforehand, so the chart has a night to draw.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,8 +66,8 @@ class LiveServer:
         self.lux_file.write_text(f"{lux}\n")
 
 
-@pytest.fixture
-def live_server(tmp_path: Path):
+@contextmanager
+def running_switch(tmp_path: Path, *, password_hash: str = ""):
     """The real daemon (file sensor, mock relay) with a recorded day, serving on port 0."""
     from lightctl.bootstrap import build
 
@@ -82,7 +83,7 @@ def live_server(tmp_path: Path):
         settings=settings,
         relay=RelayConfig(type="mock"),
         mqtt=None,
-        web=WebConfig(host="127.0.0.1", port=0),
+        web=WebConfig(host="127.0.0.1", port=0, password_hash=password_hash),
     )
     n_events = seed_history(state, time.time(), settings)
     app = build(cfg, environ={})
@@ -92,6 +93,25 @@ def live_server(tmp_path: Path):
         yield LiveServer(app.url.rstrip("/"), app, lux_file, n_events)
     finally:
         app.stop()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path):
+    """A running switch without a password (loopback only)."""
+    with running_switch(tmp_path) as server:
+        yield server
+
+
+PASSWORD = "correct horse"
+
+
+@pytest.fixture
+def live_server_with_password(tmp_path: Path):
+    """A running switch whose page needs a login (user admin, password PASSWORD)."""
+    from lightctl.webapp.auth import hash_password
+
+    with running_switch(tmp_path, password_hash=hash_password(PASSWORD)) as server:
+        yield server
 
 
 def _wait_for(cond, what: str, timeout: float = 5.0) -> None:

@@ -257,3 +257,28 @@ def test_no_request_leaves_the_server(live_server, page: Page):
     assert urls
     foreign = [u for u in urls if not u.startswith(live_server.url + "/")]
     assert foreign == []
+
+
+@browser
+def test_with_password_login_then_changes_carry_the_csrf_token(live_server_with_password, page):
+    """Behind a login, the page's own PATCH and POSTs pass the CSRF check and apply."""
+    from tests.web.conftest import PASSWORD
+
+    server = live_server_with_password
+    page.goto(server.url + "/")
+    page.fill("#username", "admin")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("#light")).to_have_text("123")
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    assert token
+    with page.expect_request(lambda r: r.method == "PATCH") as req:
+        page.fill("[name=on_delay]", "45")
+        page.click("#save")
+    assert req.value.headers.get("x-csrf-token") == token
+    expect(page.locator("#form-status")).to_contain_text("Saved")
+    assert server.settings().on_delay == 45.0
+    page.click("button.mode[data-mode=off]")
+    expect(page.locator("#mode")).to_have_text(re.compile("^Off"))
+    assert server.daemon.status().mode is Mode.OFF
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
