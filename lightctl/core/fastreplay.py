@@ -137,85 +137,107 @@ def _switch_points(
         return None
     if (s.off_window or s.latitude is not None) and t[-1] > _LAST_VALID_WALL:
         return None
-    idx = np.arange(n)
 
-    # 1. good readings, faults, segments
+    # 1. good readings; faults are runs of bad ones (few), handled in their own index space
     with np.errstate(invalid="ignore"):
-        good = np.isfinite(lux) & (lux >= 0) & (lux <= limits.max_lux)
-    last_good = np.maximum.accumulate(np.where(good, idx, -1))
-    problem = ~good & (idx - last_good >= limits.fault_after)
-    recovery = good.copy()
-    recovery[0] = False
-    recovery[1:] &= problem[:-1]
-    active = ~problem & (last_good >= 0)
+        good = (lux >= 0) & (lux <= limits.max_lux) & np.isfinite(lux)
+    bad = np.flatnonzero(~good)
+    first_good = int(np.argmax(good)) if good.any() else n
+    runs = np.flatnonzero(np.diff(bad, prepend=-2) != 1)  # positions in ``bad``
+    run_stop = np.r_[runs[1:], bad.size][: runs.size]
+    run_of = np.repeat(np.arange(runs.size), run_stop - runs)
+    in_run = np.arange(bad.size) - runs[run_of] + 1  # the bad_count step() keeps
+    faulty = in_run >= limits.fault_after
+    problem = bad[faulty]
+    run_last = bad[run_stop - 1]
+    long_runs = np.unique(run_of[faulty])
+    recovered = run_last[long_runs] + 1
+    recovered = recovered[recovered < n]  # the good reading that ends a fault
 
     # 2. class of the smoothed level at each good reading, then at each sample
     gi = np.flatnonzero(good)
-    cls = _classes(lux[gi], np.cumsum(recovery)[gi], s)
-    kidx = np.cumsum(good) - 1
-    code = np.full(n, _INACTIVE, dtype=np.int8)
-    code[active] = cls[kidx[active]]
+    cls = _classes(lux[good], np.searchsorted(gi, recovered), s)
+    code = np.empty(n, dtype=np.int8)
+    code[good] = cls
+    if bad.size:  # a bad reading leaves the level where the last good one put it
+        code[bad] = code[np.maximum(bad[runs[run_of]] - 1, 0)]
+    code[:first_good] = _INACTIVE
+    code[problem] = _INACTIVE
 
-    # 3. the latched decision: events at span starts and where a run outlasts its delay
+    # 3. the latched decision changes at span starts and where a run outlasts its delay
     starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
     ends = np.r_[starts[1:] - 1, n - 1]
     vals = code[starts]
-    event = np.full(n, -1, dtype=np.int8)
-    first = starts[(vals != _INACTIVE) & ((starts == 0) | (code[starts - 1] == _INACTIVE))]
-    event[first] = code[first] == _DARK
-    for kind, delay, value in ((_DARK, s.on_delay, 1), (_LIGHT, s.off_delay, 0)):
+    fresh = (vals != _INACTIVE) & ((starts == 0) | (code[starts - 1] == _INACTIVE))
+    at = [starts[fresh]]
+    value = [vals[fresh] == _DARK]
+    for kind, delay, on in ((_DARK, s.on_delay, True), (_LIGHT, s.off_delay, False)):
         sel = vals == kind
         hit = _first_reached(t, t[starts[sel]], delay, starts[sel], ends[sel])
-        event[hit[hit >= 0]] = value
-    last_event = np.maximum.accumulate(np.where(event >= 0, idx, 0))
-    want = event[last_event] == 1
-
-    base = np.where(want, ON_DARK, OFF_LIGHT).astype(np.int8)
-    base[~active] = NONE
+        at.append(hit[hit >= 0])
+        value.append(np.full(int((hit >= 0).sum()), on))
+    ev_at = np.concatenate(at)
+    order = np.argsort(ev_at, kind="stable")
+    ev_at, ev_val = ev_at[order], np.concatenate(value)[order]
+    base = np.full(n, OFF_LIGHT, dtype=np.int8)
+    if ev_at.size:
+        base[ev_at[0] :] = np.repeat(
+            np.where(ev_val, ON_DARK, OFF_LIGHT).astype(np.int8), np.diff(np.r_[ev_at, n])
+        )
+    base[:first_good] = NONE
     base[problem] = {FailSafe.ON: FS_ON, FailSafe.OFF: FS_OFF, FailSafe.HOLD: HOLD}[s.fail_safe]
 
-    # 4. window and sun
+    # 4. the off window, then the sun guard, over the sample ranges they cover
     if s.off_window:
-        win = _in_window(t, s.off_window, tz)
-        base[win & ((base == NONE) | (base == ON_DARK) | (base == FS_ON))] = OFF_WINDOW
-        base[win & (base == HOLD)] = HOLD_WINDOW
+        for i, j in _window_ranges(t, s.off_window, tz):
+            part = base[i:j]
+            part[(part == NONE) | (part == ON_DARK) | (part == FS_ON)] = OFF_WINDOW
+            part[part == HOLD] = HOLD_WINDOW
     if s.latitude is not None and s.longitude is not None:
-        need = (base == ON_DARK) | (base == FS_ON) | (base == HOLD)
-        need &= t >= CLOCK_VALID_FROM
-        if need.any():
-            up = np.zeros(n, dtype=bool)
-            up[need] = _sun_up(t[need], s)
-            base[up & (base == HOLD)] = HOLD_SUN
-            base[up & ((base == ON_DARK) | (base == FS_ON))] = OFF_SUN
+        for i, j in _sun_ranges(t, base, s):
+            part = base[i:j]
+            part[(part == ON_DARK) | (part == FS_ON)] = OFF_SUN
+            part[part == HOLD] = HOLD_SUN
 
     # 5. the lamp, over runs of the target code
     return _lamp(t, base, s)
 
 
-def _classes(g: np.ndarray, seg: np.ndarray, s: Settings) -> np.ndarray:
-    """Dark/band/light of the median of the last ``smoothing`` good readings of a segment."""
+def _classes(g: np.ndarray, seg_starts: np.ndarray, s: Settings) -> np.ndarray:
+    """Dark/band/light of the median of the last ``smoothing`` good readings of a segment.
+
+    ``seg_starts``: indices in ``g`` where a fault ended and the window starts afresh.
+    """
     m = g.size
     cls = np.full(m, _BAND, dtype=np.int8)
     if m == 0:
         return cls
-    k = np.arange(m)
-    seg_first = np.maximum.accumulate(np.where(np.r_[True, seg[1:] != seg[:-1]], k, 0))
-    lo = np.maximum(seg_first, k - s.smoothing + 1)
-    size = k - lo + 1
-    half = size // 2
+    w = s.smoothing
+    # windows shorter than ``w``: at the start and after each fault
+    seg = np.unique(np.r_[0, seg_starts])
+    short = np.unique(np.concatenate([np.arange(a, min(a + w - 1, m)) for a in seg.tolist()]))
+    short_lo = np.maximum(seg[np.searchsorted(seg, short, side="right") - 1], short - w + 1)
+    size = np.full(m, w, dtype=np.int32)
+    size[short] = short - short_lo + 1
     off = s.threshold + s.hysteresis  # the same float step() compares with
-    below = np.r_[0, np.cumsum(g < s.threshold)]
-    above = np.r_[0, np.cumsum(g > off)]
-    n_below = below[k + 1] - below[lo]
-    n_above = above[k + 1] - above[lo]
+    counts = []
+    for hit in (g < s.threshold, g > off):
+        c = np.r_[0, np.cumsum(hit, dtype=np.int32)]
+        n = np.empty(m, dtype=np.int32)
+        if m >= w:  # full windows (corrected below where short)
+            n[w - 1 :] = c[w:] - c[: m + 1 - w]
+        n[short] = c[short + 1] - c[short_lo]
+        counts.append(n)
+    n_below, n_above = counts
+    half = size // 2
     # more than half the window on one side decides the median, for any window size
-    cls[n_above >= half + 1] = _LIGHT
-    cls[n_below >= half + 1] = _DARK
+    cls[n_above > half] = _LIGHT
+    cls[n_below > half] = _DARK
     # an even window split exactly in two: the mean of the middle pair decides
-    even = size % 2 == 0
-    tie = np.flatnonzero(even & ((n_below == half) | (n_above == half)))
+    tie = np.flatnonzero((size % 2 == 0) & ((n_below == half) | (n_above == half)))
     if tie.size:
-        med = _medians(g, lo[tie], size[tie])
+        lo = tie - size[tie] + 1
+        med = _medians(g, lo, size[tie])
         cls[tie] = np.where(med < s.threshold, _DARK, np.where(med > off, _LIGHT, _BAND))
     return cls
 
@@ -263,35 +285,57 @@ def _first_reached(
     return np.where(j <= hi, j, -1)
 
 
-def _in_window(t: np.ndarray, window: str, tz: tzinfo | None) -> np.ndarray:
-    """schedule.in_window for every sample: open when the last boundary reached was the start."""
-    valid = t >= CLOCK_VALID_FROM
-    if not valid.any():
-        return valid
+def _window_ranges(t: np.ndarray, window: str, tz: tzinfo | None) -> list[tuple[int, int]]:
+    """Sample ranges [i, j) inside the off window, as schedule.in_window judges each one.
+
+    in_window is open when the last start the local clock reached is later than the
+    last end; those boundaries come from the schedule's own ``_reached``.
+    """
+    i0 = int(np.searchsorted(t, CLOCK_VALID_FROM, side="left"))
+    if i0 >= t.size:
+        return []
     start, end = parse_window(window)
     zone = tz or UTC
-    first = datetime.fromtimestamp(float(t[valid][0]), zone).date() - timedelta(days=1)
+    first = datetime.fromtimestamp(float(t[i0]), zone).date() - timedelta(days=1)
     last = datetime.fromtimestamp(float(t[-1]), zone).date()
     days = [first + timedelta(days=d) for d in range((last - first).days + 1)]
-    s_at = np.array([_reached(d, start, zone) for d in days], dtype=float)
-    e_at = np.array([_reached(d, end, zone) for d in days], dtype=float)
-    si = np.searchsorted(s_at, t, side="right") - 1
-    ei = np.searchsorted(e_at, t, side="right") - 1
-    last_start = np.where(si >= 0, s_at[np.maximum(si, 0)], -math.inf)
-    last_end = np.where(ei >= 0, e_at[np.maximum(ei, 0)], -math.inf)
-    return valid & (last_start > last_end)
+    s_at = [_reached(d, start, zone) for d in days]
+    e_at = [_reached(d, end, zone) for d in days]
+    edges = sorted(set(s_at) | set(e_at))
+    out = []
+    for k, b in enumerate(edges):  # the state at b holds until the next boundary
+        last_start = max((x for x in s_at if x <= b), default=-math.inf)
+        if last_start > max((x for x in e_at if x <= b), default=-math.inf):
+            i = max(int(np.searchsorted(t, b, side="left")), i0)
+            nxt = edges[k + 1] if k + 1 < len(edges) else math.inf
+            j = int(np.searchsorted(t, nxt, side="left"))
+            if j > i:
+                out.append((i, j))
+    return out
 
 
-def _sun_up(t: np.ndarray, s: Settings) -> np.ndarray:
-    """Sun above ``sun_max_elevation`` at each time, judged per minute like step()."""
-    minutes, inverse = np.unique(np.floor_divide(t, 60.0), return_inverse=True)
+def _sun_ranges(t: np.ndarray, base: np.ndarray, s: Settings) -> list[tuple[int, int]]:
+    """Sample ranges [i, j) where the sun guard sees the sun up (per minute, like step()).
+
+    A vectorised estimate decides the minutes far from the limit; the few close ones, if
+    a sample there could be turned off by the sun, ask astral exactly as step() does.
+    """
+    i0 = int(np.searchsorted(t, CLOCK_VALID_FROM, side="left"))  # a whole minute: exact
+    if i0 >= t.size:
+        return []
+    minute = np.floor_divide(t[i0:], 60.0)
+    first = np.flatnonzero(np.r_[True, minute[1:] != minute[:-1]])
+    bounds = np.r_[first, minute.size] + i0
+    minutes = minute[first]
     estimate = _elevation_estimate(s.latitude, s.longitude, minutes * 60.0)
     up = estimate > s.sun_max_elevation
-    close = np.flatnonzero(np.abs(estimate - s.sun_max_elevation) <= SUN_MARGIN)
-    for i in close:  # near the limit: astral itself, exactly as step() asks it
-        elev = sun_elevation(s.latitude, s.longitude, int(minutes[i]) * 60.0)
-        up[i] = elev > s.sun_max_elevation
-    return up[inverse]
+    for k in np.flatnonzero(np.abs(estimate - s.sun_max_elevation) <= SUN_MARGIN).tolist():
+        part = base[bounds[k] : bounds[k + 1]]
+        if np.any((part == ON_DARK) | (part == FS_ON) | (part == HOLD)):
+            elev = sun_elevation(s.latitude, s.longitude, int(minutes[k]) * 60.0)
+            up[k] = elev > s.sun_max_elevation
+    edges = np.flatnonzero(np.diff(np.r_[False, up, False].astype(np.int8)))
+    return [(int(bounds[a]), int(bounds[b])) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
 def _elevation_estimate(latitude: float, longitude: float, wall: np.ndarray) -> np.ndarray:
