@@ -419,6 +419,13 @@ class TestFaults:
         if fail_safe == "hold":
             assert d.lamp is lamp_before
 
+    def test_hold_before_any_decision_keeps_the_relay_off(self):
+        """fail_safe hold with no decision yet holds the relay as it starts: OFF."""
+        d = Driver(replace(INSTANT, fail_safe=FailSafe.HOLD))
+        for _ in range(3):
+            d.sample(None, error="gone")
+        assert d.state.problem is not None and d.lamp is False and d.switches == []
+
     def test_problem_text_names_the_cause(self):
         """The reported problem says what was wrong with the reading."""
         d = day()
@@ -536,6 +543,15 @@ class TestOffWindow:
         assert d.state.override is not None
         assert d.hold(DARK, 3600, dt=60) == []  # 05:30: auto turns ON, lamp already on
         assert d.state.override is None and d.state.reason is Reason.DARK
+
+    def test_evening_override_off_ends_with_the_window(self):
+        """OFF by hand at 22:00: the window's start ends the override, dark at 05:30 turns ON."""
+        d = Driver(self.settings(), tz=PARIS, wall=local("2026-01-15T22:00"))
+        d.sample(DARK, dt=0)
+        assert on_off(d.lamp_cmd(False)) == [(False, "override")]
+        sw = d.hold(DARK, 8 * 3600, dt=60)
+        assert on_off(sw) == [(True, "dark")]
+        assert sw[0].at.wall == local("2026-01-16T05:30")
 
     def test_mode_on_beats_the_window(self):
         """Mode on keeps the lamp ON inside the window."""
