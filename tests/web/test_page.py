@@ -282,3 +282,14 @@ def test_with_password_login_then_changes_carry_the_csrf_token(live_server_with_
     expect(page.locator("#mode")).to_have_text(re.compile("^Off"))
     assert server.daemon.status().mode is Mode.OFF
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+@browser
+def test_sensor_fault_is_shown(live_server, page: Page):
+    """A failing sensor shows its problem in the health list, and clears when it recovers."""
+    open_page(page, live_server)
+    live_server.lux_file.write_text("not a number\n")
+    expect(page.locator("#sensor")).to_have_text(re.compile("^problem: "), timeout=8000)
+    expect(page.locator("#sensor")).to_have_class("bad")
+    live_server.set_light(50)
+    expect(page.locator("#sensor")).to_have_text("ok", timeout=8000)
