@@ -183,6 +183,7 @@ def cmd_run(args) -> int:
             cfg.state_dir,
         )
         log.info("demo: lamp switches are logged below with their reason; Ctrl-C stops")
+        app.daemon.add_listener(_demo_reporter(app.daemon.tz, log))
     while not stop.wait(1.0):
         pass
     app.stop()
@@ -190,14 +191,30 @@ def cmd_run(args) -> int:
     return 0
 
 
-def _demo_clock(cfg):
-    """Demo time starts at 16:00 local today, so dusk comes within the first minutes."""
-    from lightctl.bootstrap import local_timezone
-    from lightctl.clock import AcceleratedClock
+def _demo_reporter(tz, log, every: float = 1800.0):
+    """A status listener printing the simulated time and light every half hour (demo)."""
+    last = [0.0]
 
-    tz = local_timezone(cfg.timezone)
-    start = datetime.now(tz).replace(hour=16, minute=0, second=0, microsecond=0)
-    return AcceleratedClock(cfg.sensor.speed, start_wall=start.timestamp())
+    def report(status, important: bool) -> None:
+        if status.updated - last[0] < every:
+            return
+        last[0] = status.updated
+        light = "no reading" if status.light is None else f"{status.light:.1f} lx"
+        local = datetime.fromtimestamp(status.updated, tz).strftime("%H:%M")
+        lamp = "ON" if status.lamp else "OFF"
+        log.info("demo %s local: light %s, lamp %s (%s)", local, light, lamp, status.reason)
+
+    return report
+
+
+def _demo_clock(cfg):
+    """Demo time starts ten minutes before today's sunset, so dusk comes within a minute."""
+    import time
+
+    from lightctl.clock import AcceleratedClock
+    from lightctl.sensors.simulated import demo_start
+
+    return AcceleratedClock(cfg.sensor.speed, start_wall=demo_start(time.time(), before=600.0))
 
 
 # --- check-config / status -----------------------------------------------------------
@@ -279,17 +296,13 @@ def format_status(d: dict[str, Any]) -> str:
 
 
 def cmd_calibrate(args) -> int:
-    from lightctl.calibrate import points_snippet, run_calibrate
+    from lightctl.calibrate import parse_point, points_snippet, run_calibrate
 
     if args.points:
-        points = []
-        for item in args.points:
-            raw, sep, lux = item.partition(":")
-            try:
-                points.append((float(raw), float(lux)))
-            except ValueError:
-                raise ConfigError([f"--points: {item!r} is not RAW:LUX"]) from None
-        print(points_snippet(points))
+        try:
+            print(points_snippet([parse_point(p) for p in args.points]))
+        except ValueError as exc:
+            raise ConfigError([f"--points: {exc}"]) from None
         return 0
     from lightctl.config import load_config
     from lightctl.sensors import build_sensor
@@ -304,7 +317,13 @@ def cmd_calibrate(args) -> int:
                 file=sys.stderr,
             )
             return 1
-        print(run_calibrate(cfg, read_raw=read_raw, ask=input, say=print))
+        run_calibrate(cfg, read_raw=read_raw, ask=input, say=print)
+    except (KeyboardInterrupt, EOFError):
+        print("\ncalibration abandoned", file=sys.stderr)
+        return 1
+    except LightctlError as exc:
+        print(f"lightctl calibrate: {exc}", file=sys.stderr)
+        return 1
     finally:
         sensor.close()
     return 0

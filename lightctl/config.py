@@ -204,7 +204,8 @@ def demo_config(state_dir: Path) -> Config:
     return Config(
         node_id="demo",
         state_dir=Path(state_dir),
-        sensor=SensorConfig(type="simulated", speed=60.0, interval=30.0),
+        timezone="Europe/Paris",  # the simulated sensor's sun is the one over Paris
+        sensor=SensorConfig(type="simulated", speed=60.0, interval=10.0),
         settings=Settings(
             threshold=20.0, hysteresis=20.0, on_delay=60.0, off_delay=120.0, smoothing=3
         ),

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from lightctl import __version__
@@ -311,7 +312,10 @@ class Daemon:
             log.error("relay could not switch %s: %s", "ON" if sw.on else "OFF", exc)
         light = self._state.light
         level = "no reading" if light is None else f"{light:.1f} lx"
-        log.info("lamp %s (%s) at %s", "ON" if sw.on else "OFF", sw.reason.value, level)
+        local = datetime.fromtimestamp(sw.at.wall, self.tz).strftime("%H:%M:%S")
+        log.info(
+            "lamp %s (%s) at %s, %s local", "ON" if sw.on else "OFF", sw.reason.value, level, local
+        )
         if self.hist is not None:
             self.hist.add_event(sw.at.wall, sw.on, sw.reason.value)
 
