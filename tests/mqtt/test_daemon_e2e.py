@@ -1,0 +1,69 @@
+"""The real composition root and the real process, talking to Home Assistant's broker."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lightctl.bootstrap import build
+from lightctl.clock import ManualClock
+from lightctl.config import Config, MqttConfig, RelayConfig, SensorConfig
+from lightctl.core.model import Settings
+from tests.broker import free_port
+from tests.e2e.helpers import DaemonProcess, write_config
+from tests.mqtt.helpers import Observer, wait_until
+
+AVAIL, STATE = "lightctl/e2e/availability", "lightctl/e2e/state"
+
+
+def test_bootstrap_build_wires_the_link(broker, tmp_path):
+    """bootstrap.build() gives a node whose lamp answers lamp/set and whose state is echoed."""
+    lux = tmp_path / "lux.txt"
+    lux.write_text("5\n")
+    cfg = Config(
+        node_id="e2e",
+        state_dir=tmp_path / "state",
+        sensor=SensorConfig(type="file", path=str(lux), interval=1.0),
+        settings=Settings(on_delay=0, off_delay=0, smoothing=1),
+        relay=RelayConfig(type="mock"),
+        mqtt=MqttConfig(host=broker.host, port=broker.port, keepalive=5),
+    )
+    app = build(cfg, clock=ManualClock(), web=False, environ={})
+    ha = Observer(broker, ["lightctl/#", "homeassistant/#"], client_id="ha")
+    try:
+        app.start()
+        wait_until(lambda: ha.last(STATE) and json.loads(ha.last(STATE).payload)["lamp"] == "ON")
+        assert ha.last("homeassistant/light/e2e/lamp/config") is not None
+        ha.send("lightctl/e2e/lamp/set", "OFF")
+        wait_until(lambda: json.loads(ha.last(STATE).payload)["lamp"] == "OFF")
+        assert app.daemon.relay.history[-1] is False
+        app.stop()
+        wait_until(lambda: ha.last(AVAIL).payload == b"offline")
+    finally:
+        app.stop()
+        ha.close()
+
+
+@pytest.mark.slow
+def test_sigterm_publishes_offline(broker, tmp_path):
+    """`lightctl run` with [mqtt]: SIGTERM leaves `offline` retained and exits 0."""
+    mqtt = f'\n[mqtt]\nhost = "{broker.host}"\nport = {broker.port}\n'
+    cfg = write_config(tmp_path, port=free_port(), extra=mqtt)
+    ha = Observer(broker, [AVAIL, STATE], client_id="ha")
+    proc = DaemonProcess(cfg).start()
+    try:
+        wait_until(lambda: ha.last(AVAIL) and ha.last(AVAIL).payload == b"online", timeout=10)
+        wait_until(lambda: ha.last(STATE))
+        assert proc.terminate() == 0, proc.log()
+        wait_until(lambda: ha.last(AVAIL).payload == b"offline")
+        assert ha.last(AVAIL).retain is False  # live delivery; the broker keeps it retained
+        late = Observer(broker, [AVAIL], client_id="late")
+        try:
+            wait_until(lambda: late.last(AVAIL))
+            assert late.last(AVAIL).payload == b"offline" and late.last(AVAIL).retain
+        finally:
+            late.close()
+    finally:
+        proc.kill()
+        ha.close()
