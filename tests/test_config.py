@@ -288,7 +288,7 @@ def test_demo_config() -> None:
     """The demo: accelerated simulated sensor, mock relay, loopback web, no MQTT; it validates."""
     cfg = demo_config(Path("/tmp/demo-state"))
     assert (cfg.node_id, cfg.state_dir, cfg.mqtt) == ("demo", Path("/tmp/demo-state"), None)
-    assert (cfg.sensor.type, cfg.sensor.speed, cfg.sensor.interval) == ("simulated", 60.0, 30.0)
+    assert (cfg.sensor.type, cfg.sensor.speed, cfg.sensor.interval) == ("simulated", 60.0, 10.0)
     assert cfg.relay.type == "mock" and cfg.web.listen == "127.0.0.1:8080"
     s = cfg.settings
     assert (s.threshold, s.hysteresis, s.on_delay, s.off_delay, s.smoothing) == (20, 20, 60, 120, 3)

@@ -74,8 +74,7 @@ def step(state: ControlState, event: Event) -> tuple[ControlState, list[Effect]]
         timed = event.duration is not None and event.mode is not Mode.AUTO
         changes["mode_until_mono"] = now.mono + event.duration if timed else None
         changes["mode_until_wall"] = now.wall + event.duration if timed else None
-        if event.mode is not Mode.AUTO:
-            changes["override"] = None
+        changes["override"] = None  # a mode command, auto included, ends any override
     elif isinstance(event, SetLamp):
         # the base is filled in by _decide, once the automatic target is known
         timed = event.duration is not None

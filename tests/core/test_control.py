@@ -722,3 +722,16 @@ def test_step_does_not_mutate_its_input():
     assert eff == [Switch(Instant(1.0, 2e9), True, Reason.DARK)]
     s2, eff2 = step(s1, Tick(Instant(1.5, 2e9)))
     assert eff2 == [] and s2.lamp is True
+
+
+def test_mode_auto_ends_an_override():
+    """Choosing auto returns to the automatic decision: a manual override does not survive it."""
+    from lightctl.core.control import initial_state, step
+    from lightctl.core.model import Instant, Mode, Sample, SetLamp, SetMode, Settings
+
+    s = initial_state(Settings(on_delay=0, off_delay=0, smoothing=1))
+    s, _ = step(s, Sample(Instant(0, 1.8e9), 100.0))
+    s, eff = step(s, SetLamp(Instant(1, 1.8e9 + 1), True))
+    assert s.lamp is True and s.override is not None
+    s, eff = step(s, SetMode(Instant(2, 1.8e9 + 2), Mode.AUTO))
+    assert s.override is None and s.lamp is False and eff[0].reason.value == "light"
