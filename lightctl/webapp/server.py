@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -62,12 +63,19 @@ class WebServer:
             host = f"[{host}]"
         return f"http://{host}:{self.port}"
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 2.0) -> None:
         """Close the sockets and the worker threads; wait for the serving thread."""
         server, thread = self._server, self._thread
         if server is None:
             return
         server.close()
+        # Keep-alive connections (an open browser tab) keep waitress's loop running after
+        # its listening socket is closed: close them too, then stop the worker threads.
+        for channel in list(getattr(server, "_map", {}).values()):
+            with contextlib.suppress(Exception):
+                channel.handle_close()
+        with contextlib.suppress(Exception):
+            server.task_dispatcher.shutdown(timeout=timeout)
         if thread is not None:
             thread.join(timeout)
         self._server = self._thread = None
