@@ -19,6 +19,7 @@ import json
 import logging
 import queue
 import random
+import socket
 import threading
 from collections.abc import Callable, Collection
 from typing import Any
@@ -51,6 +52,15 @@ def state_payload(status: Status, connected: bool = True) -> str:
     body["lamp"] = "ON" if status.lamp else "OFF"
     body["mqtt"] = "connected" if connected else "disconnected"
     return json.dumps(body, separators=(",", ":"))
+
+
+def _no_delay(client, userdata, sock) -> None:
+    """Turn Nagle off on our socket: paho leaves it on, which holds small packets (a PUBACK,
+    then the state) for the peer's delayed ACK, about 40 ms per command round trip."""
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError) as exc:  # not a TCP socket (e.g. a websocket wrapper)
+        log.debug("TCP_NODELAY not set: %s", exc)
 
 
 class MqttLink:
@@ -219,6 +229,7 @@ class MqttLink:
         c.max_queued_messages_set(MAX_QUEUED_PUBLISHES)
         c.suppress_exceptions = True  # a second net under our own try/except
         c.enable_logger(logging.getLogger("lightctl.mqtt.paho"))
+        c.on_socket_open = _no_delay
         c.on_connect = self._on_connect
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
