@@ -323,10 +323,9 @@ def _sun_ranges(t: np.ndarray, base: np.ndarray, s: Settings) -> list[tuple[int,
     i0 = int(np.searchsorted(t, CLOCK_VALID_FROM, side="left"))  # a whole minute: exact
     if i0 >= t.size:
         return []
-    minute = np.floor_divide(t[i0:], 60.0)
-    first = np.flatnonzero(np.r_[True, minute[1:] != minute[:-1]])
-    bounds = np.r_[first, minute.size] + i0
-    minutes = minute[first]
+    # samples of minute m are those with m*60 <= t < (m+1)*60, which is int(t // 60) == m
+    minutes = np.arange(float(t[i0]) // 60.0, float(t[-1]) // 60.0 + 1.0)
+    bounds = np.r_[np.searchsorted(t, minutes * 60.0, side="left"), t.size]
     estimate = _elevation_estimate(s.latitude, s.longitude, minutes * 60.0)
     up = estimate > s.sun_max_elevation
     for k in np.flatnonzero(np.abs(estimate - s.sun_max_elevation) <= SUN_MARGIN).tolist():
