@@ -332,7 +332,8 @@ def cmd_calibrate(args) -> int:
 def cmd_replay(args) -> int:
     from lightctl.bootstrap import local_timezone
     from lightctl.config import Config, load_config
-    from lightctl.core.replay import replay, summarize
+    from lightctl.core.fastreplay import fast_replay
+    from lightctl.core.replay import summarize
     from lightctl.core.settings import SettingsError, apply_patch
     from lightctl.replay_io import InputError, read_samples
 
@@ -366,7 +367,7 @@ def cmd_replay(args) -> int:
     except (OSError, InputError) as exc:
         print(f"lightctl replay: {exc}", file=sys.stderr)
         return 1
-    events = replay(samples, settings, limits=cfg.sensor.limits(), tz=tz)
+    events = fast_replay(samples, settings, limits=cfg.sensor.limits(), tz=tz)
     out = sys.stdout
     out.write("time,lamp,reason\n")
     for e in events:
