@@ -332,10 +332,10 @@ def cmd_calibrate(args) -> int:
 def cmd_replay(args) -> int:
     from lightctl.bootstrap import local_timezone
     from lightctl.config import Config, load_config
-    from lightctl.core.fastreplay import fast_replay
+    from lightctl.core.fastreplay import fast_replay_arrays
     from lightctl.core.replay import summarize
     from lightctl.core.settings import SettingsError, apply_patch
-    from lightctl.replay_io import InputError, read_samples
+    from lightctl.replay_io import InputError, read_columns
 
     cfg = load_config(args.config) if args.config else Config()
     if not args.config and os.environ.get("LIGHTCTL_CONFIG") and args.input is None:
@@ -359,24 +359,24 @@ def cmd_replay(args) -> int:
             from lightctl.history import History
 
             samples, _events = History.read_folder(Path(cfg.state_dir) / "history")
-        elif args.input == "-":
-            samples = read_samples(sys.stdin, tz=tz, interval=cfg.sensor.interval)
+            times = [t for t, _ in samples]
+            lux = [float("nan") if v is None else v for _, v in samples]
         else:
-            with open(args.input, encoding="utf-8", errors="replace") as fh:
-                samples = read_samples(fh, tz=tz, interval=cfg.sensor.interval)
+            source = sys.stdin if args.input == "-" else args.input
+            times, lux = read_columns(source, tz=tz, interval=cfg.sensor.interval)
     except (OSError, InputError) as exc:
         print(f"lightctl replay: {exc}", file=sys.stderr)
         return 1
-    events = fast_replay(samples, settings, limits=cfg.sensor.limits(), tz=tz)
+    events = fast_replay_arrays(times, lux, settings, limits=cfg.sensor.limits(), tz=tz)
     out = sys.stdout
     out.write("time,lamp,reason\n")
     for e in events:
         stamp = datetime.fromtimestamp(e.at.wall, tz).isoformat(timespec="seconds")
         out.write(f"{stamp},{'on' if e.on else 'off'},{e.reason.value}\n")
-    span = (samples[0][0], samples[-1][0]) if samples else None
+    span = (float(times[0]), float(times[-1])) if len(times) else None
     summary = summarize(events, tz, span=span)
     err = sys.stderr
-    err.write(f"# {len(samples)} samples, {summary['switches']} switches")
+    err.write(f"# {len(times)} samples, {summary['switches']} switches")
     if summary["switches_per_day"] is not None:
         err.write(f" over {summary['days']:g} days ({summary['switches_per_day']:g} per day)")
     err.write("\n")
