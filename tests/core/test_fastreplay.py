@@ -52,10 +52,16 @@ def streams(draw) -> list[tuple[float, float | None]]:
     )
     garbage = st.sampled_from([None, math.nan, math.inf, -math.inf, -1.0, -0.0, 5e5, 1e308])
     lux = st.one_of(level, level, level, garbage)
+    # stretches of one gap and one level (so runs outlast the delays), with stray values
+    stretch = st.tuples(st.integers(1, 40), gap, lux, st.lists(st.tuples(gap, lux), max_size=3))
     out = []
-    for dt, value in draw(st.lists(st.tuples(gap, lux), max_size=250)):
-        t += dt
-        out.append((t, value))
+    for count, dt, value, strays in draw(st.lists(stretch, max_size=12)):
+        for _ in range(count):
+            t += dt
+            out.append((t, value))
+        for dt2, value2 in strays:
+            t += dt2
+            out.append((t, value2))
     return out
 
 
