@@ -79,11 +79,13 @@ def _read(path: Path) -> bytes | None:
 
 
 def advance(daemon, clock, seconds: float) -> None:
-    """Move a ManualClock on by ``seconds`` and wait until the control loop sampled."""
-    before = daemon.state
+    """Move a ManualClock on by ``seconds`` and wait until the control loop took exactly
+    the sample of that instant (a Tick also renews the state, so watch the history)."""
+    count = len(daemon.hist)
     clock.advance(seconds)
     daemon.update_settings({})  # a no-op command wakes the loop at once
-    wait_until(lambda: daemon.state is not before, what="a control step")
+    wait_until(lambda: len(daemon.hist) > count, what="a sample")
+    daemon.update_settings({})  # queued after the sample began: returns once it is applied
 
 
 def make_config(
