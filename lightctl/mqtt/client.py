@@ -96,6 +96,8 @@ class MqttLink:
         self._controller: Controller | None = None
         self._client: Any = None
         self._connected = False
+        self._ready = False  # connected and the command subscription acknowledged
+        self._sub_mid: int | None = None
         self._started = False
         self._stopped = False
         self._subs: dict[str, list[Callable[[bytes], None]]] = {}
@@ -154,6 +156,11 @@ class MqttLink:
     @property
     def state(self) -> str:
         return "connected" if self._connected else "disconnected"
+
+    @property
+    def ready(self) -> bool:
+        """Connected, and the broker confirmed the command subscriptions."""
+        return self._connected and self._ready
 
     # --- outgoing ------------------------------------------------------------------
 
@@ -232,6 +239,7 @@ class MqttLink:
         c.on_socket_open = _no_delay
         c.on_connect = self._on_connect
         c.on_disconnect = self._on_disconnect
+        c.on_subscribe = self._on_subscribe
         c.on_message = self._on_message
         self._client = c
         return c
@@ -245,7 +253,10 @@ class MqttLink:
         if status is None or not self._connected or self._client is None:
             return
         self._last_sent = now
-        self._client.publish(self.topics.state, state_payload(status), qos=1, retain=True)
+        # QoS 0 on purpose: paho re-sends unacknowledged QoS 1 messages *after* on_connect,
+        # so a state queued on a dying connection would overwrite the fresh retained state
+        # that on_connect publishes. A lost QoS 0 state is re-published at the reconnect.
+        self._client.publish(self.topics.state, state_payload(status), qos=0, retain=True)
 
     def _announce(self) -> None:
         """Availability, discovery and state; from on_connect and after HA's birth."""
@@ -277,7 +288,10 @@ class MqttLink:
                 self._connected = True
                 subs = [(t, 1) for t in self._subs]
                 hooks = list(self._connect_hooks)
-            client.subscribe([(self.topics.commands, 1), (self.topics.ha_status, 1), *subs])
+            self._ready = False
+            _, self._sub_mid = client.subscribe(
+                [(self.topics.commands, 1), (self.topics.ha_status, 1), *subs]
+            )
             log.info("connected to %s:%d", self.cfg.host, self.cfg.port)
             self._announce()
             for hook in hooks:
@@ -288,10 +302,20 @@ class MqttLink:
         except Exception:
             log.exception("on_connect failed")
 
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        try:
+            if mid == self._sub_mid:
+                failed = [rc for rc in reason_codes if rc.is_failure]
+                if failed:
+                    log.warning("broker refused subscriptions: %s", failed)
+                self._ready = True
+        except Exception:
+            log.exception("on_subscribe failed")
+
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         try:
             was = self._connected
-            self._connected = False
+            self._connected = self._ready = False
             if was and reason_code.is_failure:
                 log.warning("lost the broker (%s); reconnecting in the background", reason_code)
             elif was:

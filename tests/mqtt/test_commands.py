@@ -23,7 +23,7 @@ def node(broker, tmp_path):
     n = make_node(broker, tmp_path, sensor=LuxBox(5.0), state_interval=30.0)
     n.start()
     n.step()
-    wait_until(lambda: n.link.state == "connected")
+    wait_until(lambda: n.link.ready)
     yield n
     n.stop()
 
@@ -171,7 +171,7 @@ def test_commands_before_attach_are_ignored_not_crashing(broker, tmp_path, caplo
     link.start()
     obs = Observer(broker, [T.availability], client_id="x")
     try:
-        wait_until(lambda: link.state == "connected")
+        wait_until(lambda: link.ready)
         with caplog.at_level(logging.WARNING, logger="lightctl.mqtt"):
             obs.send(T.command("lamp"), "ON")
             wait_until(lambda: "controller is not running" in caplog.text)

@@ -57,7 +57,7 @@ def test_start_announces_availability_discovery_and_state(broker, node, observer
 def test_stop_publishes_offline_retained(broker, node, observer):
     """stop() (the SIGTERM path) leaves `offline` retained; a second stop() is harmless."""
     node.start()
-    wait_until(lambda: node.link.state == "connected")
+    wait_until(lambda: node.link.ready)
     node.stop()
     node.stop()
     assert node.link.state == "disconnected"
@@ -81,7 +81,7 @@ def test_start_with_the_broker_down_never_blocks_and_connects_later(broker, tmp_
         broker.start()
         obs = Observer(broker, [STATE, AVAIL])
         try:
-            wait_until(lambda: n.link.state == "connected", timeout=10)
+            wait_until(lambda: n.link.ready, timeout=10)
             wait_until(lambda: obs.last(AVAIL) and obs.last(STATE))
             assert json.loads(obs.last(STATE).payload)["lamp"] == "ON"
         finally:
@@ -94,7 +94,7 @@ def test_broker_restart_reconnects_and_republishes_while_the_lamp_keeps_working(
     """Broker killed: the lamp logic goes on; on return availability, discovery and state
     are published again (the restarted broker kept nothing)."""
     node.start()
-    wait_until(lambda: node.link.state == "connected")
+    wait_until(lambda: node.link.ready)
     broker.stop(kill=True)
     wait_until(lambda: node.link.state == "disconnected")
     node.sensor.lux = 500.0  # daylight while the broker is away
@@ -106,7 +106,7 @@ def test_broker_restart_reconnects_and_republishes_while_the_lamp_keeps_working(
     broker.start()
     obs = Observer(broker, ["lightctl/#", "homeassistant/#"])
     try:
-        wait_until(lambda: node.link.state == "connected", timeout=10)
+        wait_until(lambda: node.link.ready, timeout=10)
         wait_until(lambda: obs.last(LAMP_CONFIG) and obs.last(STATE) and obs.last(AVAIL))
         assert obs.last(AVAIL).payload == b"online"
         assert json.loads(obs.last(STATE).payload)["light"] == 2.0
@@ -121,7 +121,7 @@ def test_ha_birth_republishes_discovery(broker, node, observer):
     observer.clear()
     observer.send("homeassistant/status", "online")
     wait_until(lambda: observer.on(LAMP_CONFIG) and node.link.announcements == 2)
-    assert observer.last(STATE) is not None
+    wait_until(lambda: observer.last(STATE))  # the state comes again too
     observer.send("homeassistant/status", "offline")
     observer.send("homeassistant/status", "online", retain=True)  # retained: not a birth
     observer.send("lightctl/porch/mode/set", "auto")  # processed after the two above
@@ -168,7 +168,7 @@ def test_a_failing_subscriber_does_not_kill_the_network_loop(broker, node, obser
     node.link.subscribe("feed/a", boom)
     node.link.subscribe("feed/+", got.append)
     node.start()
-    wait_until(lambda: node.link.state == "connected")
+    wait_until(lambda: node.link.ready)
     with caplog.at_level(logging.ERROR, logger="lightctl.mqtt"):
         observer.send("feed/a", "1")
         wait_until(lambda: got == [b"1"])

@@ -69,8 +69,10 @@ def test_mqtt_sensor_reads_the_latest_value_and_goes_stale(link, feed):
     cfg = SensorConfig(type="mqtt", topic="zigbee2mqtt/garden", json_key="illuminance_lux",
                        interval=10.0)  # fmt: skip
     sensor = build_sensor(cfg, mqtt=link, clock=clock)
+    seen: list[bytes] = []
+    link.subscribe("zigbee2mqtt/#", seen.append)
     link.start()
-    wait_until(lambda: link.state == "connected")
+    wait_until(lambda: link.ready)
     with pytest.raises(SensorError, match="no data from zigbee2mqtt/garden"):
         sensor.read()
     feed.send("zigbee2mqtt/garden", '{"illuminance_lux": 3.5}')
@@ -83,8 +85,6 @@ def test_mqtt_sensor_reads_the_latest_value_and_goes_stale(link, feed):
     wait_until(lambda: _error(sensor) and "bad message" in _error(sensor))
     feed.send("zigbee2mqtt/garden", '{"illuminance_lux": 9}')
     wait_until(lambda: _reads(sensor) == 9.0)
-    seen: list[bytes] = []
-    link.subscribe("zigbee2mqtt/#", seen.append)
     sensor.close()
     feed.send("zigbee2mqtt/garden", '{"illuminance_lux": 10}')
     wait_until(lambda: b'{"illuminance_lux": 10}' in seen)  # it reached the link...
@@ -114,7 +114,7 @@ def test_mqtt_relay_publishes_and_confirms(link, feed):
                       payload_on="on", payload_off="off", confirm_timeout=5.0)  # fmt: skip
     relay = build_relay(cfg, mqtt=link, clock=clock)
     link.start()
-    wait_until(lambda: link.state == "connected")
+    wait_until(lambda: link.ready)
     relay.set(True)
     wait_until(lambda: feed.last("plug/cmnd/POWER"))
     sent = feed.last("plug/cmnd/POWER")
@@ -138,7 +138,7 @@ def test_mqtt_relay_resends_the_wanted_state_after_a_reconnect(broker, link, fee
 
     relay = build_relay(RelayConfig(type="mqtt", command_topic="plug/cmnd/POWER"), mqtt=link)
     link.start()
-    wait_until(lambda: link.state == "connected")
+    wait_until(lambda: link.ready)
     relay.set(True)
     wait_until(lambda: len(feed.on("plug/cmnd/POWER")) == 1)
     # a client with the same id takes the session over: the broker drops our link
@@ -179,7 +179,7 @@ def test_two_nodes_one_sensor_feeds_the_other(broker, tmp_path):
     try:
         porch.start()
         garden.start()
-        wait_until(lambda: porch.link.state == garden.link.state == "connected")
+        wait_until(lambda: porch.link.ready and garden.link.ready)
         porch.step()
         wait_until(lambda: _reads(garden.sensor) == 500.0)
         garden.step()
