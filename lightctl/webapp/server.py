@@ -64,21 +64,48 @@ class WebServer:
         return f"http://{host}:{self.port}"
 
     def stop(self, timeout: float = 2.0) -> None:
-        """Close the sockets and the worker threads; wait for the serving thread."""
+        """Close every connection and the sockets, then the worker threads; idempotent.
+
+        Keep-alive connections (an open browser tab) would keep waitress's loop running
+        after its listening socket is closed, and closing sockets under a running
+        select() from another thread breaks it. So the closing runs on the serving
+        thread itself, handed over through waitress's trigger.
+        """
         server, thread = self._server, self._thread
         if server is None:
             return
-        server.close()
-        # Keep-alive connections (an open browser tab) keep waitress's loop running after
-        # its listening socket is closed: close them too, then stop the worker threads.
-        for channel in list(getattr(server, "_map", {}).values()):
-            with contextlib.suppress(Exception):
-                channel.handle_close()
-        with contextlib.suppress(Exception):
-            server.task_dispatcher.shutdown(timeout=timeout)
-        if thread is not None:
-            thread.join(timeout)
         self._server = self._thread = None
+
+        from waitress import wasyncore
+
+        def close_listener() -> None:
+            with contextlib.suppress(Exception):
+                wasyncore.dispatcher.close(server)  # only the listening socket
+
+        def close_all() -> None:
+            close_listener()
+            for channel in list(server._map.values()):
+                if channel is not server.trigger:
+                    with contextlib.suppress(Exception):
+                        channel.handle_close()
+            with contextlib.suppress(Exception):
+                server.trigger.close()
+
+        alive = thread is not None and thread.is_alive()
+        if alive:
+            with contextlib.suppress(OSError):
+                server.trigger.pull_trigger(close_listener)
+        # let requests in flight finish (their workers still wake the loop), then close
+        with contextlib.suppress(Exception):
+            server.task_dispatcher.shutdown(cancel_pending=True, timeout=timeout)
+        if alive:
+            try:
+                server.trigger.pull_trigger(close_all)
+            except OSError:
+                close_all()
+            thread.join(timeout)
+        else:
+            close_all()
 
     def __enter__(self) -> WebServer:
         return self.start()
