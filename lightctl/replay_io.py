@@ -58,23 +58,40 @@ def read_columns(source: str | TextIO, *, tz: tzinfo | None, interval: float = 1
     return times, lux
 
 
+def _lux_or_nan(text: str) -> float:
+    """An empty lux field is a failed reading (NaN); other text makes loadtxt give up."""
+    return float(text) if text.strip() else math.nan
+
+
 def _loadtxt(source, skip: int = 1):
-    """numpy's fast path for epoch,lux rows; None when the rows need the careful reader."""
+    """numpy's fast path for epoch,lux rows; None when the rows need the careful reader.
+
+    Plain floats parse fastest without a converter; a file with empty lux fields
+    (failed readings) is read again with one that turns them into NaN.
+    """
     import numpy as np
 
-    try:
-        data = np.loadtxt(
-            source,
-            delimiter=",",
-            dtype=float,
-            ndmin=2,
-            comments="#",
-            skiprows=skip,
-            encoding="utf-8",
-        )
-    except ValueError:
+    if not isinstance(source, str):
+        source = source.read().splitlines()
+    data = None
+    for converters in (None, {1: _lux_or_nan}):
+        try:
+            data = np.loadtxt(
+                source,
+                delimiter=",",
+                dtype=float,
+                ndmin=2,
+                comments="#",
+                skiprows=skip,
+                encoding="utf-8",
+                converters=converters,
+            )
+            break
+        except ValueError:
+            continue
+    if data is None or data.shape[0] == 0 or data.shape[1] != 2:
         return None
-    if data.shape[0] == 0 or data.shape[1] != 2 or not np.isfinite(data[:, 0]).all():
+    if not np.isfinite(data[:, 0]).all():
         return None
     times, lux = data[:, 0], data[:, 1]
     if len(times) > 1 and not (np.diff(times) >= 0).all():

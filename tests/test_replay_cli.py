@@ -143,3 +143,16 @@ def test_columns_fall_back_for_failed_readings_and_iso(tmp_path):
     times, lux = read_columns(str(f), tz=UTC)
     assert times.tolist() == [1789992000.0, 1790000001.0]
     assert lux[0] == 5.0 and math.isnan(lux[1])
+
+
+def test_fast_csv_path_keeps_failed_readings_as_nan(tmp_path):
+    """An empty lux among epoch rows stays on the fast path and reads as NaN."""
+    import math
+
+    from lightctl.replay_io import read_columns
+
+    f = tmp_path / "s.csv"
+    f.write_text("time,lux\n1790000000,5\n1790000001,\n1790000002,7.5\n")
+    times, lux = read_columns(str(f), tz=UTC)
+    assert times.tolist() == [1790000000.0, 1790000001.0, 1790000002.0]
+    assert lux[0] == 5.0 and math.isnan(lux[1]) and lux[2] == 7.5

@@ -103,10 +103,10 @@ def _duration(body: Mapping[str, Any], key: str = "for") -> float | None:
     value = body.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise bad(key, f"must be a number of seconds, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
+        raise bad(key, f"must be a number of seconds, got {_show(value)}")
     if not 0 < value <= WEEK:
-        msg = f"must be more than 0 and at most {WEEK:g} s (7 days), got {value!r}"
+        msg = f"must be more than 0 and at most {WEEK:g} s (7 days), got {_show(value)}"
         raise bad(key, msg)
     return float(value)
 
@@ -123,7 +123,7 @@ def _hours(value: Any, *, text: bool = False, key: str = "hours", default: float
     """Hours of history: 0 < h <= 192 (8 days); a JSON number, or query ``text``."""
     if value is None:
         return default
-    msg = f"must be a number of hours more than 0 and at most {MAX_HOURS}, got {value!r}"
+    msg = f"must be a number of hours more than 0 and at most {MAX_HOURS}, got {_show(value)}"
     if text and isinstance(value, str):
         try:
             value = float(value)
@@ -131,9 +131,23 @@ def _hours(value: Any, *, text: bool = False, key: str = "hours", default: float
             raise bad(key, msg) from None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise bad(key, msg)
-    if not math.isfinite(value) or not 0 < value <= MAX_HOURS:
+    if not _finite(value) or not 0 < value <= MAX_HOURS:
         raise bad(key, msg)
     return float(value)
+
+
+def _finite(value: int | float) -> bool:
+    """Python ints are always finite (math.isfinite overflows on huge ones)."""
+    return isinstance(value, int) or math.isfinite(value)
+
+
+def _show(value: Any, limit: int = 40) -> str:
+    """A bounded repr for error messages (huge numbers and strings stay short)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int past Python's digit limit
+        return "a number too large"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _points(value: str | None) -> int | None:
