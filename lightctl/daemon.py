@@ -29,7 +29,6 @@ from lightctl import __version__
 from lightctl.clock import Clock
 from lightctl.config import Config
 from lightctl.core.control import initial_state, step
-from lightctl.core.fastreplay import fast_replay_arrays
 from lightctl.core.model import (
     ChangeSettings,
     ClearOverride,
@@ -198,7 +197,10 @@ class Daemon:
             times, lux = array("d"), array("d")
         else:
             times, lux = self.hist.columns(since)
-        # the numpy fold, proven equal to replay() (tests/core/test_fastreplay.py)
+        # the numpy fold, proven equal to replay() (tests/core/test_fastreplay.py);
+        # imported here so numpy's memory is only paid once someone asks for a preview
+        from lightctl.core.fastreplay import fast_replay_arrays
+
         events = fast_replay_arrays(
             times, lux, settings, limits=self.cfg.sensor.limits(), tz=self.tz
         )
