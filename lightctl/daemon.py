@@ -61,8 +61,9 @@ def check_duration(duration: Any) -> float | None:
         return None
     if isinstance(duration, bool) or not isinstance(duration, int | float):
         raise ValueError(f'"for" must be a number of seconds, got {duration!r}')
-    if not math.isfinite(duration) or not 0 < duration <= MAX_DURATION:
-        raise ValueError(f'"for" must be from 1 s to {MAX_DURATION:.0f} s, got {duration!r}')
+    finite = isinstance(duration, int) or math.isfinite(duration)  # huge ints overflow isfinite
+    if not finite or not 0 < duration <= MAX_DURATION:
+        raise ValueError(f'"for" must be more than 0 s and at most {MAX_DURATION:.0f} s')
     return float(duration)
 
 
