@@ -130,3 +130,41 @@ def test_kill_9_during_settings_writes_never_corrupts(tmp_path):
         assert d.get("/api/settings")["threshold"] in written
     finally:
         d.kill()
+
+
+def test_status_command_summarises_a_running_daemon(daemon):
+    """`lightctl status --url` prints the lamp, its reason, the light and the sensor health."""
+    daemon.start()
+    daemon.wait_for(lambda s: s["light"] == 100, what="first reading")
+    res = subprocess.run(
+        [sys.executable, "-m", "lightctl", "status", "--url", daemon.url],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "OFF (light)" in res.stdout and "100.0 lx" in res.stdout and "sensor    ok" in res.stdout
+
+
+def test_status_command_without_a_daemon_exits_1(tmp_path):
+    """Nothing listening: a clear message and exit code 1."""
+    res = subprocess.run(
+        [sys.executable, "-m", "lightctl", "status", "--url", f"http://127.0.0.1:{free_port()}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert res.returncode == 1 and "cannot reach" in res.stderr
+
+
+def test_check_config_prints_the_effective_config(tmp_path):
+    """check-config: exit 0 and the effective TOML (defaults filled in) for a good file."""
+    cfg = write_config(tmp_path, port=free_port())
+    res = subprocess.run(
+        [sys.executable, "-m", "lightctl", "check-config", "--config", str(cfg)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert res.returncode == 0, res.stderr
+    assert 'type = "file"' in res.stdout and "fail_safe" in res.stdout
