@@ -8,8 +8,7 @@ test writes to, a mock relay that records every switch, the real control thread,
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,20 +16,7 @@ from typing import Any
 
 from lightctl.config import Config, MqttConfig, RelayConfig, SensorConfig, WebConfig
 from lightctl.core.model import Settings
-
-TIMEOUT = 5.0
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = TIMEOUT, what: str = "") -> Any:
-    """Poll real I/O until ``predicate`` is truthy; fail naming ``what`` after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
-        time.sleep(0.01)
+from tests.util import TIMEOUT, wait_until  # noqa: F401  (re-exported)
 
 
 @dataclass

@@ -9,6 +9,7 @@ are exactly as before.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 
@@ -243,13 +244,14 @@ def _raw_http(url: str, request: bytes) -> bytes:
     host, port = url.split("//")[1].split(":")
     chunks: list[bytes] = []
     with socket.create_connection((host, int(port)), timeout=5) as s:
-        try:
+        # refusing a huge body by closing is a fine answer: the server may have cut the
+        # connection before we finish sending (EPIPE, ECONNRESET, or ENOTCONN on shutdown)
+        with contextlib.suppress(OSError):
             s.sendall(request)
             s.shutdown(socket.SHUT_WR)
+        with contextlib.suppress(OSError):
             while chunk := s.recv(65536):
                 chunks.append(chunk)
-        except (ConnectionResetError, BrokenPipeError):
-            pass  # refusing a huge body by closing is a fine answer
     return b"".join(chunks)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,20 +18,7 @@ from lightctl.daemon import Daemon
 from lightctl.mqtt.client import MqttLink
 from lightctl.relays.mock import MockRelay
 from lightctl.store import SettingsStore
-
-TIMEOUT = 5.0
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = TIMEOUT, what: str = "") -> Any:
-    """Poll ``predicate`` until it is truthy; fail with ``what`` after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        time.sleep(0.01)
+from tests.util import TIMEOUT, wait_until  # noqa: F401  (re-exported)
 
 
 @dataclass
