@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
@@ -48,6 +49,16 @@ def local_timezone(name: str | None, environ=os.environ) -> tzinfo:
             return ZoneInfo.from_file(fh, key="localtime")
     except OSError:
         return ZoneInfo("UTC")
+
+
+def page_url(host: str, port: int) -> str:
+    """The page's address as Home Assistant's "Visit" link: a wildcard listen address
+    means "this Pi", so name it by its host name (mDNS: ``<hostname>.local``)."""
+    if host in ("0.0.0.0", "::", ""):
+        host = f"{socket.gethostname()}.local"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
 
 
 @dataclass
@@ -105,7 +116,7 @@ def build(
     if cfg.mqtt is not None:
         from lightctl.mqtt.client import MqttLink
 
-        page = f"http://{cfg.web.host}:{cfg.web.port}/" if web else None
+        page = page_url(cfg.web.host, cfg.web.port) if web else None
         mqtt = MqttLink(cfg.mqtt, cfg.node_id, version=__version__, page_url=page, clock=clock)
 
     deps = {"clock": clock, "pin_factory": pin_factory, "mqtt": mqtt}

@@ -73,3 +73,12 @@ def test_sensor_failure_fail_safe_and_recovery(tmp_path):
         assert "FAULT" in d.log() and "fault cleared" in d.log()
     finally:
         d.kill()
+
+
+def test_page_url_for_home_assistant():
+    """HA's "Visit" link names the Pi, not a wildcard address; IPv6 hosts are bracketed."""
+    from lightctl.bootstrap import page_url
+
+    assert page_url("0.0.0.0", 8080) == f"http://{socket.gethostname()}.local:8080/"
+    assert page_url("192.168.1.5", 80) == "http://192.168.1.5:80/"
+    assert page_url("::1", 8080) == "http://[::1]:8080/"
