@@ -1,0 +1,37 @@
+"""`pip install .` (not only editable installs) ships the page's templates and static files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_carries_the_web_folder(tmp_path):
+    """The wheel built from a checkout holds lightctl/web/templates and static, and the code."""
+    res = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    (wheel,) = tmp_path.glob("lightctl-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for needed in (
+        "lightctl/web/templates/index.html",
+        "lightctl/web/templates/login.html",
+        "lightctl/web/static/app.js",
+        "lightctl/web/static/chart.js",
+        "lightctl/web/static/style.css",
+        "lightctl/core/control.py",
+        "lightctl/webapp/api.py",
+    ):
+        assert needed in names, f"{needed} missing from {wheel.name}"
+    web = {p.relative_to(ROOT / "web").as_posix() for p in (ROOT / "web").rglob("*") if p.is_file()}
+    shipped = {n.removeprefix("lightctl/web/") for n in names if n.startswith("lightctl/web/")}
+    missing = {w for w in web if "__pycache__" not in w} - shipped
+    assert not missing, f"files of web/ not in the wheel: {sorted(missing)}"
