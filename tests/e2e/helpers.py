@@ -54,17 +54,27 @@ listen = "127.0.0.1:{port}"
 class DaemonProcess:
     """`python -m lightctl run --config ...` with its output captured."""
 
-    def __init__(self, config: Path, *, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        config: Path,
+        *,
+        env: dict[str, str] | None = None,
+        args: list[str] | None = None,
+        port: int | None = None,
+    ):
+        """``config`` is the config file, or (with ``args`` and ``port``) just a folder
+        for the log, e.g. for ``--demo``."""
         self.config = config
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.proc: subprocess.Popen | None = None
-        self.log_path = config.parent / "daemon.log"
-        self.port = _port_of(config)
+        self.args = args if args is not None else ["--config", str(config)]
+        self.log_path = (config if config.is_dir() else config.parent) / "daemon.log"
+        self.port = port if port is not None else _port_of(config)
         self.url = f"http://127.0.0.1:{self.port}"
 
     def start(self, wait: bool = True, timeout: float = 15.0) -> DaemonProcess:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "lightctl", "run", "--config", str(self.config)],
+            [sys.executable, "-m", "lightctl", "run", *self.args],
             stdout=self.log_path.open("ab"),
             stderr=subprocess.STDOUT,
             env=self.env,
