@@ -181,12 +181,19 @@ class Daemon:
 
         return self._call(job)
 
-    def history(self, hours: float) -> dict[str, Any]:
+    def history(self, hours: float, points: int | None = None) -> dict[str, Any]:
+        """Samples and switch events; ``points`` thins the samples for a chart."""
         since = self.clock.wall() - hours * 3600
         if self.hist is None:
             return {"samples": [], "events": []}
+        if points is None:
+            samples = self.hist.samples(since)
+        else:
+            from lightctl.history import thin_columns
+
+            samples = thin_columns(*self.hist.columns(since), points)
         return {
-            "samples": [[t, v] for t, v in self.hist.samples(since)],
+            "samples": [[t, v] for t, v in samples],
             "events": [[t, "on" if on else "off", r] for t, on, r in self.hist.events(since)],
         }
 

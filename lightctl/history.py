@@ -399,3 +399,41 @@ def thin(samples: list[Sample], max_points: int) -> list[Sample]:
                 hi = i
     out.extend(samples[k] for k in sorted({lo, hi, gap} - {-1}))
     return out
+
+
+def thin_columns(times: array, values: array, max_points: int) -> list[Sample]:
+    """:func:`thin` over History's columns with numpy: the same points, no tuple per sample.
+
+    The chart asks for 24 h (86,400 samples at 1 Hz) every minute per open page; this
+    keeps that request at a few milliseconds. ``times`` must be in order (History keeps
+    them so). Proven equal to :func:`thin` by tests/test_history.py.
+    """
+    import numpy as np
+
+    if max_points < 3:
+        raise ValueError(f"max_points must be at least 3, got {max_points!r}")
+    t = np.frombuffer(times, dtype=float) if isinstance(times, array) else np.asarray(times)
+    v = np.frombuffer(values, dtype=float) if isinstance(values, array) else np.asarray(values)
+    n = len(t)
+    if n <= max_points:
+        keep = np.arange(n)
+    else:
+        missing = np.isnan(v)
+        buckets = max_points // 3 if missing.any() else max_points // 2
+        t0 = t[0]
+        span = t[-1] - t0
+        scale = buckets / span if span > 0 else 0.0
+        b = np.minimum(((t - t0) * scale).astype(np.int64), buckets - 1)
+        starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
+        lengths = np.diff(np.r_[starts, n])
+        idx = np.arange(n)
+        low = np.where(missing, np.inf, v)
+        high = np.where(missing, -np.inf, v)
+        seg_min = np.repeat(np.minimum.reduceat(low, starts), lengths)
+        seg_max = np.repeat(np.maximum.reduceat(high, starts), lengths)
+        first = []
+        for mask in (~missing & (low == seg_min), ~missing & (high == seg_max), missing):
+            first.append(np.minimum.reduceat(np.where(mask, idx, n), starts))
+        keep = np.unique(np.concatenate(first))
+        keep = keep[keep < n]
+    return [(float(t[i]), None if v[i] != v[i] else float(v[i])) for i in keep.tolist()]

@@ -102,8 +102,9 @@ class Controller(Protocol):
         """``on=None`` clears the override."""
         ...
 
-    def history(self, hours: float) -> dict[str, Any]:
-        """``{"samples": [[epoch, lux|null], ...], "events": [[epoch, "on"/"off", reason]]}``."""
+    def history(self, hours: float, points: int | None = None) -> dict[str, Any]:
+        """``{"samples": [[epoch, lux|null], ...], "events": [[epoch, "on"/"off", reason]]}``;
+        ``points`` thins the samples for a chart (extremes and gaps kept)."""
         ...
 
     def preview(self, patch: Mapping[str, Any], hours: float) -> dict[str, Any]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import threading
+from array import array
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lightctl.history import History, thin
@@ -309,3 +310,24 @@ def test_thin_properties(samples, max_points):
         assert any(v is None for _, v in out)
     if len(samples) <= max_points:
         assert out == samples
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 1e5, allow_nan=False),
+            st.one_of(st.none(), st.floats(0, 1e5, allow_nan=False)),
+        ),
+        max_size=300,
+    ),
+    st.integers(3, 60),
+)
+def test_thin_columns_equals_thin(rows, max_points):
+    """The numpy thinning over columns keeps exactly the points thin() keeps."""
+    from lightctl.history import thin_columns
+
+    rows.sort(key=lambda r: r[0])
+    times = array("d", [t for t, _ in rows])
+    values = array("d", [math.nan if v is None else v for _, v in rows])
+    assert thin_columns(times, values, max_points) == thin(rows, max_points)

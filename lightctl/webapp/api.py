@@ -236,8 +236,8 @@ def history():
     the samples for a chart."""
     hours = _hours(request.args.get("hours"), text=True)
     points = _points(request.args.get("points"))
-    data = dict(context().controller.history(hours))
-    if points is not None and "samples" in data:
+    data = dict(context().controller.history(hours, points))
+    if points is not None and len(data.get("samples", ())) > points:
         from lightctl.history import thin
 
         data["samples"] = thin(data["samples"], points)

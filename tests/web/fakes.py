@@ -107,8 +107,8 @@ class FakeController:
         self._apply(ClearOverride(now) if on is None else SetLamp(now, on, duration))
         return self.status()
 
-    def history(self, hours: float) -> dict[str, Any]:
-        self.asked.append(("history", hours))
+    def history(self, hours: float, points: int | None = None) -> dict[str, Any]:
+        self.asked.append(("history", hours))  # thinning is left to the API here
         since = self.clock.wall() - hours * 3600
         return {
             "samples": [[t, v] for t, v in self.samples if t >= since],
