@@ -52,6 +52,7 @@ from lightctl.ports import OverrideInfo, Relay, Sensor, Status
 log = logging.getLogger("lightctl")
 
 MAX_DURATION = 7 * 86400.0
+STALL_AFTER = 10.0  # s without a loop turn: /healthz says 503
 Listener = Callable[[Status, bool], None]
 
 
@@ -83,6 +84,7 @@ class Daemon:
         mqtt_state: Callable[[], str] | None = None,
         watchdog: Callable[[], None] | None = None,
         watchdog_period: float | None = None,
+        stall_after: float = STALL_AFTER,
     ):
         self.cfg = cfg
         self.clock = clock
@@ -94,6 +96,7 @@ class Daemon:
         self._mqtt_state = mqtt_state or (lambda: "disabled")
         self._watchdog = watchdog
         self._watchdog_period = watchdog_period
+        self._stall_after = stall_after
         self._listeners: list[Listener] = []
         self._queue: queue.SimpleQueue[tuple[Callable[[], Any], Future]] = queue.SimpleQueue()
         self._stop = threading.Event()
@@ -102,7 +105,6 @@ class Daemon:
         self._started_wall = clock.wall()
         self._state: ControlState = initial_state(cfg.settings, limits=cfg.sensor.limits(), tz=tz)
         self._status = self._snapshot(self._state)
-        self._last_published: Status | None = None
         self._runtime_saved: dict | None = None
 
     # --- lifecycle ---------------------------------------------------------------
@@ -141,9 +143,10 @@ class Daemon:
         return self._status
 
     def alive(self) -> bool:
-        limit = max(5.0, 3 * self.cfg.sensor.interval / self.clock.speed)
+        """The loop turns at least every 0.5 s (it waits on its queue no longer), plus
+        one sensor read; 10 s without a turn means it is stuck, whatever the interval."""
         running = self._thread is not None and self._thread.is_alive()
-        return running and time.monotonic() - self._heartbeat < limit
+        return running and time.monotonic() - self._heartbeat < self._stall_after
 
     def update_settings(self, patch: Mapping[str, Any]) -> Status:
         def job() -> Status:
