@@ -6,6 +6,7 @@ A bad config exits 2 with every problem named, before any hardware is touched.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -331,15 +332,28 @@ def cmd_calibrate(args) -> int:
 
 def cmd_replay(args) -> int:
     from lightctl.bootstrap import local_timezone
-    from lightctl.config import Config, load_config
+    from lightctl.config import Config, load_config, resolve_path
     from lightctl.core.fastreplay import fast_replay_arrays
     from lightctl.core.replay import summarize
     from lightctl.core.settings import SettingsError, apply_patch
     from lightctl.replay_io import InputError, read_columns
 
-    cfg = load_config(args.config) if args.config else Config()
-    if not args.config and os.environ.get("LIGHTCTL_CONFIG") and args.input is None:
-        cfg = load_config(None)
+    own_history = args.input is None
+    if args.config or (own_history and resolve_path(None).exists()):
+        cfg = load_config(args.config)
+    else:
+        cfg = Config()
+    base = cfg.settings
+    state_dir = Path(cfg.state_dir)
+    if own_history and state_dir.is_dir():
+        # the daemon's own history replays with the daemon's own settings: the config
+        # file plus what was changed at runtime (page, API, MQTT)
+        from lightctl.store import SettingsStore
+
+        with contextlib.suppress(OSError, SettingsError):
+            saved = SettingsStore(state_dir).load()
+            if saved is not None:
+                base = apply_patch(base, saved.settings)
     patch = {}
     for item in args.set:
         key, sep, value = item.partition("=")
@@ -350,7 +364,7 @@ def cmd_replay(args) -> int:
         except ValueError:
             patch[key.strip()] = value
     try:
-        settings = apply_patch(cfg.settings, patch)
+        settings = apply_patch(base, patch)
     except SettingsError as exc:
         raise ConfigError([f"--set {k}: {v}" for k, v in exc.problems.items()]) from None
     tz = local_timezone(cfg.timezone)
@@ -358,7 +372,7 @@ def cmd_replay(args) -> int:
         if args.input is None:
             from lightctl.history import History
 
-            samples, _events = History.read_folder(Path(cfg.state_dir) / "history")
+            samples, _events = History.read_folder(state_dir / "history")
             times = [t for t, _ in samples]
             lux = [float("nan") if v is None else v for _, v in samples]
         else:

@@ -168,3 +168,26 @@ def test_check_config_prints_the_effective_config(tmp_path):
     )
     assert res.returncode == 0, res.stderr
     assert 'type = "file"' in res.stdout and "fail_safe" in res.stdout
+
+
+def test_replay_of_the_daemons_own_history_reproduces_its_switches(daemon, tmp_path):
+    """`lightctl replay` with no --input replays the daemon's history with its settings
+    (config + runtime changes) and prints exactly the switches the daemon made."""
+    lux = tmp_path / "lux.txt"
+    daemon.start()
+    assert daemon.request("PATCH", "/api/settings", {"threshold": 25.0})[0] == 200
+    for value, lamp in (("22", "on"), ("100", "off"), ("3", "on"), ("120", "off")):  # 22 < 25 only
+        lux.write_text(value + "\n")
+        daemon.wait_for(lambda s, lamp=lamp: s["lamp"] == lamp, what=f"lamp {lamp}")
+    live = [e[1:] for e in daemon.get("/api/history?hours=1")["events"]]
+    assert daemon.terminate() == 0  # flushes the history to disk
+    res = subprocess.run(
+        [sys.executable, "-m", "lightctl", "replay"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**daemon.env, "LIGHTCTL_CONFIG": str(daemon.config)},
+    )
+    assert res.returncode == 0, res.stderr
+    replayed = [line.split(",")[1:] for line in res.stdout.strip().splitlines()[1:]]
+    assert replayed == [list(e) for e in live] and len(live) == 4
