@@ -19,6 +19,7 @@ import queue
 import threading
 import time
 from array import array
+from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import replace
@@ -97,6 +98,7 @@ class Daemon:
         self._watchdog = watchdog
         self._watchdog_period = watchdog_period
         self._stall_after = stall_after
+        self._switch_counts: Counter[tuple[str, str]] = Counter()
         self._listeners: list[Listener] = []
         self._queue: queue.SimpleQueue[tuple[Callable[[], Any], Future]] = queue.SimpleQueue()
         self._stop = threading.Event()
@@ -326,6 +328,7 @@ class Daemon:
                     log.exception("status listener failed")
 
     def _switch(self, sw: Switch) -> None:
+        self._switch_counts["on" if sw.on else "off", sw.reason.value] += 1
         try:
             self.relay.set(sw.on)
         except (RelayError, OSError) as exc:
@@ -437,6 +440,9 @@ class Daemon:
             started=self._started_wall,
             node_id=self.cfg.node_id,
             version=__version__,
+            switches=tuple(
+                (lamp, why, n) for (lamp, why), n in sorted(self._switch_counts.items())
+            ),
         )
 
     @property

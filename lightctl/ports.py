@@ -57,6 +57,8 @@ class Status:
     started: float  # epoch seconds the daemon started
     node_id: str = "lightctl"
     version: str = ""
+    #: switches since start, by (lamp "on"/"off", reason); for /metrics
+    switches: tuple[tuple[str, str, int], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The `/api/status` body (SPEC §6); MQTT state uses the same with lamp ON/OFF."""

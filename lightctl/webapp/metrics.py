@@ -44,7 +44,11 @@ class StatusCollector:
         return []
 
     def collect(self) -> Iterator[Metric]:
-        from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily
+        from prometheus_client.core import (
+            CounterMetricFamily,
+            GaugeMetricFamily,
+            InfoMetricFamily,
+        )
 
         st = self._status()
         info = {"version": st.version or self._version, "node_id": st.node_id}
@@ -67,6 +71,12 @@ class StatusCollector:
         for name, doc, value in simple:
             if value is not None:  # unknown (no reading yet): no sample rather than a fake 0
                 yield GaugeMetricFamily(name, doc, value=float(value))
+        switches = CounterMetricFamily(
+            "lightctl_switches", "lamp switches since start", labels=["lamp", "reason"]
+        )
+        for lamp, reason, count in st.switches:
+            switches.add_metric([lamp, reason], float(count))
+        yield switches
         yield _one_of(
             "lightctl_mode",
             "operating mode (1 = current)",

@@ -7,6 +7,7 @@ import random
 import subprocess
 import sys
 import time
+import urllib.request
 
 import pytest
 
@@ -191,3 +192,24 @@ def test_replay_of_the_daemons_own_history_reproduces_its_switches(daemon, tmp_p
     assert res.returncode == 0, res.stderr
     replayed = [line.split(",")[1:] for line in res.stdout.strip().splitlines()[1:]]
     assert replayed == [list(e) for e in live] and len(live) == 4
+
+
+def test_metrics_count_switches_by_lamp_and_reason(daemon, tmp_path):
+    """/metrics exposes lightctl_switches_total{lamp,reason} as the lamp switches."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    lux = tmp_path / "lux.txt"
+    daemon.start()
+    for value, lamp in (("5", "on"), ("100", "off"), ("5", "on")):
+        lux.write_text(value + "\n")
+        daemon.wait_for(lambda s, lamp=lamp: s["lamp"] == lamp, what=f"lamp {lamp}")
+    with urllib.request.urlopen(daemon.url + "/metrics", timeout=5) as resp:
+        text = resp.read().decode()
+    counts = {
+        (s.labels["lamp"], s.labels["reason"]): s.value
+        for fam in text_string_to_metric_families(text)
+        if fam.name == "lightctl_switches"
+        for s in fam.samples
+        if s.name == "lightctl_switches_total"
+    }
+    assert counts == {("on", "dark"): 2.0, ("off", "light"): 1.0}
