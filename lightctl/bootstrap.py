@@ -117,7 +117,14 @@ def build(
         from lightctl.mqtt.client import MqttLink
 
         page = page_url(cfg.web.host, cfg.web.port) if web else None
-        mqtt = MqttLink(cfg.mqtt, cfg.node_id, version=__version__, page_url=page, clock=clock)
+        mqtt = MqttLink(
+            cfg.mqtt,
+            cfg.node_id,
+            version=__version__,
+            page_url=page,
+            clock=clock,
+            disabled=cfg.mqtt.entities_off,
+        )
 
     deps = {"clock": clock, "pin_factory": pin_factory, "mqtt": mqtt}
     if sensor is None:

@@ -97,6 +97,7 @@ class MqttConfig:
     discovery_prefix: str = "homeassistant"
     keepalive: int = 30
     state_interval: float = 30.0  # s: light-only state updates at most this often
+    entities_off: tuple[str, ...] = ()  # Home Assistant entities to remove, e.g. ("dark",)
 
     def __repr__(self) -> str:
         return (

@@ -158,6 +158,20 @@ def one_of(*options: Any, hex_: bool = False) -> Check:
     return check
 
 
+def names_from(*options: str) -> Check:
+    """A list of distinct names, each one of ``options``; read as a tuple."""
+    rule = "a list of names from " + ", ".join(options)
+
+    def check(value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise Bad(rule, wrong_type=True)
+        if any(v not in options for v in value) or len(set(value)) != len(value):
+            raise Bad(rule)
+        return tuple(value)
+
+    return check
+
+
 def text(*, empty: bool = False, what: str = "a text") -> Check:
     """A string, non-empty unless ``empty``; NUL characters are never meant."""
     rule = what if empty else f"a non-empty {what.removeprefix('a ')}"

@@ -23,6 +23,7 @@ from lightctl.config_checks import (
     integer,
     is_loopback,
     listen,
+    names_from,
     node_id,
     number,
     one_of,
@@ -35,6 +36,7 @@ from lightctl.config_checks import (
 )
 from lightctl.core.model import Settings
 from lightctl.core.settings import FIELDS, SettingsError, apply_patch, suggest
+from lightctl.mqtt.topics import ENTITIES
 
 #: key -> (check, default); REQUIRED when the key has no default.
 Spec = dict[str, tuple[Check, Any]]
@@ -103,6 +105,7 @@ MQTT: Spec = {
     "discovery_prefix": (topic(root=True), "homeassistant"),
     "keepalive": (integer(5, 3600, " s"), 30),
     "state_interval": (number(0, 3600, " s"), 30.0),
+    "entities_off": (names_from(*ENTITIES), ()),
 }
 WEB: Spec = {
     "listen": (listen, ("127.0.0.1", 8080)),

@@ -693,3 +693,14 @@ def test_garbage_values_parse_or_raise_config_error(data: st.DataObject) -> None
     else:
         assert isinstance(cfg, Config)
         assert parse_config(tomllib.loads(effective_toml(cfg, reveal_secrets=True))) == cfg
+
+
+def test_mqtt_entities_off() -> None:
+    """[mqtt] entities_off lists Home Assistant entities to remove; unknown names are errors."""
+    base = {"sensor": {"type": "simulated"}, "relay": {"type": "mock"}}
+    cfg = parse_config({**base, "mqtt": {"entities_off": ["dark", "problem"]}})
+    assert cfg.mqtt is not None and cfg.mqtt.entities_off == ("dark", "problem")
+    assert parse_config(tomllib.loads(effective_toml(cfg, reveal_secrets=True))) == cfg
+    for bad in (["drak"], "dark", ["dark", "dark"], [1]):
+        with pytest.raises(ConfigError, match=r"mqtt\.entities_off"):
+            parse_config({**base, "mqtt": {"entities_off": bad}})

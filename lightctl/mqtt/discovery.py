@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 
 from lightctl.config import MqttConfig
 from lightctl.core.model import Mode
-from lightctl.core.settings import DAY, FIELDS, MAX_LUX
-from lightctl.mqtt.topics import Topics
+from lightctl.core.settings import DAY, FIELDS, MAX_LUX, NUMBER_KEYS
+from lightctl.mqtt.topics import ENTITIES, Topics
 
 MANUFACTURER = "lightctl"
 MODEL = "Twilight switch"
@@ -54,8 +54,7 @@ NUMBERS: dict[str, NumberSpec] = {
     "off_delay": NumberSpec("Off delay", 0.0, DAY, 1.0, "mdi:timer-sand-complete"),
 }
 
-#: Entity keys (object ids) this version publishes, in order.
-ENTITIES = ("lamp", "illuminance", *NUMBERS, "mode", "dark", "problem")
+assert tuple(NUMBERS) == NUMBER_KEYS  # ENTITIES (topics.py) lists the numbers in this order
 
 #: (component, object_id) of entities earlier versions published and this one no longer
 #: does; they are deleted at every announce so an upgrade leaves no orphans in HA.

@@ -25,6 +25,10 @@ from dataclasses import dataclass
 from lightctl.core.model import Mode
 from lightctl.core.settings import NUMBER_KEYS
 
+#: The Home Assistant entities of a node (object ids), in order; ``[mqtt] entities_off``
+#: names some of them to remove from Home Assistant.
+ENTITIES = ("lamp", "illuminance", *NUMBER_KEYS, "mode", "dark", "problem")
+
 MAX_PAYLOAD = 256
 COMMANDS = ("lamp", "mode", *NUMBER_KEYS)
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")

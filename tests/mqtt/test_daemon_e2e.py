@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -66,4 +67,37 @@ def test_sigterm_publishes_offline(broker, tmp_path):
             late.close()
     finally:
         proc.kill()
+        ha.close()
+
+
+def test_entities_off_removes_them_from_home_assistant(broker, tmp_path):
+    """`[mqtt] entities_off = ["dark"]`: its retained config is deleted, the others stay."""
+    lux = tmp_path / "lux.txt"
+    lux.write_text("5\n")
+    dark_topic = "homeassistant/binary_sensor/e2e/dark/config"
+    mq = MqttConfig(host=broker.host, port=broker.port, keepalive=5)
+    cfg = Config(
+        node_id="e2e",
+        state_dir=tmp_path / "state",
+        sensor=SensorConfig(type="file", path=str(lux), interval=1.0),
+        relay=RelayConfig(type="mock"),
+        mqtt=mq,
+    )
+    first = build(cfg, clock=ManualClock(), web=False, environ={})
+    first.start()
+    ha = Observer(broker, ["homeassistant/#"], client_id="ha")
+    try:
+        wait_until(lambda: ha.last(dark_topic) and ha.last(dark_topic).payload)  # announced
+        first.stop()
+        off = replace(cfg, mqtt=replace(mq, entities_off=("dark",)))
+        second = build(off, clock=ManualClock(), web=False, environ={})
+        second.start()
+        wait_until(lambda: ha.last(dark_topic).payload == b"")  # the deletion
+        late = Observer(broker, ["homeassistant/#"], client_id="late")  # what HA sees now
+        wait_until(lambda: late.last("homeassistant/light/e2e/lamp/config"))
+        assert late.last(dark_topic) is None
+        second.stop()
+        late.close()
+    finally:
+        first.stop()
         ha.close()
