@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
         return EXIT_CONFIG
+    except LightctlError as exc:  # hardware missing at start-up: a message, not a traceback
+        print(f"lightctl: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

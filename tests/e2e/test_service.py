@@ -82,3 +82,23 @@ def test_page_url_for_home_assistant():
     assert page_url("0.0.0.0", 8080) == f"http://{socket.gethostname()}.local:8080/"
     assert page_url("192.168.1.5", 80) == "http://192.168.1.5:80/"
     assert page_url("::1", 8080) == "http://[::1]:8080/"
+
+
+def test_missing_pin_library_is_a_message_not_a_traceback(tmp_path):
+    """A gpio relay on a machine with no pin library: exit 1 naming what to install."""
+    import os
+    import subprocess
+    import sys
+
+    cfg = tmp_path / "gpio.toml"
+    cfg.write_text(
+        f'state_dir = "{tmp_path / "state"}"\n[sensor]\ntype = "file"\npath = "{tmp_path / "x"}"\n'
+        '[relay]\ntype = "gpio"\npin = 17\n[web]\nlisten = "127.0.0.1:0"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if k != "GPIOZERO_PIN_FACTORY"}
+    res = subprocess.run(
+        [sys.executable, "-m", "lightctl", "run", "--config", str(cfg)],
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert res.returncode == 1
+    assert "python3-lgpio" in res.stderr and "Traceback" not in res.stderr
