@@ -22,7 +22,6 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -36,7 +35,6 @@ from lightctl.core.model import (
     ControlState,
     Event,
     Mode,
-    Override,
     ProblemChanged,
     Sample,
     SetLamp,
@@ -49,6 +47,7 @@ from lightctl.core.replay import summarize
 from lightctl.core.settings import SettingsError, apply_patch, to_dict
 from lightctl.errors import LightctlError, RelayError
 from lightctl.ports import OverrideInfo, Relay, Sensor, Status
+from lightctl.runtime import restore, runtime_of
 
 log = logging.getLogger("lightctl")
 
@@ -344,22 +343,10 @@ class Daemon:
 
     # --- runtime persistence ---------------------------------------------------------
 
-    def _runtime_dict(self, st: ControlState) -> dict:
-        base, cur = to_dict(self.cfg.settings), to_dict(st.settings)
-        ov = st.override
-        return {
-            "settings": {k: v for k, v in cur.items() if base.get(k) != v},
-            "mode": st.mode.value,
-            "mode_until": st.mode_until_wall,
-            "override": None
-            if ov is None
-            else {"on": ov.on, "until": ov.until_wall, "base": ov.base},
-        }
-
     def _persist_runtime(self) -> None:
         if self.store is None:
             return
-        rt = self._runtime_dict(self._state)
+        rt = runtime_of(self.cfg.settings, self._state)
         if rt == self._runtime_saved:
             return
         from lightctl.store import RuntimeState
@@ -373,45 +360,18 @@ class Daemon:
     def _restore(self) -> None:
         if self.store is None:
             return
-        rt = self.store.load()
-        if rt is None:
-            self._runtime_saved = self._runtime_dict(self._state)
-            return
-        now = self.clock.now()
-        st = self._state
-        try:
-            settings = apply_patch(self.cfg.settings, rt.settings)
-        except SettingsError as exc:
-            log.error("ignoring saved runtime settings: %s", exc)
-            settings = self.cfg.settings
-        changes: dict[str, Any] = {"settings": settings}
-        try:
-            mode = Mode(rt.mode)
-        except ValueError:
-            mode = Mode.AUTO
-        if mode is not Mode.AUTO and rt.mode_until is not None:
-            left = rt.mode_until - now.wall
-            if left <= 0:
-                mode = Mode.AUTO
-            else:
-                changes.update(mode_until_mono=now.mono + left, mode_until_wall=rt.mode_until)
-        changes["mode"] = mode
-        ov = rt.override
-        if ov:
-            until = ov.get("until")
-            if until is None:
-                changes["override"] = Override(on=bool(ov["on"]), base=ov.get("base"))
-            elif until > now.wall:
-                changes["override"] = Override(
-                    on=bool(ov["on"]),
-                    base=ov.get("base"),
-                    until_mono=now.mono + (until - now.wall),
-                    until_wall=until,
-                )
-        self._state = replace(st, **changes)
-        self._status = self._snapshot(self._state)
-        self._runtime_saved = self._runtime_dict(self._state)
-        log.info("restored runtime settings: mode %s, %s", mode.value, _describe(rt.settings))
+        saved = self.store.load()
+        if saved is not None:
+            self._state, problem = restore(self._state, saved, self.cfg.settings, self.clock.now())
+            if problem:
+                log.error("%s", problem)
+            self._status = self._snapshot(self._state)
+            log.info(
+                "restored runtime settings: mode %s, %s",
+                self._state.mode.value,
+                _describe(saved.settings),
+            )
+        self._runtime_saved = runtime_of(self.cfg.settings, self._state)
 
     # --- snapshots ---------------------------------------------------------------------
 

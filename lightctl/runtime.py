@@ -1,0 +1,66 @@
+"""What a restart must keep: runtime settings, mode and override, to and from the store.
+
+Pure functions between the core state and the JSON-ready dict that
+:class:`lightctl.store.RuntimeState` holds. Only the settings that differ from the
+config file are kept, so an admin's later TOML edit still applies to every key nobody
+changed at runtime. Times are saved as wall time (a restart resets the monotonic
+clock) and turned back into monotonic deadlines at load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from lightctl.core.model import ControlState, Instant, Mode, Override, Settings
+from lightctl.core.settings import SettingsError, apply_patch, to_dict
+
+
+def runtime_of(base: Settings, st: ControlState) -> dict[str, Any]:
+    """The runtime part of ``st``: settings changed from ``base``, mode, override."""
+    config, current = to_dict(base), to_dict(st.settings)
+    ov = st.override
+    return {
+        "settings": {k: v for k, v in current.items() if config.get(k) != v},
+        "mode": st.mode.value,
+        "mode_until": st.mode_until_wall,
+        "override": None if ov is None else {"on": ov.on, "until": ov.until_wall, "base": ov.base},
+    }
+
+
+def restore(
+    st: ControlState, saved: Any, base: Settings, now: Instant
+) -> tuple[ControlState, str | None]:
+    """``st`` with the saved runtime state applied at ``now``; expired modes and
+    overrides are dropped. Returns the state and a problem text when the saved
+    settings no longer validate (then the config's settings are kept)."""
+    problem = None
+    try:
+        settings = apply_patch(base, saved.settings)
+    except SettingsError as exc:
+        problem, settings = f"ignoring saved runtime settings: {exc}", base
+    changes: dict[str, Any] = {"settings": settings}
+    try:
+        mode = Mode(saved.mode)
+    except ValueError:
+        mode = Mode.AUTO
+    if mode is not Mode.AUTO and saved.mode_until is not None:
+        left = saved.mode_until - now.wall
+        if left <= 0:
+            mode = Mode.AUTO
+        else:
+            changes.update(mode_until_mono=now.mono + left, mode_until_wall=saved.mode_until)
+    changes["mode"] = mode
+    ov = saved.override
+    if ov:
+        until = ov.get("until")
+        if until is None:
+            changes["override"] = Override(on=bool(ov["on"]), base=ov.get("base"))
+        elif until > now.wall:
+            changes["override"] = Override(
+                on=bool(ov["on"]),
+                base=ov.get("base"),
+                until_mono=now.mono + (until - now.wall),
+                until_wall=until,
+            )
+    return replace(st, **changes), problem

@@ -1,0 +1,53 @@
+"""Runtime state to and from the store: what a restart keeps, and what has expired."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lightctl.core.control import initial_state
+from lightctl.core.model import FailSafe, Instant, Mode, Override, Settings
+from lightctl.runtime import restore, runtime_of
+from lightctl.store import RuntimeState
+
+BASE = Settings()
+T = 1_800_000_000.0
+
+
+def test_only_changed_settings_are_kept():
+    """Keys equal to the config file's are left out, so later TOML edits still apply."""
+    st = replace(initial_state(BASE), settings=replace(BASE, threshold=12.5))
+    assert runtime_of(BASE, st)["settings"] == {"threshold": 12.5}
+
+
+def test_round_trip_across_a_restart():
+    """Settings, a timed mode and an override survive; monotonic deadlines are rebuilt."""
+    before = replace(
+        initial_state(BASE),
+        settings=replace(BASE, threshold=12.5, fail_safe=FailSafe.HOLD),
+        mode=Mode.ON,
+        mode_until_mono=500.0,
+        mode_until_wall=T + 400,
+        override=Override(on=False, base=True, until_mono=None, until_wall=None),
+    )
+    saved = RuntimeState(**runtime_of(BASE, before))
+    after, problem = restore(initial_state(BASE), saved, BASE, Instant(10.0, T + 100))
+    assert problem is None
+    assert after.settings == before.settings and after.mode is Mode.ON
+    assert after.mode_until_wall == T + 400 and after.mode_until_mono == 10.0 + 300
+    assert after.override == Override(on=False, base=True)
+
+
+def test_expired_mode_and_override_are_dropped():
+    """A timed mode or override that ended while the daemon was down is not restored."""
+    saved = RuntimeState(
+        mode="off", mode_until=T - 1, override={"on": True, "until": T - 5, "base": None}
+    )
+    after, _ = restore(initial_state(BASE), saved, BASE, Instant(0.0, T))
+    assert after.mode is Mode.AUTO and after.override is None
+
+
+def test_saved_settings_that_no_longer_validate_keep_the_config():
+    """A saved value outside today's rules is reported and the config's settings used."""
+    saved = RuntimeState(settings={"threshold": -1})
+    after, problem = restore(initial_state(BASE), saved, BASE, Instant(0.0, T))
+    assert after.settings == BASE and problem and "threshold" in problem
