@@ -73,3 +73,27 @@ class Calibrated:
                 "points, see `lightctl calibrate`"
             )
         return self.calibration(raw)
+
+
+class LazyBus:
+    """An I²C bus handle opened at the first use and dropped after an error.
+
+    A sensor missing at boot, or a bus error, is then a fault that heals at the
+    next read instead of a crash; ``smbus`` (bus number -> SMBus-like) lets tests
+    put a fake chip on the bus.
+    """
+
+    def __init__(self, number: int, smbus: Any = None):
+        self.number = number
+        self._factory = smbus
+        self._bus: Any = None
+
+    def get(self) -> Any:
+        if self._bus is None:
+            factory = self._factory or need("smbus2", "smbus2", "python3-smbus2").SMBus
+            self._bus = factory(self.number)
+        return self._bus
+
+    def drop(self) -> None:
+        bus, self._bus = self._bus, None
+        close_quietly(bus)

@@ -16,7 +16,7 @@ from typing import Any
 
 from lightctl.config import SensorConfig
 from lightctl.errors import SensorError
-from lightctl.sensors._hw import Calibrated, close_quietly, i2c_error, need
+from lightctl.sensors._hw import Calibrated, LazyBus, i2c_error
 
 REG_CONVERSION, REG_CONFIG = 0x00, 0x01
 PGA = {6.144: 0b000, 4.096: 0b001, 2.048: 0b010, 1.024: 0b011, 0.512: 0b100, 0.256: 0b101}
@@ -53,24 +53,22 @@ class Ads1115Sensor(Calibrated):
         if gain not in PGA:
             raise SensorError(f"ads1115: sensor.gain {gain} must be one of {sorted(PGA)}")
         self.channel, self.bus_number, self.address, self.gain = channel, bus, address, gain
-        self._smbus, self._sleep = smbus, sleep
+        self._sleep = sleep
         self.set_calibration(calibration)
-        self._bus: Any = None
+        self._i2c = LazyBus(bus, smbus)
         self._lock = threading.Lock()
 
     def _what(self) -> str:
         return f"ads1115 at {self.address:#04x}"
 
     def _conversion(self) -> int:
-        if self._bus is None:
-            factory = self._smbus or need("smbus2", "smbus2", "python3-smbus2").SMBus
-            self._bus = factory(self.bus_number)
+        bus = self._i2c.get()
         word = config_word(self.channel, self.gain)
-        self._bus.write_i2c_block_data(self.address, REG_CONFIG, [word >> 8, word & 0xFF])
+        bus.write_i2c_block_data(self.address, REG_CONFIG, [word >> 8, word & 0xFF])
         deadline = time.monotonic() + CONVERSION_TIMEOUT
         while True:
             self._sleep(0.002)
-            hi, _ = self._bus.read_i2c_block_data(self.address, REG_CONFIG, 2)
+            hi, _ = bus.read_i2c_block_data(self.address, REG_CONFIG, 2)
             if hi & 0x80:
                 break
             if time.monotonic() > deadline:
@@ -78,7 +76,7 @@ class Ads1115Sensor(Calibrated):
                     f"{self._what()} on i2c-{self.bus_number}: conversion never finished "
                     f"within {CONVERSION_TIMEOUT * 1000:.0f} ms"
                 )
-        hi, lo = self._bus.read_i2c_block_data(self.address, REG_CONVERSION, 2)
+        hi, lo = bus.read_i2c_block_data(self.address, REG_CONVERSION, 2)
         code = hi << 8 | lo
         return code - 0x10000 if code & 0x8000 else code
 
@@ -87,18 +85,14 @@ class Ads1115Sensor(Calibrated):
             try:
                 return self._conversion() * self.gain / 32768
             except OSError as e:  # SensorError is an OSError too: drop the bus either way
-                self._drop()
+                self._i2c.drop()
                 if isinstance(e, SensorError):
                     raise
                 raise i2c_error(e, self._what(), self.bus_number) from e
 
-    def _drop(self) -> None:
-        bus, self._bus = self._bus, None
-        close_quietly(bus)
-
     def close(self) -> None:
         with self._lock:
-            self._drop()
+            self._i2c.drop()
 
 
 def create(cfg: SensorConfig, *, smbus: Any = None, **_: Any) -> Ads1115Sensor:

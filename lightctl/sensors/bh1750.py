@@ -19,7 +19,7 @@ from typing import Any
 
 from lightctl.config import SensorConfig
 from lightctl.errors import SensorError
-from lightctl.sensors._hw import close_quietly, i2c_error, need
+from lightctl.sensors._hw import LazyBus, i2c_error, need
 
 POWER_ON, ONE_TIME_HIGH_RES = 0x01, 0x20
 MEASUREMENT_TIME = 0.18  # s, datasheet max for high-resolution mode
@@ -38,21 +38,20 @@ class Bh1750Sensor:
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.bus_number, self.address = bus, address
-        self._smbus, self._sleep = smbus, sleep
-        self._bus: Any = None
+        self._sleep = sleep
+        self._i2c = LazyBus(bus, smbus)
         self._lock = threading.Lock()
         self.saturated = False
         self.last_raw: float | None = None
 
     def _measure(self) -> int:
         smbus2 = need("smbus2", "smbus2", "python3-smbus2")
-        if self._bus is None:
-            self._bus = (self._smbus or smbus2.SMBus)(self.bus_number)
-        self._bus.write_byte(self.address, POWER_ON)
-        self._bus.write_byte(self.address, ONE_TIME_HIGH_RES)
+        bus = self._i2c.get()
+        bus.write_byte(self.address, POWER_ON)
+        bus.write_byte(self.address, ONE_TIME_HIGH_RES)
         self._sleep(MEASUREMENT_TIME)
         msg = smbus2.i2c_msg.read(self.address, 2)
-        self._bus.i2c_rdwr(msg)
+        bus.i2c_rdwr(msg)
         hi, lo = list(msg)
         return hi << 8 | lo
 
@@ -61,7 +60,7 @@ class Bh1750Sensor:
             try:
                 raw = self._measure()
             except OSError as e:
-                self._drop()
+                self._i2c.drop()
                 if isinstance(e, SensorError):
                     raise
                 raise i2c_error(e, f"bh1750 at {self.address:#04x}", self.bus_number) from e
@@ -69,13 +68,9 @@ class Bh1750Sensor:
         self.saturated = raw == SATURATED
         return raw / 1.2
 
-    def _drop(self) -> None:
-        bus, self._bus = self._bus, None
-        close_quietly(bus)
-
     def close(self) -> None:
         with self._lock:
-            self._drop()
+            self._i2c.drop()
 
 
 def create(cfg: SensorConfig, *, smbus: Any = None, **_: Any) -> Bh1750Sensor:
