@@ -314,7 +314,13 @@ class Daemon:
                     )
                 else:
                     log.warning("fault cleared: sensor readings are back")
-        self._persist_runtime()
+        if (old.settings, old.mode, old.mode_until_wall, old.override) != (
+            new.settings,
+            new.mode,
+            new.mode_until_wall,
+            new.override,
+        ):
+            self._persist_runtime()  # only what a restart keeps; not on every sample
         status = self._snapshot(new)
         prev = self._status
         self._status = status
