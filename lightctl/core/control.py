@@ -9,10 +9,13 @@ Order of precedence for the lamp, highest first:
 5. a sensor fault -> ``fail_safe`` on/off/hold -> ``fail-safe``
 6. the light level with threshold, hysteresis and delays -> ``dark`` / ``light``
 
-min_on / min_off hold the relay for automatic reasons (3-6); a person's command
-(1-2) acts at once. The first decision after start (or after a fault clears) is
-taken from the first reading without waiting for the delays, so the lamp neither
-blinks at boot nor stays dark for on_delay after a power cut.
+The written rules are docs/core-semantics.md; in short: the light rules (delays,
+the latched dark/light decision) are judged at samples and settings changes only,
+never on a tick, so a replay of the samples takes the same decisions at the same
+times; min_on / min_off hold the relay only after an automatic switch; an open-ended
+override ends only when the latched dark/light decision flips; a first decision (at
+start, or when a fault clears) is taken from the first reading without waiting, and
+a reading inside the hysteresis band then keeps what the lamp was doing.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from lightctl.core.model import (
     Settings,
     Switch,
     Tick,
+    elapsed,
 )
 from lightctl.core.schedule import CLOCK_VALID_FROM, in_window, sun_elevation
 
@@ -65,6 +69,8 @@ def step(state: ControlState, event: Event) -> tuple[ControlState, list[Effect]]
     changes: dict = {}
     if state.started is None:
         changes["started"] = now.mono
+    if isinstance(event, Sample | ChangeSettings):
+        changes["_judge"] = True  # the light rules run at samples and settings changes only
     if isinstance(event, Sample):
         _ingest(state, event, changes)
     elif isinstance(event, Tick):
@@ -146,19 +152,41 @@ def _ingest(state: ControlState, ev: Sample, changes: dict) -> None:
     )
     if state.problem is not None:
         changes["problem"] = None
-        changes["want"] = None  # decide afresh from this reading
+        changes["_recovered"] = True  # decide afresh from this reading
         changes["dark_since"] = changes["light_since"] = None
 
 
 def _check_stale(state: ControlState, now: Instant, changes: dict) -> None:
-    if state.problem is not None:
-        return
-    ref = state.last_good if state.last_good is not None else state.started
+    ref = _silent_since(state)
     if ref is None:
         return
-    silent = now.mono - ref
-    if silent > state.limits.stale_after:
-        changes["problem"] = f"sensor: no data for {silent:.0f} s"
+    if elapsed(now.mono, ref, state.limits.stale_after):
+        changes["problem"] = f"sensor: no data for {now.mono - ref:.0f} s"
+
+
+def _silent_since(state: ControlState) -> float | None:
+    """Since when the sensor has said nothing good, while that can still become a fault."""
+    if state.problem is not None:
+        return None
+    return state.last_good if state.last_good is not None else state.started
+
+
+def next_deadline(state: ControlState) -> float | None:
+    """The next monotonic time a :class:`Tick` can change anything, or None.
+
+    A timed mode or override ends, or a silent sensor becomes a fault. The daemon ticks
+    exactly there (not in between), and a replay inserts the same ticks, so both fold
+    the same events.
+    """
+    times = []
+    if state.mode is not Mode.AUTO and state.mode_until_mono is not None:
+        times.append(state.mode_until_mono)
+    if state.override is not None and state.override.until_mono is not None:
+        times.append(state.override.until_mono)
+    ref = _silent_since(state)
+    if ref is not None:
+        times.append(ref + state.limits.stale_after)
+    return min(times) if times else None
 
 
 # --- decision -------------------------------------------------------------------
@@ -171,7 +199,7 @@ def _twilight(state: ControlState, now: Instant, changes: dict) -> None:
     problem = changes.get("problem", state.problem)
     if light is None or problem is not None:
         return
-    want = changes.get("want", state.want)
+    want = state.want
     dark_since = changes.get("dark_since", state.dark_since)
     light_since = changes.get("light_since", state.light_since)
     if light < s.threshold:
@@ -182,12 +210,19 @@ def _twilight(state: ControlState, now: Instant, changes: dict) -> None:
         dark_since = None
     else:
         dark_since = light_since = None
-    if want is None:
-        # first decision: from the reading itself, no waiting
+    if changes.get("_recovered"):
+        # a fault cleared: decide afresh from this reading; inside the band the lamp
+        # keeps what the fail-safe made it do (the hysteresis), not a blind OFF
+        if dark_since is not None or light_since is not None:
+            want = dark_since is not None
+        else:
+            want = _fail_safe_target(s, state.want)
+    elif want is None:
+        # first decision: from the reading itself, no waiting; the band means OFF
         want = dark_since is not None
-    elif dark_since is not None and now.mono - dark_since >= s.on_delay:
+    elif dark_since is not None and elapsed(now.mono, dark_since, s.on_delay):
         want = True
-    elif light_since is not None and now.mono - light_since >= s.off_delay:
+    elif light_since is not None and elapsed(now.mono, light_since, s.off_delay):
         want = False
     changes.update(want=want, dark_since=dark_since, light_since=light_since)
 
@@ -204,18 +239,21 @@ def _sun_up(state: ControlState, now: Instant, changes: dict) -> bool:
     return up
 
 
+def _fail_safe_target(s: Settings, want: bool | None) -> bool:
+    """The lamp during a fault: on, off, or hold the last dark/light decision (OFF if none)."""
+    if s.fail_safe is FailSafe.HOLD:
+        return bool(want)
+    return s.fail_safe is FailSafe.ON
+
+
 def automatic_target(
     state: ControlState, now: Instant, changes: dict
 ) -> tuple[bool | None, Reason]:
     """What the automatic logic (window, sun, fault, light) wants, and why."""
     s: Settings = changes.get("settings", state.settings)
     problem = changes.get("problem", state.problem)
-    lamp = state.lamp
     if problem is not None:
-        if s.fail_safe is FailSafe.HOLD:
-            target, reason = (bool(lamp), Reason.FAIL_SAFE)
-        else:
-            target, reason = (s.fail_safe is FailSafe.ON, Reason.FAIL_SAFE)
+        target, reason = _fail_safe_target(s, changes.get("want", state.want)), Reason.FAIL_SAFE
     else:
         want = changes.get("want", state.want)
         if want is None:
@@ -231,29 +269,32 @@ def automatic_target(
 
 def _decide(state: ControlState, now: Instant, changes: dict) -> tuple[ControlState, list[Effect]]:
     new_override = changes.pop("_new_override", False)
-    _twilight(state, now, changes)
+    if changes.pop("_judge", False):
+        _twilight(state, now, changes)
+    changes.pop("_recovered", None)
     auto, auto_reason = automatic_target(state, now, changes)
+    want = changes.get("want", state.want)
 
     # timed mode ends -> back to auto
     mode = changes.get("mode", state.mode)
     until = changes.get("mode_until_mono", state.mode_until_mono)
-    if mode is not Mode.AUTO and until is not None and now.mono >= until:
+    if mode is not Mode.AUTO and until is not None and elapsed(now.mono, until, 0.0):
         mode = changes["mode"] = Mode.AUTO
         changes["mode_until_mono"] = changes["mode_until_wall"] = None
 
     override = changes.get("override", state.override)
     if override is not None:
         if new_override:
-            override = changes["override"] = replace(override, base=auto)
+            override = changes["override"] = replace(override, base=want)
         elif override.until_mono is not None:
-            if now.mono >= override.until_mono:
+            if elapsed(now.mono, override.until_mono, 0.0):
                 override = changes["override"] = None
         elif override.base is None:
             # given before the first decision: the first decision becomes its base
-            if auto is not None:
-                override = changes["override"] = replace(override, base=auto)
-        elif auto != override.base:
-            override = changes["override"] = None
+            if want is not None:
+                override = changes["override"] = replace(override, base=want)
+        elif want is not None and want != override.base:
+            override = changes["override"] = None  # the dark/light decision flipped
 
     if mode is not Mode.AUTO:
         target, reason = mode is Mode.ON, Reason.MODE
@@ -271,13 +312,20 @@ def _decide(state: ControlState, now: Instant, changes: dict) -> tuple[ControlSt
     if target is None:
         pass  # nothing known yet: the relay stays off, no decision taken
     elif target != lamp:
-        held = False
-        if lamp is not None and reason in AUTOMATIC_REASONS and state.since is not None:
-            s: Settings = changes.get("settings", state.settings)
-            minimum = s.min_on if lamp else s.min_off
-            held = now.mono - state.since < minimum
-        if not held:
-            changes.update(lamp=target, since=now.mono, reason=reason)
+        if _held(state, now, changes, reason):
+            # min_on / min_off after an automatic switch: the lamp stays, and so does
+            # the reason of the switch that holds it (never a person's stale reason)
+            if state.reason != state.auto_reason:
+                changes["reason"] = state.auto_reason
+        else:
+            automatic = reason in AUTOMATIC_REASONS
+            changes.update(
+                lamp=target,
+                since=now.mono,
+                reason=reason,
+                auto_since=now.mono if automatic else None,
+                auto_reason=reason if automatic else None,
+            )
             if lamp is not None or target:
                 # the relay starts off, so a first decision of OFF switches nothing
                 effects.append(Switch(now, target, reason))
@@ -287,6 +335,15 @@ def _decide(state: ControlState, now: Instant, changes: dict) -> tuple[ControlSt
     if not changes:
         return state, effects
     return replace(state, **changes), effects
+
+
+def _held(state: ControlState, now: Instant, changes: dict, reason: Reason) -> bool:
+    """True while min_on / min_off keep the lamp against an automatic target."""
+    if state.lamp is None or reason not in AUTOMATIC_REASONS or state.auto_since is None:
+        return False
+    s: Settings = changes.get("settings", state.settings)
+    minimum = s.min_on if state.lamp else s.min_off
+    return not elapsed(now.mono, state.auto_since, minimum)
 
 
 def run(state: ControlState, events) -> tuple[ControlState, list[Effect]]:

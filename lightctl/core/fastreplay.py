@@ -40,7 +40,6 @@ from lightctl.core.schedule import CLOCK_VALID_FROM, _reached, parse_window, sun
 
 # target codes, one per sample
 NONE, ON_DARK, OFF_LIGHT, OFF_WINDOW, OFF_SUN, FS_ON, FS_OFF = range(7)
-HOLD, HOLD_WINDOW, HOLD_SUN = 7, 8, 9  # fail-safe "hold": the target depends on the lamp
 _TARGET = {
     ON_DARK: (True, Reason.DARK),
     OFF_LIGHT: (False, Reason.LIGHT),
@@ -50,6 +49,7 @@ _TARGET = {
     FS_OFF: (False, Reason.FAIL_SAFE),
 }
 _DARK, _BAND, _LIGHT, _INACTIVE = 0, 1, 2, 3
+_V_OFF, _V_ON, _V_HOLD = 0, 1, 2  # values of the latched decision's changes
 
 #: The vectorised sun estimate (no refraction, <= 0.6°) is trusted this far from the limit;
 #: closer minutes are computed with astral itself, as step() does.
@@ -170,34 +170,50 @@ def _switch_points(
     vals = code[starts]
     fresh = (vals != _INACTIVE) & ((starts == 0) | (code[starts - 1] == _INACTIVE))
     at = [starts[fresh]]
-    value = [vals[fresh] == _DARK]
+    # a first decision in the band is OFF; a recovery in the band keeps the fail-safe's
+    # lamp: ON / OFF, or (hold) the decision latched before the fault, resolved below
+    is_problem = np.zeros(n, dtype=bool)
+    is_problem[problem] = True
+    after_fault = is_problem[np.maximum(starts[fresh] - 1, 0)] & (starts[fresh] > 0)
+    band_value = {FailSafe.ON: _V_ON, FailSafe.OFF: _V_OFF, FailSafe.HOLD: _V_HOLD}[s.fail_safe]
+    value = [
+        np.where(
+            vals[fresh] == _DARK,
+            _V_ON,
+            np.where((vals[fresh] == _BAND) & after_fault, band_value, _V_OFF),
+        ).astype(np.int8)
+    ]
     for kind, delay, on in ((_DARK, s.on_delay, True), (_LIGHT, s.off_delay, False)):
         sel = vals == kind
         hit = _first_reached(t, t[starts[sel]], delay, starts[sel], ends[sel])
         at.append(hit[hit >= 0])
-        value.append(np.full(int((hit >= 0).sum()), on))
+        value.append(np.full(int((hit >= 0).sum()), _V_ON if on else _V_OFF, dtype=np.int8))
     ev_at = np.concatenate(at)
     order = np.argsort(ev_at, kind="stable")
     ev_at, ev_val = ev_at[order], np.concatenate(value)[order]
+    for k in np.flatnonzero(ev_val == _V_HOLD).tolist():  # few: one per recovery in the band
+        ev_val[k] = ev_val[k - 1] if k > 0 else _V_OFF
     base = np.full(n, OFF_LIGHT, dtype=np.int8)
     if ev_at.size:
         base[ev_at[0] :] = np.repeat(
-            np.where(ev_val, ON_DARK, OFF_LIGHT).astype(np.int8), np.diff(np.r_[ev_at, n])
+            np.where(ev_val == _V_ON, ON_DARK, OFF_LIGHT).astype(np.int8),
+            np.diff(np.r_[ev_at, n]),
         )
     base[:first_good] = NONE
-    base[problem] = {FailSafe.ON: FS_ON, FailSafe.OFF: FS_OFF, FailSafe.HOLD: HOLD}[s.fail_safe]
+    if s.fail_safe is FailSafe.HOLD:  # hold the latched decision (OFF if none yet)
+        base[problem] = np.where(base[problem] == ON_DARK, FS_ON, FS_OFF)
+    else:
+        base[problem] = FS_ON if s.fail_safe is FailSafe.ON else FS_OFF
 
     # 4. the off window, then the sun guard, over the sample ranges they cover
     if s.off_window:
         for i, j in _window_ranges(t, s.off_window, tz):
             part = base[i:j]
             part[(part == NONE) | (part == ON_DARK) | (part == FS_ON)] = OFF_WINDOW
-            part[part == HOLD] = HOLD_WINDOW
     if s.latitude is not None and s.longitude is not None:
         for i, j in _sun_ranges(t, base, s):
             part = base[i:j]
             part[(part == ON_DARK) | (part == FS_ON)] = OFF_SUN
-            part[part == HOLD] = HOLD_SUN
 
     # 5. the lamp, over runs of the target code
     return _lamp(t, base, s)
@@ -262,23 +278,30 @@ def _medians(g: np.ndarray, lo: np.ndarray, size: np.ndarray) -> np.ndarray:
 def _first_reached(
     t: np.ndarray, since: np.ndarray | float, minimum: float, lo: np.ndarray, hi: np.ndarray
 ) -> np.ndarray:
-    """First j in [lo, hi] with ``t[j] - since >= minimum`` (step()'s own arithmetic), else -1.
+    """First j in [lo, hi] where ``minimum`` s have elapsed since ``since``, else -1.
 
-    ``searchsorted`` on ``since + minimum`` finds it up to rounding; the exact test then
-    moves the candidate over whole groups of equal times until it is the first.
+    "Elapsed" is step()'s own test (:func:`lightctl.core.model.elapsed`: whole
+    milliseconds). ``searchsorted`` on ``since + minimum`` finds the place up to
+    rounding; the exact test then moves the candidate over whole groups of equal times
+    until it is the first.
     """
     lo = np.asarray(lo, dtype=np.int64)
     hi = np.asarray(hi, dtype=np.int64)
     since = np.broadcast_to(np.asarray(since, dtype=float), lo.shape)
+    need = round(minimum * 1000.0)
+
+    def done(tj: np.ndarray, s0: np.ndarray) -> np.ndarray:
+        return np.rint((tj - s0) * 1000.0) >= need
+
     n = t.size
     j = np.clip(np.searchsorted(t, since + minimum, side="left"), lo, hi + 1)
     while True:
-        back = (j > lo) & (t[np.maximum(j - 1, 0)] - since >= minimum)
+        back = (j > lo) & done(t[np.maximum(j - 1, 0)], since)
         if not back.any():
             break
         j[back] = np.maximum(np.searchsorted(t, t[j[back] - 1], side="left"), lo[back])
     while True:
-        ahead = (j <= hi) & (t[np.minimum(j, n - 1)] - since < minimum)
+        ahead = (j <= hi) & ~done(t[np.minimum(j, n - 1)], since)
         if not ahead.any():
             break
         j[ahead] = np.minimum(np.searchsorted(t, t[j[ahead]], side="right"), hi[ahead] + 1)
@@ -330,7 +353,7 @@ def _sun_ranges(t: np.ndarray, base: np.ndarray, s: Settings) -> list[tuple[int,
     up = estimate > s.sun_max_elevation
     for k in np.flatnonzero(np.abs(estimate - s.sun_max_elevation) <= SUN_MARGIN).tolist():
         part = base[bounds[k] : bounds[k + 1]]
-        if np.any((part == ON_DARK) | (part == FS_ON) | (part == HOLD)):
+        if np.any((part == ON_DARK) | (part == FS_ON)):
             elev = sun_elevation(s.latitude, s.longitude, int(minutes[k]) * 60.0)
             up[k] = elev > s.sun_max_elevation
     edges = np.flatnonzero(np.diff(np.r_[False, up, False].astype(np.int8)))
@@ -379,17 +402,9 @@ def _lamp(t: np.ndarray, code: np.ndarray, s: Settings) -> list[tuple[int, bool,
     for a, b, c in zip(starts.tolist(), ends.tolist(), code[starts].tolist(), strict=True):
         if c == NONE:
             continue
-        if c >= HOLD:  # fail-safe hold: keep the lamp, unless window or sun turn it off
-            if lamp is None:
-                lamp, since = False, float(t[a])  # a first decision of OFF switches nothing
-                continue
-            if not lamp or c == HOLD:
-                continue
-            on, reason = False, Reason.WINDOW if c == HOLD_WINDOW else Reason.SUN
-        else:
-            on, reason = _TARGET[c]
-            if on == lamp:
-                continue
+        on, reason = _TARGET[c]
+        if on == lamp:
+            continue
         j = a
         if lamp is not None:
             minimum = s.min_on if lamp else s.min_off

@@ -43,8 +43,8 @@ class Reason(StrEnum):
     STARTUP = "startup"
 
 
-#: Reasons that come from the automatic logic; min_on/min_off apply to these only.
-#: A person's command (mode, override) acts at once.
+#: Reasons that come from the automatic logic; min_on/min_off hold these only, and
+#: only after a switch of one of these. A person's command (mode, override) acts at once.
 AUTOMATIC_REASONS = frozenset(
     {Reason.DARK, Reason.LIGHT, Reason.WINDOW, Reason.SUN, Reason.FAIL_SAFE}
 )
@@ -100,7 +100,19 @@ class SensorLimits:
 
     @property
     def stale_after(self) -> float:
+        """No reading at all for this long is a fault: ``fault_after`` missed readings
+        plus one interval of grace for a slow read."""
         return self.interval * (self.fault_after + 1)
+
+
+def elapsed(now: float, since: float, duration: float) -> bool:
+    """True once ``duration`` s have passed since ``since``, judged in whole milliseconds.
+
+    The daemon rounds its instants to the millisecond and history keeps times to the
+    millisecond, so live monotonic differences and replayed wall differences round to
+    the same integer: a delay that expires live expires in replay at the same sample.
+    """
+    return round((now - since) * 1000.0) >= round(duration * 1000.0)
 
 
 # --- events: inputs of the core -------------------------------------------------
@@ -117,7 +129,8 @@ class Sample:
 
 @dataclass(frozen=True, slots=True)
 class Tick:
-    """Time passes with no reading (expires overrides, notices a silent sensor)."""
+    """A deadline of the state passed with no reading: a timed mode or override ends,
+    or a silent sensor becomes a fault. The light rules are judged at samples only."""
 
     at: Instant
 
@@ -190,7 +203,9 @@ class Override:
     """A manual lamp command in force.
 
     ``until_mono``/``until_wall`` are set for a timed override. Otherwise the override
-    ends when the automatic target differs from ``base``, the target it was given over.
+    ends when the latched dark/light decision differs from ``base``, the decision it was
+    given over (None: given before anything was decided; the first decision fills it).
+    Faults, the window, the sun guard and restarts do not end it.
     """
 
     on: bool
@@ -208,6 +223,8 @@ class ControlState:
     tz: tzinfo | None = None
     lamp: bool | None = None  # None until the first decision: the relay is off
     since: float | None = None  # mono of the last switch
+    auto_since: float | None = None  # mono of the last switch, if it was automatic
+    auto_reason: Reason | None = None  # ... and its reason (a held lamp keeps it)
     reason: Reason = Reason.STARTUP
     mode: Mode = Mode.AUTO
     mode_until_mono: float | None = None

@@ -454,20 +454,20 @@ class TestFaults:
         assert d.lamp is True and d.state.reason is Reason.DARK
 
     def test_tick_without_data_is_a_fault(self):
-        """No reading for more than interval x (fault_after + 1) is a "no data" fault."""
+        """No reading for interval x (fault_after + 1) is a "no data" fault."""
         d = day(limits=SensorLimits(interval=2.0, fault_after=3))
-        assert d.tick(8.0) == []
+        assert d.tick(7.999) == []
         assert d.state.problem is None
-        assert on_off(d.tick(0.5)) == [(True, "fail-safe")]
+        assert on_off(d.tick(0.001)) == [(True, "fail-safe")]
         assert "no data" in d.state.problem
 
     def test_no_data_at_all_since_start_is_a_fault(self):
         """A sensor silent from the start is a fault too: fail-safe acts."""
         d = Driver(limits=SensorLimits(interval=1.0, fault_after=3))
         d.tick(0)
-        d.tick(4.0)
+        d.tick(3.999)
         assert d.state.problem is None
-        assert on_off(d.tick(1.0)) == [(True, "fail-safe")]
+        assert on_off(d.tick(0.001)) == [(True, "fail-safe")]
 
     def test_no_data_fault_recovers_on_a_reading(self):
         """After a "no data" fault, the next good reading resumes control."""
@@ -534,24 +534,28 @@ class TestOffWindow:
         assert on_off(d.sample(DARK, dt=60)) == [(False, "window")]
 
     def test_override_beats_the_window(self):
-        """A manual ON inside the window works; it ends with the window (auto changes)."""
+        """A manual ON inside the window works; the window's end does not end it either:
+        it lasts until the dark/light decision flips (morning light)."""
         d = Driver(self.settings(), tz=PARIS, wall=local("2026-01-16T00:00"))
         d.sample(DARK)
         assert d.lamp is False
         assert on_off(d.lamp_cmd(True)) == [(True, "override")]
-        assert d.hold(DARK, 5 * 3600, dt=60) == []  # until 05:00: still overridden
-        assert d.state.override is not None
-        assert d.hold(DARK, 3600, dt=60) == []  # 05:30: auto turns ON, lamp already on
-        assert d.state.override is None and d.state.reason is Reason.DARK
+        assert d.hold(DARK, 6 * 3600, dt=60) == []  # past 05:30: still overridden
+        assert d.state.override is not None and d.state.reason is Reason.OVERRIDE
+        assert on_off(d.hold(BRIGHT, 600, dt=60)) == [(False, "light")]
+        assert d.state.override is None
 
-    def test_evening_override_off_ends_with_the_window(self):
-        """OFF by hand at 22:00: the window's start ends the override, dark at 05:30 turns ON."""
+    def test_evening_override_off_lasts_the_night_through_the_window(self):
+        """OFF by hand at 22:00: the window opening and closing do not end it; the lamp
+        stays off all night, the morning light ends it, and the next dusk turns it ON."""
         d = Driver(self.settings(), tz=PARIS, wall=local("2026-01-15T22:00"))
         d.sample(DARK, dt=0)
         assert on_off(d.lamp_cmd(False)) == [(False, "override")]
-        sw = d.hold(DARK, 8 * 3600, dt=60)
-        assert on_off(sw) == [(True, "dark")]
-        assert sw[0].at.wall == local("2026-01-16T05:30")
+        assert d.hold(DARK, 10 * 3600, dt=60) == []  # 08:00 next morning: still OFF
+        assert d.state.override is not None and d.state.reason is Reason.OVERRIDE
+        assert d.hold(BRIGHT, 8 * 3600, dt=60) == []  # day: the override ends, lamp off
+        assert d.state.override is None and d.state.reason is Reason.LIGHT
+        assert on_off(d.hold(DARK, 60, dt=60)) == [(True, "dark")]
 
     def test_mode_on_beats_the_window(self):
         """Mode on keeps the lamp ON inside the window."""

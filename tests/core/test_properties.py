@@ -19,6 +19,7 @@ from lightctl.core.model import (
     SensorLimits,
     Settings,
     Switch,
+    elapsed,
 )
 from tests.core.helpers import PARIS
 from tests.core.strategies import (
@@ -75,6 +76,17 @@ def test_no_switch_inside_the_band(cfg, stream):
 
 
 @BOUNDED
+@given(cfg=control_settings(min_times=False), stream=sample_streams(bad=True))
+def test_no_switch_inside_the_band_across_faults(cfg, stream):
+    """Faults included: once the lamp's state is known, a reading in the band never
+    switches it, not even the first reading after a fault (it keeps the fail-safe's lamp)."""
+    steps = trace(initial_state(cfg, limits=LIMITS), to_samples(stream))
+    for s in steps:
+        if s.before.lamp is not None and s.after.problem is None and in_band(s.after.light, cfg):
+            assert switches_of(s) == [], (s.before.problem, s.after.light, switches_of(s))
+
+
+@BOUNDED
 @given(cfg=control_settings(), events=event_streams())
 def test_decision_never_changes_inside_the_band(cfg, events):
     """With faults, commands and min times: the dark/light decision holds in the band."""
@@ -90,13 +102,15 @@ def test_decision_never_changes_inside_the_band(cfg, events):
 @BOUNDED
 @given(cfg=control_settings(), events=event_streams())
 def test_automatic_states_last_min_on_and_min_off(cfg, events):
-    """An automatic switch never ends a state younger than min_on / min_off."""
+    """An automatic switch never ends a state younger than min_on / min_off that an
+    automatic switch began; after a person's switch nothing is held."""
     for s in trace(initial_state(cfg, limits=LIMITS), events):
         if s.before.lamp is None or s.after.lamp == s.before.lamp:
             continue
-        if s.after.reason in AUTOMATIC_REASONS:
-            minimum = cfg.min_on if s.before.lamp else cfg.min_off
-            assert s.event.at.mono - s.before.since >= minimum
+        if s.after.reason in AUTOMATIC_REASONS and s.before.auto_since is not None:
+            settings = s.before.settings
+            minimum = settings.min_on if s.before.lamp else settings.min_off
+            assert elapsed(s.event.at.mono, s.before.auto_since, minimum)
 
 
 @BOUNDED
