@@ -336,9 +336,9 @@ def cmd_calibrate(args) -> int:
 def cmd_replay(args) -> int:
     from lightctl.bootstrap import local_timezone
     from lightctl.config import Config, load_config, resolve_path
-    from lightctl.core.fastreplay import fast_replay_arrays
     from lightctl.core.replay import summarize
     from lightctl.core.settings import SettingsError, apply_patch
+    from lightctl.journal import START, replay_journal, what_if
     from lightctl.replay_io import InputError, read_columns
 
     own_history = args.input is None
@@ -371,11 +371,12 @@ def cmd_replay(args) -> int:
     except SettingsError as exc:
         raise ConfigError([f"--set {k}: {v}" for k, v in exc.problems.items()]) from None
     tz = local_timezone(cfg.timezone)
+    samples, inputs = None, []
     try:
         if args.input is None:
             from lightctl.history import History
 
-            samples, _events = History.read_folder(state_dir / "history")
+            samples, _events, inputs = History.read_all(state_dir / "history")
             times = [t for t, _ in samples]
             lux = [float("nan") if v is None else v for _, v in samples]
         else:
@@ -384,11 +385,19 @@ def cmd_replay(args) -> int:
     except (OSError, InputError) as exc:
         print(f"lightctl replay: {exc}", file=sys.stderr)
         return 1
-    events = fast_replay_arrays(times, lux, settings, limits=cfg.sensor.limits(), tz=tz)
+    limits = cfg.sensor.limits()
+    if samples is not None and not patch:
+        # the daemon's own history with its own settings: fold its recorded commands,
+        # settings changes and restarts too, so this prints the daemon's own switches
+        events = replay_journal(samples, inputs, settings, limits=limits, tz=tz)
+    else:
+        starts = [t for t, kind, _ in inputs if kind == START]
+        events = what_if(times, lux, settings, starts=starts, limits=limits, tz=tz)
     out = sys.stdout
     out.write("time,lamp,reason\n")
     for e in events:
-        stamp = datetime.fromtimestamp(e.at.wall, tz).isoformat(timespec="seconds")
+        spec = "seconds" if e.at.wall == int(e.at.wall) else "milliseconds"
+        stamp = datetime.fromtimestamp(e.at.wall, tz).isoformat(timespec=spec)
         out.write(f"{stamp},{'on' if e.on else 'off'},{e.reason.value}\n")
     span = (float(times[0]), float(times[-1])) if len(times) else None
     summary = summarize(events, tz, span=span)

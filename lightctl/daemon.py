@@ -28,12 +28,13 @@ from typing import Any
 from lightctl import __version__
 from lightctl.clock import Clock
 from lightctl.config import Config
-from lightctl.core.control import initial_state, step
+from lightctl.core.control import catch_up, initial_state, next_deadline, step
 from lightctl.core.model import (
     ChangeSettings,
     ClearOverride,
     ControlState,
     Event,
+    Instant,
     Mode,
     ProblemChanged,
     Sample,
@@ -41,11 +42,11 @@ from lightctl.core.model import (
     SetMode,
     Settings,
     Switch,
-    Tick,
 )
 from lightctl.core.replay import summarize
 from lightctl.core.settings import SettingsError, apply_patch, to_dict
 from lightctl.errors import LightctlError, RelayError
+from lightctl.journal import START, STOP, encode, start_record, what_if
 from lightctl.ports import OverrideInfo, Relay, Sensor, Status
 from lightctl.runtime import restore, runtime_of
 
@@ -107,6 +108,8 @@ class Daemon:
         self._state: ControlState = initial_state(cfg.settings, limits=cfg.sensor.limits(), tz=tz)
         self._status = self._snapshot(self._state)
         self._runtime_saved: dict | None = None
+        self._due: float | None = None  # monotonic time of the next sample
+        self._opened = False
 
     # --- lifecycle ---------------------------------------------------------------
 
@@ -116,10 +119,20 @@ class Daemon:
 
     def start(self) -> None:
         """Restore runtime settings, then run the loop on its own thread."""
-        self._restore()
+        self.open()
         self._heartbeat = time.monotonic()
         self._thread = threading.Thread(target=self._loop, name="lightctl-control", daemon=True)
         self._thread.start()
+
+    def open(self) -> None:
+        """Restore runtime settings and record the start; the loop (or a test calling
+        :meth:`turn` with a manual clock) takes it from there."""
+        self._restore()
+        now = self._now()
+        self._due = now.mono
+        self._opened = True
+        if self.hist is not None:
+            self.hist.add_input(now.wall, START, start_record(self._state))
 
     def stop(self, timeout: float = 3.0) -> None:
         """Stop the loop, save what is buffered, release the hardware. Idempotent."""
@@ -127,6 +140,12 @@ class Daemon:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        if self._opened:
+            self._opened = False
+            now = self._now()
+            self._advance(now)  # deadlines up to now, as a replay will fold them
+            if self.hist is not None:
+                self.hist.add_input(now.wall, STOP, {})
         if self.hist is not None:
             try:
                 self.hist.close()
@@ -153,7 +172,7 @@ class Daemon:
         def job() -> Status:
             new = apply_patch(self._state.settings, patch)
             if new != self._state.settings:
-                self._apply(ChangeSettings(self.clock.now(), new))
+                self._apply(ChangeSettings(self._now(), new))
                 log.info("settings changed: %s", _describe(patch))
             return self._status
 
@@ -167,7 +186,7 @@ class Daemon:
         duration = check_duration(duration)
 
         def job() -> Status:
-            self._apply(SetMode(self.clock.now(), mode, duration))
+            self._apply(SetMode(self._now(), mode, duration))
             log.info("mode %s%s", mode.value, f" for {duration:g} s" if duration else "")
             return self._status
 
@@ -179,7 +198,7 @@ class Daemon:
         duration = check_duration(duration)
 
         def job() -> Status:
-            now = self.clock.now()
+            now = self._now()
             self._apply(ClearOverride(now) if on is None else SetLamp(now, on, duration))
             return self._status
 
@@ -205,16 +224,16 @@ class Daemon:
         """What-if over recorded history; runs on the caller's thread, applies nothing."""
         settings = apply_patch(self._status.settings, patch)
         since = self.clock.wall() - hours * 3600
+        starts: list[float] = []
         if self.hist is None:
             times, lux = array("d"), array("d")
         else:
             times, lux = self.hist.columns(since)
-        # the numpy fold, proven equal to replay() (tests/core/test_fastreplay.py);
-        # imported here so numpy's memory is only paid once someone asks for a preview
-        from lightctl.core.fastreplay import fast_replay_arrays
-
-        events = fast_replay_arrays(
-            times, lux, settings, limits=self.cfg.sensor.limits(), tz=self.tz
+            starts = [t for t, kind, _ in self.hist.inputs(since) if kind == START]
+        # the numpy fold, proven equal to replay() (tests/core/test_fastreplay.py),
+        # afresh from each start of the daemon as the daemon itself decided
+        events = what_if(
+            times, lux, settings, starts=starts, limits=self.cfg.sensor.limits(), tz=self.tz
         )
         span = (times[0], times[-1]) if len(times) else None
         return {
@@ -233,15 +252,13 @@ class Daemon:
         return fut.result(timeout)
 
     def _loop(self) -> None:
-        interval = self.cfg.sensor.interval
-        due = self.clock.mono()
         next_watchdog = 0.0
         while not self._stop.is_set():
             self._heartbeat = time.monotonic()
             if self._watchdog and self._watchdog_period and self._heartbeat >= next_watchdog:
                 self._watchdog()
                 next_watchdog = self._heartbeat + self._watchdog_period
-            wait = max(0.0, (due - self.clock.mono()) / self.clock.speed)
+            wait = max(0.0, (self.next_due() - self.clock.mono()) / self.clock.speed)
             try:
                 job, fut = self._queue.get(timeout=min(wait, 0.5))
             except queue.Empty:
@@ -249,15 +266,39 @@ class Daemon:
             else:
                 self._run_job(job, fut)
                 continue
-            now = self.clock.mono()
-            if now >= due:
-                self._sample()
-                due += interval
-                if due < now:  # fell behind (slow sensor, suspended): don't burst
-                    due = now + interval
-            elif wait > 0.5:
-                # a long interval: let time-based rules (overrides, window) act meanwhile
-                self._apply(Tick(self.clock.now()))
+            if self.clock.mono() >= self.next_due():
+                self.turn()
+
+    def next_due(self) -> float:
+        """Monotonic time of the next sample or core deadline, whichever comes first.
+
+        Between the two the loop only waits for commands: the light rules are judged at
+        samples, so no tick between them could change a decision (and a replay of the
+        samples takes the same decisions at the same times).
+        """
+        due = self._now().mono if self._due is None else self._due
+        deadline = next_deadline(self._state)
+        return due if deadline is None else min(due, deadline)
+
+    def turn(self) -> None:
+        """Do what is due at the clock's time: the sample, then any deadline reached.
+
+        The loop calls it; tests with a manual clock call it after moving the clock.
+        """
+        now = self._now()
+        if self._due is None or now.mono >= self._due:
+            self._sample(now)
+            interval = self.cfg.sensor.interval
+            self._due = (now.mono if self._due is None else self._due) + interval
+            if self._due < now.mono:  # fell behind (slow sensor, suspended): don't burst
+                self._due = now.mono + interval
+        self._advance(now)
+
+    def _now(self) -> Instant:
+        """The clock's instant to the millisecond: what the core sees is what history
+        keeps, so a replay of the history judges the same times."""
+        now = self.clock.now()
+        return Instant(round(now.mono, 3), round(now.wall, 3))
 
     def _run_job(self, job: Callable[[], Any], fut: Future) -> None:
         if not fut.set_running_or_notify_cancel():
@@ -270,8 +311,7 @@ class Daemon:
             log.exception("command failed")
             fut.set_exception(exc)
 
-    def _sample(self) -> None:
-        now = self.clock.now()
+    def _sample(self, now: Instant) -> None:
         lux: float | None
         try:
             lux, error = float(self.sensor.read()), None
@@ -294,12 +334,31 @@ class Daemon:
                 log.error("could not write history: %s", exc)
 
     def _apply(self, event: Event) -> None:
+        """Fold one event, after the deadlines that passed before it; record it for replay."""
         old = self._state
         try:
-            new, effects = step(old, event)
+            new, effects = catch_up(old, event.at, inclusive=False)
+            new, more = step(new, event)
         except Exception:
             log.exception("control step failed on %r", event)
             return
+        record = encode(event)
+        if record is not None and self.hist is not None:
+            self.hist.add_input(event.at.wall, *record)
+        self._commit(old, new, effects + more)
+
+    def _advance(self, now: Instant) -> None:
+        """Fold the ticks of every deadline up to ``now``."""
+        old = self._state
+        try:
+            new, effects = catch_up(old, now, inclusive=True)
+        except Exception:
+            log.exception("control step failed on the deadlines up to %r", now)
+            return
+        if new is not old:
+            self._commit(old, new, effects)
+
+    def _commit(self, old: ControlState, new: ControlState, effects: list) -> None:
         self._state = new
         for eff in effects:
             if isinstance(eff, Switch):
@@ -368,7 +427,7 @@ class Daemon:
             return
         saved = self.store.load()
         if saved is not None:
-            self._state, problem = restore(self._state, saved, self.cfg.settings, self.clock.now())
+            self._state, problem = restore(self._state, saved, self.cfg.settings, self._now())
             if problem:
                 log.error("%s", problem)
             self._status = self._snapshot(self._state)

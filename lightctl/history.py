@@ -11,6 +11,11 @@ On disk, one file per UTC day under ``state_dir/history``::
 
     samples-2026-11-27.csv   epoch,lux        (empty lux = failed reading)
     events-2026-11-27.csv    epoch,on|off,reason
+    inputs-2026-11-27.csv    epoch,kind,{json}  (commands, settings changes, starts, stops)
+
+The inputs are what a faithful replay needs besides the samples (lightctl/journal.py):
+a person's commands, settings changes, and each start of the daemon with the state it
+restored, so ``lightctl replay`` of this folder takes the daemon's own decisions.
 
 Values are rounded to 3 decimals when added, so what the page shows live is
 what it shows after a restart. Lines cut short by a crash are skipped on read
@@ -25,6 +30,7 @@ In memory, samples live in two ``array('d')`` columns (NaN = failed reading):
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import re
@@ -38,11 +44,12 @@ log = logging.getLogger("lightctl.history")
 
 DAY = 86_400.0
 NAN = math.nan
-_FILE_RE = re.compile(r"^(samples|events)-(\d{4}-\d{2}-\d{2})\.csv$")
+_FILE_RE = re.compile(r"^(samples|events|inputs)-(\d{4}-\d{2}-\d{2})\.csv$")
 _REASON_BAD = re.compile(r"[\r\n,]")
 
 Sample = tuple[float, float | None]
 Event = tuple[float, bool, str]
+Input = tuple[float, str, dict]
 
 
 def _time(item: tuple) -> float:
@@ -106,6 +113,23 @@ def _parse_events(text: str, out: list[Event]) -> None:
             out.append((t, parts[1] == "on", parts[2]))
 
 
+def _parse_inputs(text: str, out: list[Input]) -> None:
+    lines = text.split("\n")
+    if not text.endswith("\n"):
+        lines.pop()
+    for line in lines:
+        parts = line.split(",", 2)
+        if len(parts) != 3:
+            continue
+        try:
+            t = float(parts[0])
+            data = json.loads(parts[2])
+        except ValueError:
+            continue
+        if math.isfinite(t) and isinstance(data, dict):
+            out.append((t, parts[1], data))
+
+
 def _list_files(folder: Path) -> list[tuple[int, str, Path]]:
     """(day, kind, path) of the history files in ``folder``, oldest first."""
     found = []
@@ -145,6 +169,7 @@ class History:
         self._t = array("d")
         self._v = array("d")
         self._events: list[Event] = []
+        self._inputs: list[Input] = []
         self._pending: dict[tuple[str, int], list[str]] = {}
         self._last_flush: float | None = None
         self._failing = False
@@ -159,6 +184,7 @@ class History:
         # array('d') columns from the start: 8 bytes a sample, no list of float objects
         times, values = array("d"), array("d")
         events: list[Event] = []
+        inputs: list[Input] = []
         for _day_no, kind, path in _list_files(self.folder):
             try:
                 text = path.read_text(encoding="utf-8", errors="replace")
@@ -167,6 +193,8 @@ class History:
                 continue
             if kind == "samples":
                 _parse_samples(text, times, values)
+            elif kind == "inputs":
+                _parse_inputs(text, inputs)
             else:
                 _parse_events(text, events)
         t, v = _sorted_samples(times, values)
@@ -174,11 +202,13 @@ class History:
         start = bisect_left(t, cutoff)
         del t[:start], v[:start]
         events = [e for e in events if e[0] >= cutoff]
+        inputs = [e for e in inputs if e[0] >= cutoff]
         with self._lock:
             if self._t:  # added before open(): not on disk yet, merge in time order
                 t, v = _sorted_samples(t + self._t, v + self._v)
             self._t, self._v = t, v
             self._events = sorted(events + self._events)
+            self._inputs = sorted(inputs + self._inputs, key=_time)
             self._last_flush = now_wall
         log.info(
             "history: %d samples and %d events loaded from %s",
@@ -220,6 +250,21 @@ class History:
             else:
                 self._events.insert(bisect_right(self._events, wall, key=_time), event)
             self._pending.setdefault(("events", _day(wall)), []).append(line)
+
+    def add_input(self, wall: float, kind: str, data: dict) -> None:
+        """Record a command, settings change, start or stop for replay; buffered."""
+        wall = round(float(wall), 3)
+        kind = _REASON_BAD.sub(" ", str(kind))
+        text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+        item = (wall, kind, json.loads(text))
+        with self._lock:
+            if not self._inputs or wall >= self._inputs[-1][0]:
+                self._inputs.append(item)
+            else:
+                self._inputs.insert(bisect_right(self._inputs, wall, key=_time), item)
+            self._pending.setdefault(("inputs", _day(wall)), []).append(
+                f"{_num(wall)},{kind},{text}\n"
+            )
 
     def maybe_flush(self, now_wall: float) -> bool:
         """Write the buffer once ``flush_interval`` has passed; prune. True if it wrote.
@@ -308,6 +353,13 @@ class History:
             j = len(self._events) if until is None else bisect_right(self._events, until, key=_time)
             return self._events[i:j]
 
+    def inputs(self, since: float, until: float | None = None) -> list[Input]:
+        """(wall, kind, data) with since <= wall <= until, oldest first."""
+        with self._lock:
+            i = bisect_left(self._inputs, since, key=_time)
+            j = len(self._inputs) if until is None else bisect_right(self._inputs, until, key=_time)
+            return self._inputs[i:j]
+
     def __len__(self) -> int:
         return len(self._t)
 
@@ -324,6 +376,9 @@ class History:
             k = bisect_left(self._events, cutoff, key=_time)
             if k:
                 del self._events[:k]
+            k = bisect_left(self._inputs, cutoff, key=_time)
+            if k:
+                del self._inputs[:k]
         with contextlib.suppress(OSError):
             self._prune_files(now_wall)
 
@@ -346,18 +401,27 @@ class History:
 
         Raises FileNotFoundError when the folder does not exist.
         """
+        samples, events, _inputs = History.read_all(folder)
+        return samples, events
+
+    @staticmethod
+    def read_all(folder: Path) -> tuple[list[Sample], list[Event], list[Input]]:
+        """Samples, switch events and inputs recorded in ``folder``, each sorted by time."""
         folder = Path(folder)
         times, values = array("d"), array("d")
         events: list[Event] = []
+        inputs: list[Input] = []
         for _day_no, kind, path in _list_files(folder):
             text = path.read_text(encoding="utf-8", errors="replace")
             if kind == "samples":
                 _parse_samples(text, times, values)
+            elif kind == "inputs":
+                _parse_inputs(text, inputs)
             else:
                 _parse_events(text, events)
         t, v = _sorted_samples(times, values)
         samples = [(a, None if b != b else b) for a, b in zip(t, v, strict=True)]
-        return samples, sorted(events)
+        return samples, sorted(events), sorted(inputs, key=_time)
 
 
 def thin(samples: list[Sample], max_points: int) -> list[Sample]:

@@ -346,6 +346,27 @@ def _held(state: ControlState, now: Instant, changes: dict, reason: Reason) -> b
     return not elapsed(now.mono, state.auto_since, minimum)
 
 
+def catch_up(
+    state: ControlState, now: Instant, *, inclusive: bool
+) -> tuple[ControlState, list[Effect]]:
+    """Fold a :class:`Tick` at every deadline before ``now`` (or at it, when inclusive).
+
+    The daemon calls this before each event and when it wakes for a deadline; a replay
+    calls it the same way between recorded events, so both fold the same ticks. Ticks
+    carry the deadline's own time, on both clocks.
+    """
+    effects: list[Effect] = []
+    seen: float | None = None
+    while (d := next_deadline(state)) is not None and d != seen:
+        gap = round((now.mono - d) * 1000.0)
+        if gap < 0 or (gap == 0 and not inclusive):
+            break
+        seen = d
+        state, eff = step(state, Tick(Instant(d, now.wall - (now.mono - d))))
+        effects.extend(eff)
+    return state, effects
+
+
 def run(state: ControlState, events) -> tuple[ControlState, list[Effect]]:
     """Fold many events; the replay and the tests use this, the daemon calls step()."""
     out: list[Effect] = []

@@ -1,0 +1,170 @@
+"""The daemon's inputs as records, and the replays that fold them again.
+
+Besides each sample, the daemon records every other input it folds into the core: a
+person's commands, settings changes, each start (with the state a restart keeps) and
+each stop. :func:`replay_journal` folds samples and inputs in time order through the
+same core and inserts the same ticks at the same deadlines (``control.catch_up``), so
+it takes the daemon's decisions at the daemon's times. :func:`what_if` replays the
+samples alone with other settings, afresh from each recorded start: the page's preview
+and ``lightctl replay --set``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import tzinfo
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from lightctl.core.control import catch_up, initial_state, step
+from lightctl.core.fastreplay import fast_replay_arrays
+from lightctl.core.model import (
+    ChangeSettings,
+    ClearOverride,
+    ControlState,
+    Event,
+    Instant,
+    Mode,
+    Sample,
+    SensorLimits,
+    SetLamp,
+    SetMode,
+    Settings,
+    Switch,
+)
+from lightctl.core.settings import apply_patch, to_dict
+from lightctl.runtime import restore, runtime_of
+
+START, STOP = "start", "stop"
+#: At one and the same millisecond the daemon handles a start, then commands, then the
+#: sample, then a stop; a replay sorts records the same way.
+_RANK = {START: 0, "mode": 1, "lamp": 1, "auto": 1, "settings": 1, "sample": 2, STOP: 3}
+
+
+def encode(event: Event) -> tuple[str, dict[str, Any]] | None:
+    """The record of a command or settings change; None for samples and ticks."""
+    if isinstance(event, SetMode):
+        return "mode", {"mode": event.mode.value, "for": event.duration}
+    if isinstance(event, SetLamp):
+        return "lamp", {"on": event.on, "for": event.duration}
+    if isinstance(event, ClearOverride):
+        return "auto", {}
+    if isinstance(event, ChangeSettings):
+        return "settings", to_dict(event.settings)
+    return None
+
+
+def decode(kind: str, data: dict[str, Any], at: Instant) -> Event | None:
+    """The event a record stands for (None for starts, stops and unknown kinds)."""
+    if kind == "mode":
+        return SetMode(at, Mode(data["mode"]), data.get("for"))
+    if kind == "lamp":
+        return SetLamp(at, bool(data["on"]), data.get("for"))
+    if kind == "auto":
+        return ClearOverride(at)
+    if kind == "settings":
+        return ChangeSettings(at, apply_patch(Settings(), data))
+    return None
+
+
+def start_record(state: ControlState) -> dict[str, Any]:
+    """What a start restored: full settings, sensor limits, mode and override."""
+    rt = runtime_of(state.settings, state)
+    lim = state.limits
+    limits = {"interval": lim.interval, "fault_after": lim.fault_after, "max_lux": lim.max_lux}
+    return {
+        "settings": to_dict(state.settings),
+        "limits": limits,
+        "mode": rt["mode"],
+        "mode_until": rt["mode_until"],
+        "override": rt["override"],
+    }
+
+
+def _restart(data: dict[str, Any], at: Instant, tz: tzinfo | None) -> ControlState:
+    settings = apply_patch(Settings(), data["settings"])
+    limits = SensorLimits(**data["limits"])
+    fresh = initial_state(settings, limits=limits, tz=tz)
+    saved = SimpleNamespace(
+        settings={},
+        mode=data.get("mode", "auto"),
+        mode_until=data.get("mode_until"),
+        override=data.get("override"),
+    )
+    state, _problem = restore(fresh, saved, settings, at)
+    return state
+
+
+def replay_journal(
+    samples: Sequence[tuple[float, float | None]],
+    inputs: Sequence[tuple[float, str, dict]],
+    settings: Settings,
+    *,
+    limits: SensorLimits | None = None,
+    tz: tzinfo | None = None,
+    until: float | None = None,
+) -> list[Switch]:
+    """Every switch the daemon made over these records, at the times it made them.
+
+    ``settings``/``limits`` apply to samples before the first recorded start (history
+    older than the records); from a start on, the start's own state applies. Deadlines
+    after the last record are folded up to ``until`` when given.
+    """
+    records: list[tuple[float, int, str, Any]] = [
+        (t, _RANK.get(kind, 1), kind, data) for t, kind, data in inputs
+    ]
+    records.extend((t, 2, "sample", lux) for t, lux in samples)
+    records.sort(key=lambda r: (r[0], r[1]))
+    state = initial_state(settings, limits=limits, tz=tz)
+    out: list[Switch] = []
+
+    def fold(event: Event) -> None:
+        nonlocal state
+        state, effects = step(state, event)
+        out.extend(e for e in effects if isinstance(e, Switch))
+
+    def ticks(at: Instant, inclusive: bool) -> None:
+        nonlocal state
+        state, effects = catch_up(state, at, inclusive=inclusive)
+        out.extend(e for e in effects if isinstance(e, Switch))
+
+    for t, _rank, kind, data in records:
+        at = Instant(t, t)
+        if kind == START:
+            state = _restart(data, at, tz)  # the daemon was down: no ticks in between
+        elif kind == STOP:
+            ticks(at, True)
+        elif kind == "sample":
+            ticks(at, False)
+            fold(Sample(at, data, None))
+        else:
+            event = decode(kind, data, at)
+            if event is not None:
+                ticks(at, False)
+                fold(event)
+    if until is not None:
+        ticks(Instant(until, until), True)
+    return out
+
+
+def what_if(
+    times: Sequence[float] | np.ndarray,
+    lux: Sequence[float] | np.ndarray,
+    settings: Settings,
+    *,
+    starts: Sequence[float] = (),
+    limits: SensorLimits | None = None,
+    tz: tzinfo | None = None,
+) -> list[Switch]:
+    """The automatic switches these settings would have made over the samples (NaN =
+    failed reading), starting afresh at each recorded start as the daemon did."""
+    t = np.asarray(times, dtype=float)
+    v = np.asarray(lux, dtype=float)
+    cuts = sorted({int(np.searchsorted(t, s, side="left")) for s in starts} - {0, t.size})
+    out: list[Switch] = []
+    for a, b in zip([0, *cuts], [*cuts, t.size], strict=True):
+        if b > a:
+            out.extend(fast_replay_arrays(t[a:b], v[a:b], settings, limits=limits, tz=tz))
+    return out
