@@ -265,12 +265,18 @@ def rule_of(check: Check) -> str:
     raise AssertionError(f"{check!r} accepted any object")
 
 
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
+
+
 def is_loopback(host: str) -> bool:
-    """True for addresses only this machine can reach (127.x, ::1, localhost)."""
+    """True for a host only this machine can reach: 127.x, ::1, localhost and its
+    Debian aliases, any name under ``.localhost``. The one definition: the config's
+    password rule and the web server's request guard both ask this."""
+    name = host.strip().strip("[]").lower().rstrip(".")
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(name).is_loopback
     except ValueError:
-        return host.lower() in ("localhost", "localhost.localdomain", "ip6-localhost")
+        return name in LOOPBACK_NAMES or name.endswith(".localhost")
 
 
 def password_hash(value: Any) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import getpass as _getpass
 import hashlib
 import hmac
-import ipaddress
 import math
 import os
 import secrets
@@ -47,6 +46,8 @@ from flask import (
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import TooManyRequests, Unauthorized
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from lightctl.config_checks import is_loopback
 
 if TYPE_CHECKING:
     from lightctl.config import WebConfig
@@ -354,13 +355,11 @@ def check_csrf() -> None:
 
 def loopback_host(host: str) -> bool:
     """True when a Host header names this machine (localhost, 127.x, ::1)."""
-    name = urlsplit("//" + host).hostname or ""
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
     try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
+        name = urlsplit("//" + host).hostname or ""
+    except ValueError:  # a malformed Host header names nothing
         return False
+    return bool(name) and is_loopback(name)
 
 
 def safe_next(target: str | None) -> str:
