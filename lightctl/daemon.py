@@ -109,6 +109,7 @@ class Daemon:
         self._status = self._snapshot(self._state)
         self._runtime_saved: dict | None = None
         self._due: float | None = None  # monotonic time of the next sample
+        self._last_mono: float | None = None  # the latest instant folded into the core
         self._opened = False
 
     # --- lifecycle ---------------------------------------------------------------
@@ -127,8 +128,14 @@ class Daemon:
     def open(self) -> None:
         """Restore runtime settings and record the start; the loop (or a test calling
         :meth:`turn` with a manual clock) takes it from there."""
-        self._restore()
         now = self._now()
+        last = None if self.hist is None else self.hist.last_time()
+        if last is not None and now.wall <= last:
+            # a restart within the same millisecond (or a wall clock set back): the start
+            # goes after what the last run recorded, so a replay keeps the order
+            self._last_mono = now.mono + (last - now.wall)
+            now = self._command_now()
+        self._restore(now)
         self._due = now.mono
         self._opened = True
         if self.hist is not None:
@@ -172,7 +179,7 @@ class Daemon:
         def job() -> Status:
             new = apply_patch(self._state.settings, patch)
             if new != self._state.settings:
-                self._apply(ChangeSettings(self._now(), new))
+                self._apply(ChangeSettings(self._command_now(), new))
                 log.info("settings changed: %s", _describe(patch))
             return self._status
 
@@ -186,7 +193,7 @@ class Daemon:
         duration = check_duration(duration)
 
         def job() -> Status:
-            self._apply(SetMode(self._now(), mode, duration))
+            self._apply(SetMode(self._command_now(), mode, duration))
             log.info("mode %s%s", mode.value, f" for {duration:g} s" if duration else "")
             return self._status
 
@@ -198,7 +205,7 @@ class Daemon:
         duration = check_duration(duration)
 
         def job() -> Status:
-            now = self._now()
+            now = self._command_now()
             self._apply(ClearOverride(now) if on is None else SetLamp(now, on, duration))
             return self._status
 
@@ -286,19 +293,30 @@ class Daemon:
         The loop calls it; tests with a manual clock call it after moving the clock.
         """
         now = self._now()
-        if self._due is None or now.mono >= self._due:
+        if self._due is None or round((now.mono - self._due) * 1000.0) >= 0:
             self._sample(now)
             interval = self.cfg.sensor.interval
-            self._due = (now.mono if self._due is None else self._due) + interval
-            if self._due < now.mono:  # fell behind (slow sensor, suspended): don't burst
-                self._due = now.mono + interval
+            due = (now.mono if self._due is None else self._due) + interval
+            if due < now.mono:  # fell behind (slow sensor, suspended): don't burst
+                due = now.mono + interval
+            self._due = round(due, 3)
         self._advance(now)
 
-    def _now(self) -> Instant:
-        """The clock's instant to the millisecond: what the core sees is what history
-        keeps, so a replay of the history judges the same times."""
+    def _command_now(self) -> Instant:
+        """The instant of a command: at least a millisecond after what was folded last,
+        so that history orders it after that sample or tick, as the daemon did."""
+        return self._now(after=0.001)
+
+    def _now(self, after: float = 0.0) -> Instant:
+        """The clock's instant to the millisecond, never before what was folded last
+        (plus ``after``): what the core sees is what history keeps, in the order the
+        core saw it, so a replay of the history judges the same times."""
         now = self.clock.now()
-        return Instant(round(now.mono, 3), round(now.wall, 3))
+        mono, wall = round(now.mono, 3), round(now.wall, 3)
+        if self._last_mono is not None and mono < self._last_mono + after:
+            shift = round(self._last_mono + after - mono, 3)
+            mono, wall = round(mono + shift, 3), round(wall + shift, 3)
+        return Instant(mono, wall)
 
     def _run_job(self, job: Callable[[], Any], fut: Future) -> None:
         if not fut.set_running_or_notify_cancel():
@@ -342,6 +360,7 @@ class Daemon:
         except Exception:
             log.exception("control step failed on %r", event)
             return
+        self._last_mono = max(self._last_mono or event.at.mono, event.at.mono)
         record = encode(event)
         if record is not None and self.hist is not None:
             self.hist.add_input(event.at.wall, *record)
@@ -355,6 +374,7 @@ class Daemon:
         except Exception:
             log.exception("control step failed on the deadlines up to %r", now)
             return
+        self._last_mono = max(self._last_mono or now.mono, now.mono)
         if new is not old:
             self._commit(old, new, effects)
 
@@ -422,12 +442,12 @@ class Daemon:
         except OSError as exc:
             log.error("could not save runtime settings: %s", exc)
 
-    def _restore(self) -> None:
+    def _restore(self, now: Instant) -> None:
         if self.store is None:
             return
         saved = self.store.load()
         if saved is not None:
-            self._state, problem = restore(self._state, saved, self.cfg.settings, self._now())
+            self._state, problem = restore(self._state, saved, self.cfg.settings, now)
             if problem:
                 log.error("%s", problem)
             self._status = self._snapshot(self._state)

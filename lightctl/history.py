@@ -353,6 +353,16 @@ class History:
             j = len(self._events) if until is None else bisect_right(self._events, until, key=_time)
             return self._events[i:j]
 
+    def last_time(self) -> float | None:
+        """The latest time of anything recorded (sample, switch or input), or None."""
+        with self._lock:
+            ends = [
+                c[-1] if isinstance(c, array) else c[-1][0]
+                for c in (self._t, self._events, self._inputs)
+                if c
+            ]
+        return max(ends) if ends else None
+
     def inputs(self, since: float, until: float | None = None) -> list[Input]:
         """(wall, kind, data) with since <= wall <= until, oldest first."""
         with self._lock:

@@ -310,7 +310,10 @@ def _decide(state: ControlState, now: Instant, changes: dict) -> tuple[ControlSt
 
     lamp = state.lamp
     if target is None:
-        pass  # nothing known yet: the relay stays off, no decision taken
+        # nothing known yet: no decision taken, the relay stays as it is (off at start;
+        # as a person left it when their command ended before the first reading)
+        if reason != state.reason:
+            changes["reason"] = reason
     elif target != lamp:
         if _held(state, now, changes, reason):
             # min_on / min_off after an automatic switch: the lamp stays, and so does
