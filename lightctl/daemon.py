@@ -48,7 +48,9 @@ from lightctl.core.settings import SettingsError, apply_patch, to_dict
 from lightctl.errors import LightctlError, RelayError
 from lightctl.journal import START, STOP, encode, start_record, what_if
 from lightctl.ports import OverrideInfo, Relay, Sensor, Status
+from lightctl.problems import Problems
 from lightctl.runtime import restore, runtime_of
+from lightctl.saver import RuntimeSaver
 
 log = logging.getLogger("lightctl")
 
@@ -86,6 +88,7 @@ class Daemon:
         watchdog: Callable[[], None] | None = None,
         watchdog_period: float | None = None,
         stall_after: float = STALL_AFTER,
+        problems: Problems | None = None,
     ):
         self.cfg = cfg
         self.clock = clock
@@ -98,6 +101,10 @@ class Daemon:
         self._watchdog = watchdog
         self._watchdog_period = watchdog_period
         self._stall_after = stall_after
+        # problems raised by the shell (disk, history, secret key), merged into Status
+        self.problems = problems if problems is not None else Problems()
+        self.problems.on_change(self._problems_changed)
+        self._saver = None if store is None else RuntimeSaver(self._save_runtime, self.problems)
         self._switch_counts: Counter[tuple[str, str]] = Counter()
         self._listeners: list[Listener] = []
         self._queue: queue.SimpleQueue[tuple[Callable[[], Any], Future]] = queue.SimpleQueue()
@@ -146,6 +153,8 @@ class Daemon:
             self._advance(now)  # deadlines up to now, as a replay will fold them
             if self.hist is not None:
                 self.hist.add_input(now.wall, STOP, {})
+        if self._saver is not None:
+            self._saver.stop(timeout)  # writes a pending save first
         if self.hist is not None:
             try:
                 self.hist.close()
@@ -380,7 +389,10 @@ class Daemon:
             new.override,
         ):
             self._persist_runtime()  # only what a restart keeps; not on every sample
-        status = self._snapshot(new)
+        self._publish(new)
+
+    def _publish(self, st: ControlState) -> None:
+        status = self._snapshot(st)
         prev = self._status
         self._status = status
         important = _important(prev, status)
@@ -409,18 +421,33 @@ class Daemon:
     # --- runtime persistence ---------------------------------------------------------
 
     def _persist_runtime(self) -> None:
-        if self.store is None:
+        """Hand the runtime state to the saver thread: no disk wait on the command path."""
+        if self._saver is None:
             return
         rt = runtime_of(self.cfg.settings, self._state)
         if rt == self._runtime_saved:
             return
+        self._saver.submit(rt)
+        self._runtime_saved = rt
+
+    def _save_runtime(self, rt: dict) -> None:
+        """On the saver thread: the atomic write (raises OSError when the disk refuses)."""
         from lightctl.store import RuntimeState
 
-        try:
-            self.store.save(RuntimeState(**rt))
-            self._runtime_saved = rt
-        except OSError as exc:
-            log.error("could not save runtime settings: %s", exc)
+        self.store.save(RuntimeState(**rt))
+
+    def flush_runtime(self, timeout: float = 5.0) -> bool:
+        """Wait until the runtime state is on disk (tests, tools); False if still unsaved."""
+        return True if self._saver is None else self._saver.flush(timeout)
+
+    def _problems_changed(self) -> None:
+        """A shell problem came or went (any thread): republish from the control thread."""
+        if self._stop.is_set():
+            self._status = self._snapshot(self._state)  # stopped: no listeners any more
+        elif self._thread is not None and threading.current_thread() is not self._thread:
+            self._queue.put((lambda: self._publish(self._state), Future()))
+        else:
+            self._publish(self._state)
 
     def _restore(self) -> None:
         if self.store is None:
@@ -441,10 +468,8 @@ class Daemon:
     # --- snapshots ---------------------------------------------------------------------
 
     def _snapshot(self, st: ControlState) -> Status:
-        problem = st.problem
-        relay_problem = getattr(self.relay, "problem", None)
-        if relay_problem:
-            problem = f"{problem}; {relay_problem}" if problem else relay_problem
+        parts = (st.problem, getattr(self.relay, "problem", None), self.problems.text())
+        problem = "; ".join(p for p in parts if p) or None
         ov = st.override
         mono = self.clock.mono()
         since = None if st.since is None else self.clock.wall() - (mono - st.since)
