@@ -127,6 +127,8 @@ class Daemon:
     def start(self) -> None:
         """Restore runtime settings, then run the loop on its own thread."""
         self.open()
+        if self.hist is not None and not self._history_ready():
+            self.hist.open_in_background(self.clock.wall())  # the lamp does not wait for it
         self._heartbeat = time.monotonic()
         self._thread = threading.Thread(target=self._loop, name="lightctl-control", daemon=True)
         self._thread.start()
@@ -218,6 +220,8 @@ class Daemon:
         since = self.clock.wall() - hours * 3600
         if self.hist is None:
             return {"samples": [], "events": []}
+        if not self._history_ready():
+            return {"samples": [], "events": [], "loading": True}
         if points is None:
             samples = self.hist.samples(since)
         else:
@@ -234,7 +238,8 @@ class Daemon:
         settings = apply_patch(self._status.settings, patch)
         since = self.clock.wall() - hours * 3600
         starts: list[float] = []
-        if self.hist is None:
+        loading = not self._history_ready()
+        if self.hist is None or loading:
             times, lux = array("d"), array("d")
         else:
             times, lux = self.hist.columns(since)
@@ -245,11 +250,20 @@ class Daemon:
             times, lux, settings, starts=starts, limits=self.cfg.sensor.limits(), tz=self.tz
         )
         span = (times[0], times[-1]) if len(times) else None
-        return {
+        del times, lux  # 8 days are 11 MB: free them before the answer is built
+        out = {
             "settings": to_dict(settings),
             "events": [[e.at.wall, "on" if e.on else "off", e.reason.value] for e in events],
             "summary": summarize(events, self.tz, span=span),
         }
+        if loading:
+            out["loading"] = True
+        return out
+
+    def _history_ready(self) -> bool:
+        """False while the history loads in the background (chart and preview say so)."""
+        loaded = getattr(self.hist, "loaded", None)
+        return self.hist is None or loaded is None or loaded.is_set()
 
     # --- the loop ---------------------------------------------------------------------
 
