@@ -95,8 +95,7 @@ def _num(value: float) -> str:
 
 def _lines(text: str) -> list[str]:
     lines = text.split("\n")
-    if not text.endswith("\n"):
-        lines.pop()  # the last line was cut by a crash (or the file is empty)
+    lines.pop()  # "" after the last newline, or a last line cut by a crash
     return lines
 
 
