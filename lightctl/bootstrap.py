@@ -132,6 +132,9 @@ def build(
 ) -> App:
     """Build every part from the config; nothing is started or opened on the network."""
     clock = clock or SystemClock()
+    from lightctl import memory
+
+    memory.tune()  # big temporary arrays go back to the system once freed
     tz = local_timezone(cfg.timezone, environ)
     mqtt = None
     if cfg.mqtt is not None:

@@ -25,7 +25,7 @@ from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
-from lightctl import __version__
+from lightctl import __version__, memory
 from lightctl.clock import Clock
 from lightctl.config import Config
 from lightctl.core.control import catch_up, initial_state, next_deadline, step
@@ -228,6 +228,7 @@ class Daemon:
             from lightctl.history import thin_columns
 
             samples = thin_columns(*self.hist.columns(since), points)
+            memory.trim()
         return {
             "samples": [[t, v] for t, v in samples],
             "events": [[t, "on" if on else "off", r] for t, on, r in self.hist.events(since)],
@@ -258,6 +259,7 @@ class Daemon:
         }
         if loading:
             out["loading"] = True
+        memory.trim()
         return out
 
     def _history_ready(self) -> bool:

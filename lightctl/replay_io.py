@@ -21,7 +21,6 @@ from typing import TextIO
 
 from lightctl.errors import LightctlError
 
-
 #: Times a replay accepts: 1970 to 2100 (epoch seconds). Past that, dates overflow.
 TIME_RANGE = (0.0, 4_102_444_800.0)
 
