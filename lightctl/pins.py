@@ -32,8 +32,10 @@ def open_device(make: Callable[[], Any], what: str, environ=os.environ) -> Any:
     try:
         from gpiozero import BadPinFactory, GPIOZeroError, PinFactoryFallback
     except ImportError as e:
-        raise PinError(f"{what}: the Python module gpiozero is missing ({e}); "
-                       "pip install gpiozero, or sudo apt install python3-gpiozero") from e  # fmt: skip
+        raise PinError(
+            f"{what}: the Python module gpiozero is missing ({e}); "
+            "pip install gpiozero, or sudo apt install python3-gpiozero"
+        ) from e
     chosen = environ.get("GPIOZERO_PIN_FACTORY")
     try:
         with warnings.catch_warnings():
@@ -41,16 +43,24 @@ def open_device(make: Callable[[], Any], what: str, environ=os.environ) -> Any:
             return make()
     except BadPinFactory as e:
         if chosen:
-            raise PinError(f"{what}: GPIOZERO_PIN_FACTORY={chosen}: {e}; unset it to let "
-                           f"gpiozero choose, and {INSTALL}") from e  # fmt: skip
-        raise PinError(f"{what}: no pin library found (lgpio, RPi.GPIO, pigpio) or this is "
-                       f"not a Raspberry Pi; {INSTALL}") from e  # fmt: skip
+            raise PinError(
+                f"{what}: GPIOZERO_PIN_FACTORY={chosen}: {e}; unset it to let "
+                f"gpiozero choose, and {INSTALL}"
+            ) from e
+        raise PinError(
+            f"{what}: no pin library found (lgpio, RPi.GPIO, pigpio) or this is "
+            f"not a Raspberry Pi; {INSTALL}"
+        ) from e
     except ImportError as e:  # GPIOZERO_PIN_FACTORY names a library that is not installed
         name = getattr(e, "name", None) or str(e)
-        raise PinError(f"{what}: the pin library {name} is missing (GPIOZERO_PIN_FACTORY="
-                       f"{chosen or 'unset'}); {INSTALL}") from e  # fmt: skip
+        raise PinError(
+            f"{what}: the pin library {name} is missing (GPIOZERO_PIN_FACTORY="
+            f"{chosen or 'unset'}); {INSTALL}"
+        ) from e
     except GPIOZeroError as e:  # GPIOPinInUse, PinInvalidPin, PinUnknownPi...
         raise PinError(f"{what}: {type(e).__name__}: {e}") from e
     except RuntimeError as e:  # RPi.GPIO: "can only be run on a Raspberry Pi" (and Pi 5)
-        raise PinError(f"{what}: {e} (GPIOZERO_PIN_FACTORY={chosen or 'unset'}); "
-                       f"RPi.GPIO does not work here or on a Pi 5: {INSTALL}") from e  # fmt: skip
+        raise PinError(
+            f"{what}: {e} (GPIOZERO_PIN_FACTORY={chosen or 'unset'}); "
+            f"RPi.GPIO does not work here or on a Pi 5: {INSTALL}"
+        ) from e
