@@ -69,8 +69,10 @@ def _daemon_pid(proc: subprocess.Popen, traced: bool, timeout: float = 10.0) -> 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-        if kids:
-            return int(kids[0])
+        for kid in kids:  # strace may fork a short-lived helper first
+            with contextlib.suppress(OSError):
+                if b"lightctl" in Path(f"/proc/{kid}/cmdline").read_bytes():
+                    return int(kid)
         time.sleep(0.01)
     raise RuntimeError("strace did not start the daemon")
 
@@ -204,6 +206,8 @@ def run(args: argparse.Namespace) -> dict:
         res["rss_peak"] = max(peak.peak, _rss(pid)[1])
     finally:
         if proc is not None and proc.poll() is None:
+            with contextlib.suppress(OSError, NameError):
+                os.kill(pid, 15)  # the daemon itself: strace alone would leave it running
             proc.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(30)
