@@ -61,6 +61,27 @@ def page_url(host: str, port: int) -> str:
     return f"http://{host}:{port}/"
 
 
+def session_secret(state_dir: Path, problems) -> bytes:
+    """The page's session key from ``state_dir``; when the disk refuses to keep one (full,
+    read-only, unreadable file) a key in memory, reported as a problem: logins then end
+    at the next restart, and the lamp runs on."""
+    import secrets
+
+    from lightctl.webapp.auth import SECRET_BYTES, load_or_create_secret
+
+    try:
+        return load_or_create_secret(state_dir)
+    except OSError as exc:
+        for tmp in Path(state_dir).glob(".secret_key.*.tmp"):  # left by a refused write
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        reason = exc.strerror or str(exc)
+        problems.raise_(
+            "secret-key", f"session key kept in memory: {reason} (logins end at restart)"
+        )
+        return secrets.token_bytes(SECRET_BYTES)
+
+
 @dataclass
 class App:
     """The running parts, started and stopped in order."""
@@ -111,6 +132,9 @@ def build(
 ) -> App:
     """Build every part from the config; nothing is started or opened on the network."""
     clock = clock or SystemClock()
+    from lightctl import memory
+
+    memory.tune()  # big temporary arrays go back to the system once freed
     tz = local_timezone(cfg.timezone, environ)
     mqtt = None
     if cfg.mqtt is not None:
@@ -137,12 +161,15 @@ def build(
         relay = build_relay(cfg.relay, **deps)
 
     from lightctl.history import History
+    from lightctl.problems import Problems
     from lightctl.store import SettingsStore
 
+    # the disk may be full or read-only: each part reports that as a problem, none exits
+    problems = Problems()
     state_dir = Path(cfg.state_dir)
     store = SettingsStore(state_dir)
-    history = History(state_dir / "history", retention_days=cfg.history_days)
-    history.open(clock.wall())
+    history = History(state_dir / "history", retention_days=cfg.history_days, problems=problems)
+    # loaded in the background when the daemon starts: the lamp does not wait for it
 
     from lightctl import sdnotify
 
@@ -159,6 +186,7 @@ def build(
         mqtt_state=(lambda: mqtt.state) if mqtt is not None else None,
         watchdog=(lambda: notify("WATCHDOG=1")) if notify and period else None,
         watchdog_period=period,
+        problems=problems,
     )
     if mqtt is not None:
         mqtt.attach(daemon)
@@ -174,9 +202,8 @@ def build(
                 ]
             )
         from lightctl.webapp import create_app
-        from lightctl.webapp.auth import load_or_create_secret
         from lightctl.webapp.server import WebServer
 
-        app = create_app(daemon, cfg.web, secret_key=load_or_create_secret(state_dir))
+        app = create_app(daemon, cfg.web, secret_key=session_secret(state_dir, problems))
         server = WebServer(app, cfg.web.host, cfg.web.port)
     return App(cfg=cfg, daemon=daemon, mqtt=mqtt, web=server, notify=notify)

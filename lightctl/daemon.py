@@ -25,7 +25,7 @@ from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
-from lightctl import __version__
+from lightctl import __version__, memory
 from lightctl.clock import Clock
 from lightctl.config import Config
 from lightctl.core.control import catch_up, initial_state, next_deadline, step
@@ -48,7 +48,9 @@ from lightctl.core.settings import SettingsError, apply_patch, to_dict
 from lightctl.errors import LightctlError, RelayError
 from lightctl.journal import START, STOP, encode, start_record, what_if
 from lightctl.ports import OverrideInfo, Relay, Sensor, Status
+from lightctl.problems import Problems
 from lightctl.runtime import restore, runtime_of
+from lightctl.saver import RuntimeSaver
 
 log = logging.getLogger("lightctl")
 
@@ -86,6 +88,7 @@ class Daemon:
         watchdog: Callable[[], None] | None = None,
         watchdog_period: float | None = None,
         stall_after: float = STALL_AFTER,
+        problems: Problems | None = None,
     ):
         self.cfg = cfg
         self.clock = clock
@@ -98,6 +101,10 @@ class Daemon:
         self._watchdog = watchdog
         self._watchdog_period = watchdog_period
         self._stall_after = stall_after
+        # problems raised by the shell (disk, history, secret key), merged into Status
+        self.problems = problems if problems is not None else Problems()
+        self.problems.on_change(self._problems_changed)
+        self._saver = None if store is None else RuntimeSaver(self._save_runtime, self.problems)
         self._switch_counts: Counter[tuple[str, str]] = Counter()
         self._listeners: list[Listener] = []
         self._queue: queue.SimpleQueue[tuple[Callable[[], Any], Future]] = queue.SimpleQueue()
@@ -121,6 +128,8 @@ class Daemon:
     def start(self) -> None:
         """Restore runtime settings, then run the loop on its own thread."""
         self.open()
+        if self.hist is not None and not self._history_ready():
+            self.hist.open_in_background(self.clock.wall())  # the lamp does not wait for it
         self._heartbeat = time.monotonic()
         self._thread = threading.Thread(target=self._loop, name="lightctl-control", daemon=True)
         self._thread.start()
@@ -153,6 +162,8 @@ class Daemon:
             self._advance(now)  # deadlines up to now, as a replay will fold them
             if self.hist is not None:
                 self.hist.add_input(now.wall, STOP, {})
+        if self._saver is not None:
+            self._saver.stop(timeout)  # writes a pending save first
         if self.hist is not None:
             try:
                 self.hist.close()
@@ -216,12 +227,15 @@ class Daemon:
         since = self.clock.wall() - hours * 3600
         if self.hist is None:
             return {"samples": [], "events": []}
+        if not self._history_ready():
+            return {"samples": [], "events": [], "loading": True}
         if points is None:
             samples = self.hist.samples(since)
         else:
             from lightctl.history import thin_columns
 
             samples = thin_columns(*self.hist.columns(since), points)
+            memory.trim()
         return {
             "samples": [[t, v] for t, v in samples],
             "events": [[t, "on" if on else "off", r] for t, on, r in self.hist.events(since)],
@@ -232,7 +246,8 @@ class Daemon:
         settings = apply_patch(self._status.settings, patch)
         since = self.clock.wall() - hours * 3600
         starts: list[float] = []
-        if self.hist is None:
+        loading = not self._history_ready()
+        if self.hist is None or loading:
             times, lux = array("d"), array("d")
         else:
             times, lux = self.hist.columns(since)
@@ -243,11 +258,21 @@ class Daemon:
             times, lux, settings, starts=starts, limits=self.cfg.sensor.limits(), tz=self.tz
         )
         span = (times[0], times[-1]) if len(times) else None
-        return {
+        del times, lux  # 8 days are 11 MB: free them before the answer is built
+        out = {
             "settings": to_dict(settings),
             "events": [[e.at.wall, "on" if e.on else "off", e.reason.value] for e in events],
             "summary": summarize(events, self.tz, span=span),
         }
+        if loading:
+            out["loading"] = True
+        memory.trim()
+        return out
+
+    def _history_ready(self) -> bool:
+        """False while the history loads in the background (chart and preview say so)."""
+        loaded = getattr(self.hist, "loaded", None)
+        return self.hist is None or loaded is None or loaded.is_set()
 
     # --- the loop ---------------------------------------------------------------------
 
@@ -400,7 +425,10 @@ class Daemon:
             new.override,
         ):
             self._persist_runtime()  # only what a restart keeps; not on every sample
-        status = self._snapshot(new)
+        self._publish(new)
+
+    def _publish(self, st: ControlState) -> None:
+        status = self._snapshot(st)
         prev = self._status
         self._status = status
         important = _important(prev, status)
@@ -429,18 +457,33 @@ class Daemon:
     # --- runtime persistence ---------------------------------------------------------
 
     def _persist_runtime(self) -> None:
-        if self.store is None:
+        """Hand the runtime state to the saver thread: no disk wait on the command path."""
+        if self._saver is None:
             return
         rt = runtime_of(self.cfg.settings, self._state)
         if rt == self._runtime_saved:
             return
+        self._saver.submit(rt)
+        self._runtime_saved = rt
+
+    def _save_runtime(self, rt: dict) -> None:
+        """On the saver thread: the atomic write (raises OSError when the disk refuses)."""
         from lightctl.store import RuntimeState
 
-        try:
-            self.store.save(RuntimeState(**rt))
-            self._runtime_saved = rt
-        except OSError as exc:
-            log.error("could not save runtime settings: %s", exc)
+        self.store.save(RuntimeState(**rt))
+
+    def flush_runtime(self, timeout: float = 5.0) -> bool:
+        """Wait until the runtime state is on disk (tests, tools); False if still unsaved."""
+        return True if self._saver is None else self._saver.flush(timeout)
+
+    def _problems_changed(self) -> None:
+        """A shell problem came or went (any thread): republish from the control thread."""
+        if self._stop.is_set():
+            self._status = self._snapshot(self._state)  # stopped: no listeners any more
+        elif self._thread is not None and threading.current_thread() is not self._thread:
+            self._queue.put((lambda: self._publish(self._state), Future()))
+        else:
+            self._publish(self._state)
 
     def _restore(self, now: Instant) -> None:
         if self.store is None:
@@ -461,10 +504,8 @@ class Daemon:
     # --- snapshots ---------------------------------------------------------------------
 
     def _snapshot(self, st: ControlState) -> Status:
-        problem = st.problem
-        relay_problem = getattr(self.relay, "problem", None)
-        if relay_problem:
-            problem = f"{problem}; {relay_problem}" if problem else relay_problem
+        parts = (st.problem, getattr(self.relay, "problem", None), self.problems.text())
+        problem = "; ".join(p for p in parts if p) or None
         ov = st.override
         mono = self.clock.mono()
         since = None if st.since is None else self.clock.wall() - (mono - st.since)

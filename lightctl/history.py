@@ -21,7 +21,14 @@ Values are rounded to 3 decimals when added, so what the page shows live is
 what it shows after a restart. Lines cut short by a crash are skipped on read
 and the next append starts on a fresh line. Files wholly older than the
 retention are deleted; a wall clock that jumps backwards (NTP at boot) is
-tolerated: samples are kept sorted by time.
+tolerated: samples are kept sorted by time in memory, and each batch is written
+in time order.
+
+Each file is checked as it loads: a line's time must lie inside the file's UTC
+day and not before the previous line's (so a bogus ``1000000000000000`` or a
+line written before a backward clock step of more than one batch is dropped),
+and its lux must be empty or a finite number >= 0. What is skipped is counted
+and logged once per file with its name.
 
 In memory, samples live in two ``array('d')`` columns (NaN = failed reading):
 16 bytes a sample, about 11 MB for 8 days at 1 Hz.
@@ -40,7 +47,12 @@ from bisect import bisect_left, bisect_right
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lightctl.problems import Problems
+
 log = logging.getLogger("lightctl.history")
+PROBLEM_KEY = "history-unsaved"
+CHUNK = 65_536  # samples per step of the chart thinning (about 4 MB of temporaries)
+MAX_PENDING = 100_000  # lines buffered for a refusing disk: about a day at 1 Hz
 
 DAY = 86_400.0
 NAN = math.nan
@@ -54,6 +66,10 @@ Input = tuple[float, str, dict]
 
 def _time(item: tuple) -> float:
     return item[0]
+
+
+def _line_time(line: str) -> float:
+    return float(line.partition(",")[0])
 
 
 def _day(wall: float) -> int:
@@ -78,39 +94,93 @@ def _num(value: float) -> str:
     return text[:-1] if text.endswith(".") else text
 
 
-def _parse_samples(text: str, times: array, values: array) -> None:
-    """Append the well-formed ``epoch,lux`` lines of ``text``; skip the rest."""
+def _lines(text: str) -> list[str]:
     lines = text.split("\n")
-    if not text.endswith("\n"):
-        lines.pop()  # the last line was cut by a crash (or the file is empty)
-    for line in lines:
+    lines.pop()  # "" after the last newline, or a last line cut by a crash
+    return lines
+
+
+def _parse_samples(text: str, day: int, times: array, values: array) -> int:
+    """Append the valid ``epoch,lux`` lines of ``text`` (the file of UTC ``day``).
+
+    Valid: the time inside that day and not before the previous valid line, the lux
+    empty (a failed reading) or a finite number >= 0. Returns how many lines were
+    skipped; a last line cut short by a crash is not counted.
+    """
+    lo, hi = day * DAY, (day + 1) * DAY
+    last = lo
+    skipped = 0
+    for line in _lines(text):
         t, sep, v = line.partition(",")
-        if not sep:
-            continue
         try:
             tf = float(t)
             vf = float(v) if v else NAN
         except ValueError:
+            skipped += 1
             continue
-        if math.isfinite(tf):
+        # NaN compares False everywhere: a "nan" time or lux is skipped too
+        if sep and last <= tf < hi and (vf >= 0.0 and vf != math.inf or not v):
             times.append(tf)
-            values.append(vf if math.isfinite(vf) else NAN)
+            values.append(vf)
+            last = tf
+        else:
+            skipped += 1
+    return skipped
 
 
-def _parse_events(text: str, out: list[Event]) -> None:
-    lines = text.split("\n")
-    if not text.endswith("\n"):
-        lines.pop()
-    for line in lines:
+def _parse_events(text: str, day: int, out: list[Event]) -> int:
+    """Append the valid ``epoch,on|off,reason`` lines; returns how many were skipped."""
+    lo, hi = day * DAY, (day + 1) * DAY
+    last = lo
+    skipped = 0
+    for line in _lines(text):
         parts = line.split(",", 2)
         if len(parts) != 3 or parts[1] not in ("on", "off"):
+            skipped += 1
             continue
         try:
             t = float(parts[0])
         except ValueError:
+            skipped += 1
             continue
-        if math.isfinite(t):
+        if last <= t < hi:
             out.append((t, parts[1] == "on", parts[2]))
+            last = t
+        else:
+            skipped += 1
+    return skipped
+
+
+def _read_file(
+    path: Path,
+    kind: str,
+    day: int,
+    times: array,
+    values: array,
+    events: list[Event],
+    inputs: list,
+) -> None:
+    """Load one daily file; bad lines are skipped, counted and logged once with its name.
+
+    Raises OSError when the file cannot be read.
+    """
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if kind == "inputs":
+        _parse_inputs(text, inputs)
+        return
+    if kind == "samples":
+        skipped = _parse_samples(text, day, times, values)
+    else:
+        skipped = _parse_events(text, day, events)
+    if skipped:
+        log.warning(
+            "history: skipped %d bad line%s in %s (time outside the file's day or going "
+            "back, lux not a number >= 0, or not %s)",
+            skipped,
+            "" if skipped == 1 else "s",
+            path,
+            "epoch,lux" if kind == "samples" else "epoch,on|off,reason",
+        )
 
 
 def _parse_inputs(text: str, out: list[Input]) -> None:
@@ -133,6 +203,8 @@ def _parse_inputs(text: str, out: list[Input]) -> None:
 def _list_files(folder: Path) -> list[tuple[int, str, Path]]:
     """(day, kind, path) of the history files in ``folder``, oldest first."""
     found = []
+    if not folder.is_dir():
+        return found
     for path in folder.iterdir():
         m = _FILE_RE.match(path.name)
         if m and (day := _name_day(m.group(2))) is not None:
@@ -156,7 +228,14 @@ class History:
     one batch per ``flush_interval``); web threads call ``samples``/``events``.
     """
 
-    def __init__(self, folder: Path, *, retention_days: float = 8.0, flush_interval: float = 60.0):
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        retention_days: float = 8.0,
+        flush_interval: float = 60.0,
+        problems: Problems | None = None,
+    ):
         if not retention_days > 0:
             raise ValueError(f"retention_days must be > 0, got {retention_days!r}")
         if not flush_interval >= 0:
@@ -164,6 +243,8 @@ class History:
         self.folder = Path(folder)
         self.retention = float(retention_days) * DAY
         self.flush_interval = float(flush_interval)
+        self.problems = problems
+        self.loaded = threading.Event()  # set once open() has read the files
         self._lock = threading.Lock()  # memory and pending buffers
         self._io_lock = threading.Lock()  # one writer at a time
         self._t = array("d")
@@ -176,27 +257,50 @@ class History:
 
     # --- life cycle ------------------------------------------------------------
 
+    def open_in_background(self, now_wall: float) -> threading.Thread:
+        """:meth:`open` on its own thread: the lamp and the status never wait for it.
+
+        Until it is done, ``loaded`` is clear (the chart and preview say "loading") and
+        nothing is written, so no line is both read back and kept from memory.
+        """
+        thread = threading.Thread(
+            target=self._open_logged, args=(now_wall,), name="lightctl-history", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _open_logged(self, now_wall: float) -> None:
+        try:
+            self.open(now_wall)
+        except Exception:  # never leave the page saying "loading" for ever
+            log.exception("history could not be loaded")
+            self.loaded.set()
+
     def open(self, now_wall: float) -> None:
-        """Create the folder, delete files past retention, load the rest into memory."""
-        self.folder.mkdir(mode=0o750, parents=True, exist_ok=True)
-        self._prune_files(now_wall)
+        """Create the folder, delete files past retention, load the rest into memory.
+
+        A folder that cannot be created (read-only or full disk) is a reported problem,
+        not an error: the history is then kept in memory only.
+        """
+        try:
+            self.folder.mkdir(mode=0o750, parents=True, exist_ok=True)
+        except OSError as exc:
+            self._problem(exc)
+            self._failing = True  # cleared by the first write that works
+        else:
+            self._prune_files(now_wall)
         cutoff = now_wall - self.retention
         # array('d') columns from the start: 8 bytes a sample, no list of float objects
         times, values = array("d"), array("d")
         events: list[Event] = []
         inputs: list[Input] = []
-        for _day_no, kind, path in _list_files(self.folder):
+        for day_no, kind, path in _list_files(self.folder):
+            if (day_no + 1) * DAY <= cutoff:
+                continue  # past retention (a read-only disk could not delete it)
             try:
-                text = path.read_text(encoding="utf-8", errors="replace")
+                _read_file(path, kind, day_no, times, values, events, inputs)
             except OSError as exc:
                 log.warning("cannot read %s: %s", path, exc)
-                continue
-            if kind == "samples":
-                _parse_samples(text, times, values)
-            elif kind == "inputs":
-                _parse_inputs(text, inputs)
-            else:
-                _parse_events(text, events)
         t, v = _sorted_samples(times, values)
         del times, values
         start = bisect_left(t, cutoff)
@@ -210,12 +314,26 @@ class History:
             self._events = sorted(events + self._events)
             self._inputs = sorted(inputs + self._inputs, key=_time)
             self._last_flush = now_wall
+        self.loaded.set()
         log.info(
             "history: %d samples and %d events loaded from %s",
             len(self._t),
             len(self._events),
             self.folder,
         )
+
+    def _problem(self, exc: OSError | None) -> None:
+        """Raise (or clear, ``exc`` None) the "history not saved" problem."""
+        if self.problems is None:
+            if exc is not None:
+                log.error("cannot write history to %s: %s (kept in memory)", self.folder, exc)
+            return
+        if exc is None:
+            self.problems.clear(PROBLEM_KEY, f"history writes to {self.folder} work again")
+        else:
+            reason = exc.strerror or str(exc)
+            text = f"history not saved: {reason} (kept in memory)"
+            self.problems.raise_(PROBLEM_KEY, text)
 
     def close(self) -> None:
         """Write what is buffered (the daemon calls this on stop)."""
@@ -271,6 +389,8 @@ class History:
 
         A disk error is logged (once until it clears) and the lines stay buffered.
         """
+        if not self.loaded.is_set():
+            return False  # still loading: write nothing the loader could read back
         with self._lock:
             if self._last_flush is None:
                 self._last_flush = now_wall
@@ -282,14 +402,25 @@ class History:
             wrote = self.flush()
         except OSError as exc:
             if not self._failing:
-                log.error("cannot write history to %s: %s (kept in memory)", self.folder, exc)
+                self._problem(exc)
             self._failing = True
+            self._bound_pending()
             return False
         if self._failing:
-            log.info("history writes to %s work again", self.folder)
+            self._problem(None)
         self._failing = False
         self.prune(now_wall)
         return wrote
+
+    def _bound_pending(self) -> None:
+        """While the disk refuses, keep at most MAX_PENDING lines for it (the oldest days
+        go first); the samples themselves stay in memory for the chart either way."""
+        with self._lock:
+            total = sum(len(lines) for lines in self._pending.values())
+            for key in sorted(self._pending, key=lambda k: k[1]):
+                if total <= MAX_PENDING:
+                    break
+                total -= len(self._pending.pop(key))
 
     def flush(self) -> bool:
         """Append the buffered lines to their daily files now; True if there were any.
@@ -306,7 +437,9 @@ class History:
             try:
                 for key in sorted(pending):
                     kind, day = key
-                    self._append(self.folder / f"{kind}-{_day_name(day)}.csv", pending[key])
+                    # in time order: a file's lines must go forward (checked at load)
+                    lines = sorted(pending[key], key=_line_time)
+                    self._append(self.folder / f"{kind}-{_day_name(day)}.csv", lines)
                     del pending[key]
             finally:
                 if pending:  # put back what was not written, before newer lines
@@ -418,17 +551,13 @@ class History:
     def read_all(folder: Path) -> tuple[list[Sample], list[Event], list[Input]]:
         """Samples, switch events and inputs recorded in ``folder``, each sorted by time."""
         folder = Path(folder)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"no history folder {folder}")
         times, values = array("d"), array("d")
         events: list[Event] = []
         inputs: list[Input] = []
-        for _day_no, kind, path in _list_files(folder):
-            text = path.read_text(encoding="utf-8", errors="replace")
-            if kind == "samples":
-                _parse_samples(text, times, values)
-            elif kind == "inputs":
-                _parse_inputs(text, inputs)
-            else:
-                _parse_events(text, events)
+        for day_no, kind, path in _list_files(folder):
+            _read_file(path, kind, day_no, times, values, events, inputs)
         t, v = _sorted_samples(times, values)
         samples = [(a, None if b != b else b) for a, b in zip(t, v, strict=True)]
         return samples, sorted(events), sorted(inputs, key=_time)
@@ -475,39 +604,83 @@ def thin(samples: list[Sample], max_points: int) -> list[Sample]:
     return out
 
 
-def thin_columns(times: array, values: array, max_points: int) -> list[Sample]:
+def thin_columns(times, values, max_points: int, *, chunk: int = CHUNK) -> list[Sample]:
     """:func:`thin` over History's columns with numpy: the same points, no tuple per sample.
 
     The chart asks for 24 h (86,400 samples at 1 Hz) every minute per open page; this
     keeps that request at a few milliseconds. ``times`` must be in order (History keeps
-    them so). Proven equal to :func:`thin` by tests/test_history.py.
+    them so). The columns are walked ``chunk`` samples at a time, so the temporaries stay
+    a few MB even over 8 days (a Pi Zero has 512 MB for everything). Proven equal to
+    :func:`thin` by tests/test_history.py.
     """
     import numpy as np
 
     if max_points < 3:
         raise ValueError(f"max_points must be at least 3, got {max_points!r}")
-    t = np.frombuffer(times, dtype=float) if isinstance(times, array) else np.asarray(times)
-    v = np.frombuffer(values, dtype=float) if isinstance(values, array) else np.asarray(values)
-    n = len(t)
+    t_all = np.frombuffer(times, dtype=float) if isinstance(times, array) else np.asarray(times)
+    v_all = np.frombuffer(values, dtype=float) if isinstance(values, array) else np.asarray(values)
+    n = len(t_all)
     if n <= max_points:
-        keep = np.arange(n)
-    else:
-        missing = np.isnan(v)
-        buckets = max_points // 3 if missing.any() else max_points // 2
-        t0 = t[0]
-        span = t[-1] - t0
-        scale = buckets / span if span > 0 else 0.0
-        b = np.minimum(((t - t0) * scale).astype(np.int64), buckets - 1)
-        starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
-        lengths = np.diff(np.r_[starts, n])
-        idx = np.arange(n)
-        low = np.where(missing, np.inf, v)
-        high = np.where(missing, -np.inf, v)
-        seg_min = np.repeat(np.minimum.reduceat(low, starts), lengths)
-        seg_max = np.repeat(np.maximum.reduceat(high, starts), lengths)
-        first = []
-        for mask in (~missing & (low == seg_min), ~missing & (high == seg_max), missing):
-            first.append(np.minimum.reduceat(np.where(mask, idx, n), starts))
-        keep = np.unique(np.concatenate(first))
-        keep = keep[keep < n]
-    return [(float(t[i]), None if v[i] != v[i] else float(v[i])) for i in keep.tolist()]
+        return [(float(a), None if b != b else float(b)) for a, b in zip(t_all, v_all, strict=True)]
+    has_gap = any(bool(np.isnan(v_all[i : i + chunk]).any()) for i in range(0, n, chunk))
+    buckets = max_points // 3 if has_gap else max_points // 2
+    t0 = t_all[0]
+    span = t_all[-1] - t0
+    scale = buckets / span if span > 0 else 0.0
+    keep: list[int] = []
+    carry: list | None = None  # the bucket still open at a chunk's end
+    for i in range(0, n, chunk):
+        for seg in _bucket_extremes(np, t_all[i : i + chunk], v_all[i : i + chunk], i, t0, scale,
+                                    buckets):  # fmt: skip
+            if carry is not None and carry[0] == seg[0]:
+                carry = _merge(carry, seg)
+                continue
+            if carry is not None:
+                keep.extend(sorted({carry[2], carry[4], carry[5]} - {-1}))
+            carry = seg
+    if carry is not None:
+        keep.extend(sorted({carry[2], carry[4], carry[5]} - {-1}))
+    return [(float(t_all[k]), None if v_all[k] != v_all[k] else float(v_all[k])) for k in keep]
+
+
+def _bucket_extremes(np, t, v, offset: int, t0: float, scale: float, buckets: int) -> list:
+    """Per bucket in one chunk: [bucket, low, low index, high, high index, first gap index]
+    (indices into the whole columns, -1 for none; the first index wins a tie, as in thin)."""
+    m = len(t)
+    b = np.minimum(((t - t0) * scale).astype(np.int64), buckets - 1)
+    starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
+    lengths = np.diff(np.r_[starts, m])
+    missing = np.isnan(v)
+    idx = np.arange(m)
+    low = np.where(missing, np.inf, v)
+    high = np.where(missing, -np.inf, v)
+    seg_min = np.minimum.reduceat(low, starts)
+    seg_max = np.maximum.reduceat(high, starts)
+    lo_i = np.minimum.reduceat(np.where(~missing & (low == np.repeat(seg_min, lengths)), idx, m),
+                               starts)  # fmt: skip
+    hi_i = np.minimum.reduceat(
+        np.where(~missing & (high == np.repeat(seg_max, lengths)), idx, m), starts
+    )
+    gap_i = np.minimum.reduceat(np.where(missing, idx, m), starts)
+    out = []
+    for k, start in enumerate(starts.tolist()):
+        lo, hi, gap = int(lo_i[k]), int(hi_i[k]), int(gap_i[k])
+        out.append([
+            int(b[start]),
+            float(seg_min[k]), lo + offset if lo < m else -1,
+            float(seg_max[k]), hi + offset if hi < m else -1,
+            gap + offset if gap < m else -1,
+        ])  # fmt: skip
+    return out
+
+
+def _merge(a: list, b: list) -> list:
+    """One bucket split over two chunks: ``a`` came first, so it wins ties."""
+    out = list(a)
+    if b[2] >= 0 and (a[2] < 0 or b[1] < a[1]):
+        out[1], out[2] = b[1], b[2]
+    if b[4] >= 0 and (a[4] < 0 or b[3] > a[3]):
+        out[3], out[4] = b[3], b[4]
+    if a[5] < 0:
+        out[5] = b[5]
+    return out

@@ -21,6 +21,9 @@ from typing import TextIO
 
 from lightctl.errors import LightctlError
 
+#: Times a replay accepts: 1970 to 2100 (epoch seconds). Past that, dates overflow.
+TIME_RANGE = (0.0, 4_102_444_800.0)
+
 
 class InputError(LightctlError, ValueError):
     """A replay input that cannot be read; names the line."""
@@ -91,8 +94,9 @@ def _loadtxt(source, skip: int = 1):
             continue
     if data is None or data.shape[0] == 0 or data.shape[1] != 2:
         return None
-    if not np.isfinite(data[:, 0]).all():
-        return None
+    lo, hi = TIME_RANGE
+    if not ((data[:, 0] >= lo) & (data[:, 0] < hi)).all():
+        return None  # the careful reader names the line
     times, lux = data[:, 0], data[:, 1]
     if len(times) > 1 and not (np.diff(times) >= 0).all():
         order = np.argsort(times, kind="stable")
@@ -108,8 +112,8 @@ def parse_time(text: str, tz: tzinfo | None) -> float:
     except ValueError:
         pass
     else:
-        if not math.isfinite(value):
-            raise ValueError(f"time {text!r} is not finite")
+        if not TIME_RANGE[0] <= value < TIME_RANGE[1]:
+            raise ValueError(f"time {text!r} is not epoch seconds between 1970 and 2100")
         return value
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))

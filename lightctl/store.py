@@ -137,7 +137,10 @@ class SettingsStore:
         self.folder = Path(state_dir)
         self.path = self.folder / FILE_NAME
         self._lock = threading.Lock()
-        self.folder.mkdir(mode=0o750, parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir(mode=0o750, parents=True, exist_ok=True)
+        except OSError as exc:  # a read-only disk: the first save reports it
+            log.error("cannot create %s: %s", self.folder, exc)
 
     def load(self) -> RuntimeState | None:
         """The saved state; None when there is none or it was unreadable (moved aside)."""
@@ -146,6 +149,9 @@ class SettingsStore:
             try:
                 raw = self.path.read_bytes()
             except FileNotFoundError:
+                return None
+            except OSError as exc:  # e.g. an I/O error on a failing card: start from config
+                log.error("cannot read %s: %s; starting from the config", self.path, exc)
                 return None
             try:
                 return from_json(json.loads(raw.decode("utf-8")))

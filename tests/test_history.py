@@ -322,12 +322,14 @@ def test_thin_properties(samples, max_points):
         max_size=300,
     ),
     st.integers(3, 60),
+    st.sampled_from([65_536, 1, 2, 7, 50]),
 )
-def test_thin_columns_equals_thin(rows, max_points):
-    """The numpy thinning over columns keeps exactly the points thin() keeps."""
+def test_thin_columns_equals_thin(rows, max_points, chunk):
+    """The numpy thinning over columns keeps exactly the points thin() keeps, whatever
+    the chunks it walks them in (a bucket split over chunks included)."""
     from lightctl.history import thin_columns
 
     rows.sort(key=lambda r: r[0])
     times = array("d", [t for t, _ in rows])
     values = array("d", [math.nan if v is None else v for _, v in rows])
-    assert thin_columns(times, values, max_points) == thin(rows, max_points)
+    assert thin_columns(times, values, max_points, chunk=chunk) == thin(rows, max_points)

@@ -159,10 +159,13 @@ def test_unwritable_target_raises_oserror(tmp_path):
 
 
 def test_state_dir_under_a_file_raises_oserror(tmp_path):
-    """A state_dir that cannot be created is an OSError for the caller to report."""
+    """A state_dir that cannot be created does not stop the start (the lamp runs on):
+    load() finds nothing and save() raises OSError, which the saver reports."""
     (tmp_path / "file").write_text("x")
+    store = SettingsStore(tmp_path / "file" / "state")
+    assert store.load() is None
     with pytest.raises(OSError):
-        SettingsStore(tmp_path / "file" / "state")
+        store.save(RuntimeState())
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")

@@ -23,10 +23,6 @@ from lightctl.config import RelayConfig
 from lightctl.errors import RelayError
 
 SHUTDOWN_MODES = ("off", "keep")
-HINT = (
-    "install gpiozero (pip install gpiozero) and, on Raspberry Pi OS, "
-    "apt install python3-lgpio (the only pin library that works on a Pi 5)"
-)
 
 
 class GpioRelay:
@@ -44,18 +40,19 @@ class GpioRelay:
             raise ValueError(f"relay.on_shutdown {on_shutdown!r}: allowed {SHUTDOWN_MODES}")
         self.pin, self.active_high, self.on_shutdown = pin, active_high, on_shutdown
         self._lock = threading.Lock()
-        try:
-            from gpiozero import GPIOZeroError, OutputDevice
-        except ImportError as e:
-            raise RelayError(f"gpio relay: gpiozero is missing ({e}); {HINT}") from e
-        try:
-            self._device = OutputDevice(
+        from lightctl.pins import PinError, open_device
+
+        def make():
+            from gpiozero import OutputDevice
+
+            return OutputDevice(
                 pin, active_high=active_high, initial_value=False, pin_factory=pin_factory
             )
-        except ImportError as e:  # GPIOZERO_PIN_FACTORY=lgpio without lgpio installed
-            raise RelayError(f"gpio relay on GPIO{pin}: pin library missing ({e}); {HINT}") from e
-        except GPIOZeroError as e:  # BadPinFactory, GPIOPinInUse, PinInvalidPin...
-            raise RelayError(f"gpio relay on GPIO{pin}: {type(e).__name__}: {e}") from e
+
+        try:
+            self._device = open_device(make, f"gpio relay on GPIO{pin}")
+        except PinError as e:  # one line: what is missing and how to install it
+            raise RelayError(str(e)) from e
 
     def set(self, on: bool) -> None:
         with self._lock:

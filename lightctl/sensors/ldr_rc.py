@@ -51,8 +51,15 @@ class LdrRcSensor(Calibrated):
     def _open(self) -> Any:
         if self._device is None:
             gpiozero = need("gpiozero", "gpiozero", "python3-gpiozero")
+            from lightctl.pins import PinError, open_device
+
             try:
-                self._device = gpiozero.GPIODevice(self.pin, pin_factory=self.pin_factory)
+                self._device = open_device(
+                    lambda: gpiozero.GPIODevice(self.pin, pin_factory=self.pin_factory),
+                    f"ldr_rc on GPIO{self.pin}",
+                )
+            except PinError as e:
+                raise SensorError(str(e)) from e
             except Exception as e:
                 raise SensorError(f"ldr_rc on GPIO{self.pin}: {type(e).__name__}: {e}") from e
         return self._device

@@ -73,6 +73,7 @@ def test_setting_commands_are_applied_persisted_and_echoed(node, ha, key, payloa
     ha.send(T.command(key), payload)
     wait_until(lambda: state(ha) and state(ha)["settings"][key] == value)
     assert getattr(node.daemon.status().settings, key) == value
+    assert node.daemon.flush_runtime(5.0)  # saved on its own thread, after the state
     saved = node.daemon.store.load()
     assert saved is not None
     assert saved.settings.get(key, node.cfg.settings.__getattribute__(key)) == value

@@ -93,6 +93,10 @@
     try {
       const r = await api("GET", "/api/history?hours=24&points=600");
       if (r.ok) { history = r.data; drawChart(); }
+      if (r.ok && r.data.loading) { // the daemon reads its history after start-up
+        setText("#chart-summary", "Loading the history…");
+        setTimeout(loadHistory, 1000);
+      }
     } catch (e) { /* the status line already says the server is away */ }
   }
 
@@ -186,7 +190,8 @@
     if (seq !== previewSeq) return; // a newer edit is on its way
     if (!r.ok) { showErrors(r.data, "Preview impossible"); preview = null; renderPreview(); drawChart(); return; }
     setText("#form-alert", "");
-    preview = { edits: e, events: r.data.events || [], summary: r.data.summary || {} };
+    preview = { edits: e, events: r.data.events || [], summary: r.data.summary || {}, loading: !!r.data.loading };
+    if (preview.loading) setTimeout(() => { if (seq === previewSeq) runPreview(); }, 1000);
     renderPreview();
     drawChart();
   }
@@ -204,6 +209,11 @@
     const s = preview.summary, nights = s.nights || [];
     const n = s.switches ?? preview.events.length;
     const perNight = nights.length ? (n / nights.length).toFixed(1) : "0";
+    if (preview.loading) {
+      setText("#preview-text", "Loading the history… the preview follows.");
+      $("#preview-table tbody").replaceChildren();
+      return;
+    }
     setText("#preview-text", `With these values the lamp would have switched ${n} time${n === 1 ? "" : "s"} ` +
       `over the recorded history (${perNight} per night). Nothing is applied until you press Save.`);
     const body = $("#preview-table tbody");

@@ -1,0 +1,251 @@
+"""The real `lightctl run` process on a Pi Zero's budget: command latency, start-up,
+8-day preview and memory, unlimited or under emulation.
+
+Starts ``python -m lightctl run`` (file sensor at 1 Hz, mock relay, MQTT to a Mosquitto
+started here, web on a free loopback port, ``state_dir`` on real disk under
+``--dir``) with 8 days of 1 Hz history in ``state_dir``, and measures:
+
+- start: spawn -> first ``/api/status`` 200, and -> the history loaded (``/api/history``
+  no longer says ``loading``);
+- ``lamp/set`` -> state: a client like Home Assistant sends ON/OFF to ``lamp/set`` and
+  waits for the retained state with that lamp, N round trips, p50/p99;
+- preview: ``POST /api/preview`` over 192 h (first and warm), and the 8-day chart
+  ``/api/history?hours=192&points=2000``;
+- RSS: VmRSS after each step, and the peak (sampled every 10 ms by a thread, and VmHWM).
+
+Pi emulation (root, this machine):
+
+- ``--cpu`` puts the daemon in a cgroup v1 CPU group with quota 1250 per 10000 us
+  (1/8 of one core, a stand-in for a Pi Zero 2 W); the group is removed afterwards;
+- ``--slow-fsync`` runs it under ``strace ... -e inject=fsync,fdatasync:delay_exit=30000``
+  so every fsync takes 30 ms more, as on an SD card.
+
+    python benchmarks/pi_budget.py [--cpu] [--slow-fsync] [-n 200] [--days 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import paho.mqtt.client as mqtt  # noqa: E402
+from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
+
+from benchmarks.daemon_resources import MIB, _env, _get, write_config  # noqa: E402
+from benchmarks.preview_bench import pct, write_history  # noqa: E402
+from tests.broker import Broker, free_port  # noqa: E402
+
+CGROUP = Path("/sys/fs/cgroup/cpu/lightctl-pizero")
+STRACE = ["strace", "-f", "-qq", "--seccomp-bpf", "-o", "/dev/null",
+          "-e", "trace=fsync,fdatasync",
+          "-e", "inject=fsync,fdatasync:delay_exit=30000"]  # fmt: skip
+
+
+def _rss(pid: int) -> tuple[int, int]:
+    vals = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            vals[key] = int(value.split()[0]) * 1024
+    return vals["VmRSS"], vals["VmHWM"]
+
+
+def _daemon_pid(proc: subprocess.Popen, traced: bool, timeout: float = 10.0) -> int:
+    """The python process (under strace it is strace's child)."""
+    if not traced:
+        return proc.pid
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        for kid in kids:  # strace may fork a short-lived helper first
+            with contextlib.suppress(OSError):
+                if b"lightctl" in Path(f"/proc/{kid}/cmdline").read_bytes():
+                    return int(kid)
+        time.sleep(0.01)
+    raise RuntimeError("strace did not start the daemon")
+
+
+class Peak(threading.Thread):
+    """Samples VmRSS every 10 ms: the highest RSS seen, during requests included."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stop = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.01):
+            with contextlib.suppress(OSError, KeyError):
+                self.peak = max(self.peak, _rss(self.pid)[0])
+
+
+def _cgroup_enter() -> None:  # runs in the child before exec
+    (CGROUP / "cgroup.procs").write_text(str(os.getpid()))
+
+
+def _post(url: str, body: dict) -> dict:
+    import urllib.request
+
+    req = urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        return json.loads(resp.read())
+
+
+def latency(broker: Broker, node_id: str, n: int) -> list[float]:
+    """``lamp/set`` ON/OFF -> retained state with that lamp, seconds per round trip."""
+    base = f"lightctl/{node_id}"
+    got = threading.Event()
+    want: list[str | None] = [None]
+    at = [0.0]
+
+    def on_message(client, userdata, msg) -> None:
+        now = time.perf_counter()
+        with contextlib.suppress(ValueError, KeyError):
+            if json.loads(msg.payload)["lamp"] == want[0]:
+                at[0] = now
+                got.set()
+
+    ready = threading.Event()
+    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-pi-ha")
+    c.on_connect = lambda cl, u, f, rc, p: cl.subscribe(f"{base}/state", 1)
+    c.on_subscribe = lambda *a: ready.set()
+    c.on_message = on_message
+    c.connect(broker.host, broker.port)
+    c.loop_start()
+    ready.wait(10)
+    out = []
+    try:
+        for i in range(n):
+            word = "OFF" if i % 2 == 0 else "ON"
+            got.clear()
+            want[0] = word
+            t0 = time.perf_counter()
+            c.publish(f"{base}/lamp/set", word, qos=1)
+            if not got.wait(10):
+                raise RuntimeError(f"no state {word} after lamp/set")
+            out.append(at[0] - t0)
+            time.sleep(0.02)
+    finally:
+        c.disconnect()
+        c.loop_stop()
+    return out
+
+
+def run(args: argparse.Namespace) -> dict:
+    broker = Broker().start()
+    work = Path(tempfile.mkdtemp(prefix="lightctl-pi-", dir=args.dir))
+    res: dict = {}
+    proc = None
+    try:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        cfg = write_config(work, port=port, broker=broker)
+        write_history(work / "state" / "history", args.days)
+        cmd = [sys.executable, "-m", "lightctl", "run", "--config", str(cfg)]
+        if args.slow_fsync:
+            cmd = [*STRACE, *cmd]
+        pre = None
+        if args.cpu:
+            CGROUP.mkdir(exist_ok=True)
+            (CGROUP / "cpu.cfs_period_us").write_text("10000")
+            (CGROUP / "cpu.cfs_quota_us").write_text("1250")
+            pre = _cgroup_enter
+        env = {**_env(), **({"MALLOC_ARENA_MAX": "2"} if args.arena2 else {})}
+        log = (work / "daemon.log").open("ab")
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                preexec_fn=pre)  # fmt: skip
+        pid = _daemon_pid(proc, args.slow_fsync)
+        peak = Peak(pid)
+        peak.start()
+        while True:
+            with contextlib.suppress(OSError):
+                if _get(url + "/api/status", timeout=1.0)[0] == 200:
+                    break
+            if proc.poll() is not None or time.perf_counter() - t0 > 120:
+                raise RuntimeError((work / "daemon.log").read_text())
+            time.sleep(0.005)
+        res["start_status"] = time.perf_counter() - t0
+        while json.loads(_get(url + "/api/history?hours=1", timeout=30)[1]).get("loading"):
+            time.sleep(0.02)
+        res["start_history"] = time.perf_counter() - t0
+        while json.loads(_get(url + "/api/status")[1]).get("mqtt") != "connected":
+            time.sleep(0.02)
+        time.sleep(2)
+        res["rss_start"] = _rss(pid)[0]
+        lat = latency(broker, "bench", args.n)
+        res["lat_p50"], res["lat_p99"] = pct(lat, 50), pct(lat, 99)
+        body = {"settings": {"threshold": 15, "off_window": "23:00-05:00"}, "hours": 192}
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            _post(url + "/api/preview", body)
+            times.append(time.perf_counter() - t)
+        res["preview_first"], res["preview_warm"] = times[0], min(times[1:])
+        res["rss_previews"] = _rss(pid)[0]
+        t = time.perf_counter()
+        _get(url + "/api/history?hours=192&points=2000", timeout=60)
+        res["chart"] = time.perf_counter() - t
+        time.sleep(1)
+        res["rss_after"] = _rss(pid)[0]
+        peak.stop.set()
+        peak.join()
+        res["rss_peak"] = max(peak.peak, _rss(pid)[1])
+    finally:
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(OSError, NameError):
+                os.kill(pid, 15)  # the daemon itself: strace alone would leave it running
+            proc.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(30)
+        if args.cpu and CGROUP.exists():
+            with contextlib.suppress(OSError):
+                CGROUP.rmdir()
+        broker.close()
+        shutil.rmtree(work, ignore_errors=True)
+    return res
+
+
+def report(res: dict) -> list[str]:
+    ms = 1000.0
+    return [
+        f"start -> /api/status 200: {res['start_status']:.2f} s "
+        f"(history loaded at {res['start_history']:.2f} s)",
+        f"lamp/set -> state: p50 {res['lat_p50'] * ms:.2f} ms, p99 {res['lat_p99'] * ms:.2f} ms",
+        f"8-day preview: first {res['preview_first']:.3f} s, warm {res['preview_warm']:.3f} s; "
+        f"8-day chart {res['chart']:.3f} s",
+        f"RSS: {res['rss_start'] / MIB:.1f} MiB after start, {res['rss_previews'] / MIB:.1f} "
+        f"after 3 previews, {res['rss_after'] / MIB:.1f} after the chart, "
+        f"peak {res['rss_peak'] / MIB:.1f} MiB",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cpu", action="store_true", help="1/8 of one core (cgroup v1, root)")
+    ap.add_argument("--slow-fsync", action="store_true", help="30 ms per fsync (strace)")
+    ap.add_argument("--arena2", action="store_true", help="MALLOC_ARENA_MAX=2, as the unit")
+    ap.add_argument("-n", type=int, default=200, help="lamp/set round trips (default 200)")
+    ap.add_argument("--days", type=float, default=8.0, help="history in state_dir (days)")
+    ap.add_argument("--dir", default=None, help="where state_dir lives (default: $TMPDIR)")
+    args = ap.parse_args(argv)
+    for line in report(run(args)):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
