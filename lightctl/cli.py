@@ -16,7 +16,7 @@ import threading
 import urllib.error
 import urllib.request
 from base64 import b64encode
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 1
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:
+        # the reader went away (`lightctl status --json | head`): not an error of ours;
+        # point stdout at /dev/null so the interpreter's final flush stays quiet
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except ConfigError as exc:
         print("lightctl: configuration problems:", file=sys.stderr)
         for problem in exc.problems:
@@ -235,7 +244,8 @@ def cmd_check_config(args) -> int:
 
 def _status_url(args) -> str:
     if args.url:
-        return args.url.rstrip("/")
+        url = args.url.strip().rstrip("/")
+        return url if "://" in url else f"http://{url}"  # "127.0.0.1:8080" means http
     try:
         from lightctl.config import load_config
 
@@ -257,9 +267,20 @@ def cmd_status(args) -> int:
             data = json.load(resp)
     except urllib.error.HTTPError as exc:
         print(f"lightctl status: {url}: HTTP {exc.code} {exc.reason}", file=sys.stderr)
+        if exc.code == 401:
+            hint = (
+                "the login was refused: check $LIGHTCTL_USER and $LIGHTCTL_PASSWORD"
+                if pw
+                else "the page has a password: set $LIGHTCTL_PASSWORD (and $LIGHTCTL_USER "
+                "if the user is not admin)"
+            )
+            print(f"  {hint}", file=sys.stderr)
         return 1
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        print(f"lightctl status: cannot reach {url}: {exc}", file=sys.stderr)
+        why = getattr(exc, "reason", exc)
+        print(f"lightctl status: cannot reach {url}: {why}", file=sys.stderr)
+        print("  is the daemon running? `systemctl status lightctl`, or pass --url HOST:PORT",
+              file=sys.stderr)  # fmt: skip
         return 1
     if args.json:
         print(json.dumps(data, indent=2))
@@ -268,11 +289,35 @@ def cmd_status(args) -> int:
     return 0
 
 
+def status_zone(d: dict[str, Any]) -> tzinfo:
+    """The daemon's time zone, as its status names it (every time is shown in it)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = d.get("timezone")
+    if isinstance(name, str) and name:
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo(name)
+    offset = d.get("utc_offset")
+    if isinstance(offset, int | float) and not isinstance(offset, bool) and abs(offset) < 86400:
+        return timezone(timedelta(seconds=offset))
+    return UTC
+
+
+def _lux(value: Any) -> str:
+    """A light level as a person reads it: 20 lx, 7.5 lx, 0.35 lx."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "?"
+    if value >= 100:
+        return f"{value:.0f}"
+    return f"{value:.2g}" if value < 1 else f"{value:.1f}".removesuffix(".0")
+
+
 def format_status(d: dict[str, Any]) -> str:
-    """A human summary of /api/status."""
+    """A human summary of /api/status, times in the daemon's own zone."""
+    tz = status_zone(d)
 
     def when(t):
-        return "-" if t is None else datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M:%S")
+        return "-" if t is None else datetime.fromtimestamp(t, tz).strftime("%Y-%m-%d %H:%M:%S")
 
     s = d.get("settings", {})
     light = d.get("light")
@@ -280,11 +325,11 @@ def format_status(d: dict[str, Any]) -> str:
         f"lamp      {d.get('lamp', '?').upper()} ({d.get('reason')}) since {when(d.get('since'))}",
         f"mode      {d.get('mode')}"
         + (f" until {when(d['mode_until'])}" if d.get("mode_until") else ""),
-        f"light     {'no reading' if light is None else f'{light:.1f} lx'}"
+        f"light     {'no reading' if light is None else f'{_lux(light)} lx'}"
         f" -> {'dark' if d.get('dark') else 'light'}",
-        f"levels    on below {s.get('threshold')} lx, off above "
-        f"{(s.get('threshold') or 0) + (s.get('hysteresis') or 0):g} lx; "
-        f"delays {s.get('on_delay')} s / {s.get('off_delay')} s",
+        f"levels    on below {_lux(s.get('threshold'))} lx, off above "
+        f"{_lux((s.get('threshold') or 0) + (s.get('hysteresis') or 0))} lx; "
+        f"delays {_num(s.get('on_delay'))} s / {_num(s.get('off_delay'))} s",
         f"sensor    {d.get('problem') or 'ok'}",
         f"mqtt      {d.get('mqtt')}",
     ]
@@ -293,7 +338,15 @@ def format_status(d: dict[str, Any]) -> str:
         until = f"until {when(ov['until'])}" if ov.get("until") else "until the next dusk/dawn"
         lines.insert(2, f"override  {ov['state'].upper()} {until}")
     lines.append(f"node      {d.get('node_id')} (lightctl {d.get('version')})")
+    zone = d.get("timezone") or datetime.now(tz).strftime("UTC%z")
+    speed = d.get("clock_speed")
+    fast = f"; simulated clock, {speed:g}x real time" if speed and speed != 1 else ""
+    lines.append(f"times     in {zone}{fast}")
     return "\n".join(lines)
+
+
+def _num(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
 
 
 # --- calibrate / replay / hash-password ------------------------------------------------

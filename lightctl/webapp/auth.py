@@ -108,6 +108,9 @@ def _replace_secret(path: Path) -> bytes:
     return key
 
 
+MIN_PASSWORD = 8  # characters: the page may face a whole network
+
+
 def prompt_hash(
     stdin: TextIO,
     stdout: TextIO,
@@ -132,6 +135,10 @@ def prompt_hash(
         return 1
     if first != second:
         print("error: the two passwords differ", file=err)
+        return 1
+    if len(first) < MIN_PASSWORD:
+        print(f"error: the password has {len(first)} characters; use at least {MIN_PASSWORD}",
+              file=err)  # fmt: skip
         return 1
     print(hash_password(first), file=stdout)
     return 0
