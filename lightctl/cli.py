@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from lightctl import __version__
+from lightctl.clock import zone_name
 from lightctl.errors import ConfigError, LightctlError
 
 EXIT_CONFIG = 2
@@ -151,18 +152,29 @@ def _override(cfg, args):
 def cmd_run(args) -> int:
     from lightctl.config import demo_config, load_config
 
+    fresh = False
     if args.demo:
+        from lightctl import demo
+
         cfg = _override(demo_config(args.state_dir or _demo_state_dir()), args)
+        fresh = demo.prepare_state_dir(cfg.state_dir)
     else:
         cfg = _override(load_config(args.config), args)
     _setup_logging(args.demo)
     log = logging.getLogger("lightctl")
-    from lightctl.bootstrap import build
+    from lightctl.bootstrap import build, local_timezone
 
     clock = None
     if args.demo:
-        clock = _demo_clock(cfg)
+        clock = demo.demo_clock(cfg)
+        demo.use_simulated_time(clock, local_timezone(cfg.timezone))
+        if fresh:
+            start = clock.wall()
+            n, k = demo.fill_past(cfg, local_timezone(cfg.timezone), start)
     app = build(cfg, clock=clock)
+    heartbeat = None
+    if args.demo:
+        heartbeat = demo.Heartbeat(app.daemon, clock, log)
 
     stop = threading.Event()
 
@@ -189,45 +201,33 @@ def cmd_run(args) -> int:
     if app.url:
         log.info("tuning page: %s", app.url)
     if args.demo:
+        zone = zone_name(app.daemon.tz) or "local time"
         log.info(
-            "demo: simulated day at %gx speed from %s local time; state in %s",
+            "demo: simulated sensor and clock, %g times real time (a day in %g minutes); "
+            "times in %s; state in %s",
             cfg.sensor.speed,
-            datetime.fromtimestamp(clock.wall(), app.daemon.tz).strftime("%H:%M"),
+            24 * 60 / cfg.sensor.speed,
+            zone,
             cfg.state_dir,
         )
-        log.info("demo: lamp switches are logged below with their reason; Ctrl-C stops")
-        app.daemon.add_listener(_demo_reporter(app.daemon.tz, log))
+        if fresh:
+            log.info(
+                "demo: started afresh; the 24 h before %s were simulated at start "
+                "(%d readings, %d switches) so the chart shows a whole day",
+                datetime.fromtimestamp(start, app.daemon.tz).strftime("%H:%M"),
+                n,
+                k,
+            )
+        else:
+            log.info("demo: %s is not the demo's own folder: used as it is", cfg.state_dir)
+        log.info("demo: switches are logged with their reason, the time every half hour; "
+                 "Ctrl-C stops")  # fmt: skip
     while not stop.wait(1.0):
-        pass
+        if heartbeat is not None:
+            heartbeat()
     app.stop()
     log.info("stopped")
     return 0
-
-
-def _demo_reporter(tz, log, every: float = 1800.0):
-    """A status listener printing the simulated time and light every half hour (demo)."""
-    last = [0.0]
-
-    def report(status, important: bool) -> None:
-        if status.updated - last[0] < every:
-            return
-        last[0] = status.updated
-        light = "no reading" if status.light is None else f"{status.light:.1f} lx"
-        local = datetime.fromtimestamp(status.updated, tz).strftime("%H:%M")
-        lamp = "ON" if status.lamp else "OFF"
-        log.info("demo %s local: light %s, lamp %s (%s)", local, light, lamp, status.reason)
-
-    return report
-
-
-def _demo_clock(cfg):
-    """Demo time starts ten minutes before today's sunset, so dusk comes within a minute."""
-    import time
-
-    from lightctl.clock import AcceleratedClock
-    from lightctl.sensors.simulated import demo_start
-
-    return AcceleratedClock(cfg.sensor.speed, start_wall=demo_start(time.time(), before=600.0))
 
 
 # --- check-config / status -----------------------------------------------------------
