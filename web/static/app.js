@@ -63,7 +63,8 @@
     status = s;
     C.setZone(s.timezone, s.utc_offset);
     const fast = s.clock_speed && s.clock_speed !== 1;
-    setText("#tz", `times in ${zoneWords(s)}` + (fast ? ` · simulated clock, ${s.clock_speed}× real time` : ""));
+    setText("#tz", `times in ${zoneWords(s)}` + (fast ? ` · demo: simulated clock at ${s.clock_speed}× real time;` +
+      " each start begins afresh, with the day before it simulated" : ""));
     setText("#chart-tz", `times in ${zoneWords(s)}`);
     setText("#light", s.light === null ? "no reading" : C.fmtLux(s.light));
     setText("#lamp", s.lamp === "on" ? "ON" : "OFF", "badge " + (s.lamp === "on" ? "is-on" : "is-off"));
