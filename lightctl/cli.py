@@ -108,6 +108,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--config", type=Path, help="take settings from this config")
     rep.add_argument(
+        "--state-dir",
+        type=Path,
+        help="replay the history recorded in this folder (default: the config's state_dir; "
+        "the demo's is ~/.local/state/lightctl-demo)",
+    )
+    rep.add_argument(
         "--set",
         action="append",
         default=[],
@@ -386,19 +392,45 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+def _replay_config(args):
+    """The config and history folder a replay uses, and a note saying which."""
+    from dataclasses import replace
+
+    from lightctl.config import Config, demo_config, load_config, resolve_path
+
+    own_history = args.input is None
+    if args.config or (own_history and resolve_path(None).exists()):
+        cfg = load_config(args.config)
+    elif args.state_dir is not None and _is_demo_dir(args.state_dir):
+        cfg = demo_config(args.state_dir)  # the demo's history with the demo's settings
+    else:
+        cfg = Config()
+    note = None
+    if args.state_dir is not None:
+        cfg = replace(cfg, state_dir=args.state_dir)
+    elif own_history and not args.config and not (Path(cfg.state_dir) / "history").is_dir():
+        demo_dir = _demo_state_dir()
+        if (demo_dir / "history").is_dir() and _is_demo_dir(demo_dir):
+            cfg = demo_config(demo_dir)
+            note = f"no daemon history in {Path(cfg.state_dir)}; replaying the demo's in {demo_dir}"
+    return cfg, note
+
+
+def _is_demo_dir(folder: Path) -> bool:
+    from lightctl.demo import is_demo_dir
+
+    return is_demo_dir(folder)
+
+
 def cmd_replay(args) -> int:
     from lightctl.bootstrap import local_timezone
-    from lightctl.config import Config, load_config, resolve_path
     from lightctl.core.replay import summarize
     from lightctl.core.settings import SettingsError, apply_patch
     from lightctl.journal import START, replay_journal, what_if
     from lightctl.replay_io import InputError, read_columns
 
     own_history = args.input is None
-    if args.config or (own_history and resolve_path(None).exists()):
-        cfg = load_config(args.config)
-    else:
-        cfg = Config()
+    cfg, note = _replay_config(args)
     base = cfg.settings
     state_dir = Path(cfg.state_dir)
     if own_history and state_dir.is_dir():
@@ -424,20 +456,47 @@ def cmd_replay(args) -> int:
     except SettingsError as exc:
         raise ConfigError([f"--set {k}: {v}" for k, v in exc.problems.items()]) from None
     tz = local_timezone(cfg.timezone)
+    err = sys.stderr
+    if note:
+        err.write(f"# {note}\n")
+    notes: list[str] = []
     samples, inputs = None, []
-    try:
-        if args.input is None:
-            from lightctl.history import History
+    if own_history:
+        folder = state_dir / "history"
+        if not folder.is_dir():
+            print(
+                f"lightctl replay: no recorded history in {folder}: the daemon records it "
+                "while it runs. Pass --state-dir DIR (the demo's: "
+                f"{_demo_state_dir()}), --config PATH, or --input FILE",
+                file=err,
+            )
+            return 1
+        from lightctl.history import History
 
-            samples, _events, inputs = History.read_all(state_dir / "history")
-            times = [t for t, _ in samples]
-            lux = [float("nan") if v is None else v for _, v in samples]
-        else:
-            source = sys.stdin if args.input == "-" else args.input
-            times, lux = read_columns(source, tz=tz, interval=cfg.sensor.interval)
-    except (OSError, InputError) as exc:
-        print(f"lightctl replay: {exc}", file=sys.stderr)
+        try:
+            samples, _events, inputs = History.read_all(folder)
+        except OSError as exc:
+            print(f"lightctl replay: cannot read {folder}: {exc.strerror or exc}", file=err)
+            return 1
+        times = [t for t, _ in samples]
+        lux = [float("nan") if v is None else v for _, v in samples]
+        where = str(folder)
+    else:
+        source = sys.stdin if args.input == "-" else args.input
+        where = "standard input" if args.input == "-" else args.input
+        try:
+            times, lux = read_columns(source, tz=tz, interval=cfg.sensor.interval, notes=notes)
+        except FileNotFoundError:
+            print(f"lightctl replay: {args.input}: no such file", file=err)
+            return 1
+        except (OSError, InputError) as exc:
+            print(f"lightctl replay: {where}: {getattr(exc, 'strerror', None) or exc}", file=err)
+            return 1
+    if len(times) == 0:
+        print(f"lightctl replay: {where} holds no samples: nothing to replay", file=err)
         return 1
+    for n in notes:
+        err.write(f"# {n}\n")
     limits = cfg.sensor.limits()
     if samples is not None and not patch:
         # the daemon's own history with its own settings: fold its recorded commands,
@@ -452,19 +511,41 @@ def cmd_replay(args) -> int:
         spec = "seconds" if e.at.wall == int(e.at.wall) else "milliseconds"
         stamp = datetime.fromtimestamp(e.at.wall, tz).isoformat(timespec=spec)
         out.write(f"{stamp},{'on' if e.on else 'off'},{e.reason.value}\n")
-    span = (float(times[0]), float(times[-1])) if len(times) else None
+    span = (float(times[0]), float(times[-1]))
     summary = summarize(events, tz, span=span)
-    err = sys.stderr
-    err.write(f"# {len(times)} samples, {summary['switches']} switches")
-    if summary["switches_per_day"] is not None:
-        err.write(f" over {summary['days']:g} days ({summary['switches_per_day']:g} per day)")
-    err.write("\n")
+    err.write(f"# {_replay_summary(len(times), summary['switches'], span)}\n")
     for n in summary["nights"]:
         err.write(
-            f"# night of {n['night']}: {n['switches']} switches, first ON "
-            f"{_clock(n['first_on'])}, last OFF {_clock(n['last_off'])}\n"
+            f"# night of {n['night']}: {_plural(n['switches'], 'switch', 'switches')}, "
+            f"first ON {_clock(n['first_on'])}, last OFF {_clock(n['last_off'])}\n"
         )
+    zone = zone_name(tz) or datetime.now(tz).strftime("UTC%z")
+    err.write(f"# times in {zone}\n")
     return 0
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _replay_summary(samples: int, switches: int, span: tuple[float, float]) -> str:
+    """ "8640 samples over 1 day, 4 switches (4 per day)"; no per-day rate for less than a
+    day, where it would mislead."""
+    seconds = span[1] - span[0]
+    if samples > 1:
+        seconds *= samples / (samples - 1)  # each sample stands for one period
+    if seconds < 3600:
+        length = f"{seconds / 60:.0f} minutes"
+    elif seconds < 86400:
+        length = f"{seconds / 3600:.1f} hours"
+    else:
+        days = f"{seconds / 86400:.1f}".removesuffix(".0")
+        length = f"{days} {'day' if days == '1' else 'days'}"
+    text = f"{_plural(samples, 'sample', 'samples')} over {length}, "
+    text += _plural(switches, "switch", "switches")
+    if seconds >= 86400:
+        text += f" ({switches / (seconds / 86400):.1f} per day)"
+    return text
 
 
 def _clock(iso: str | None) -> str:
