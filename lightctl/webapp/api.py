@@ -1,4 +1,4 @@
-"""The JSON API (SPEC §6) and /healthz: thin views over :class:`lightctl.ports.Controller`.
+"""The JSON API (docs/http-api.md) and /healthz: thin views over :class:`lightctl.ports.Controller`.
 
 Every body is checked here before the controller sees it: strict JSON (UTF-8, an
 object, no NaN/Infinity, no unknown keys) and typed fields. Bad input answers 400

@@ -355,7 +355,7 @@ def check_csrf() -> None:
     if not sent:
         abort(400, description="CSRF token missing: send the X-CSRF-Token header")
     expected = session.get("csrf", "")
-    # an empty expected token must never match (REFERENCE §7)
+    # an empty expected token must never match (compare_digest("", "") is True)
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         abort(403, description="CSRF token invalid; reload the page")
 

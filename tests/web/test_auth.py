@@ -201,7 +201,7 @@ def test_session_write_with_the_token_works(client, ctl):
 
 
 def test_empty_session_token_never_matches(client, ctl):
-    """A session whose token is empty does not accept an empty token (REFERENCE §7)."""
+    """A session whose token is empty does not accept an empty token (compare_digest("", "") is True)."""
     login(client)
     with client.session_transaction() as sess:
         sess["csrf"] = ""
