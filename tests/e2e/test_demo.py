@@ -34,7 +34,7 @@ def test_demo_starts_with_a_simulated_day_and_afresh_each_run(tmp_path):
     port = free_port()
     state = tmp_path / "state"
     args = ["--demo", "--listen", f"127.0.0.1:{port}", "--state-dir", str(state)]
-    for run in (1, 2):
+    for _run in (1, 2):
         d = DaemonProcess(tmp_path, args=args, port=port)
         try:
             d.start(timeout=20)

@@ -25,7 +25,8 @@ from tests.e2e.helpers import DaemonProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", ROOT / "BENCHMARKS.md", *sorted((ROOT / "docs").glob("*.md"))]
-PROGRAMS = ("lightctl ", "./scripts/", "scripts/", "sudo ", "python ", "curl ", "mosquitto_", "URL=")
+PROGRAMS = ("lightctl ", "./scripts/", "scripts/", "sudo ", "python ", "curl ", "mosquitto_")
+PROGRAMS += ("URL=",)
 
 NOT_RUN = {
     "./scripts/demo.sh": "serves on port 8080 until Ctrl-C; it execs `lightctl run --demo`, "

@@ -237,7 +237,7 @@ def test_lamp_override_and_back_to_auto(client, ctl):
 
 
 def test_lamp_and_mode_words_in_any_case(client, ctl):
-    """"ON", "Off", "AUTO" are taken as MQTT takes them."""
+    """ "ON", "Off", "AUTO" are taken as MQTT takes them."""
     r = client.post("/api/lamp", json={"state": "ON"})
     assert r.status_code == 200 and r.get_json()["override"]["state"] == "on"
     r = client.post("/api/lamp", json={"state": "Auto"})

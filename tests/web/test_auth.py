@@ -201,7 +201,8 @@ def test_session_write_with_the_token_works(client, ctl):
 
 
 def test_empty_session_token_never_matches(client, ctl):
-    """A session whose token is empty does not accept an empty token (compare_digest("", "") is True)."""
+    """A session whose token is empty does not accept an empty token (compare_digest of two
+    empty strings is True)."""
     login(client)
     with client.session_transaction() as sess:
         sess["csrf"] = ""
