@@ -16,11 +16,12 @@ import threading
 import urllib.error
 import urllib.request
 from base64 import b64encode
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
 from lightctl import __version__
+from lightctl.clock import zone_name
 from lightctl.errors import ConfigError, LightctlError
 
 EXIT_CONFIG = 2
@@ -33,7 +34,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 1
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:
+        # the reader went away (`lightctl status --json | head`): not an error of ours;
+        # point stdout at /dev/null so the interpreter's final flush stays quiet
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except ConfigError as exc:
         print("lightctl: configuration problems:", file=sys.stderr)
         for problem in exc.problems:
@@ -98,6 +108,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--config", type=Path, help="take settings from this config")
     rep.add_argument(
+        "--state-dir",
+        type=Path,
+        help="replay the history recorded in this folder (default: the config's state_dir; "
+        "the demo's is ~/.local/state/lightctl-demo)",
+    )
+    rep.add_argument(
         "--set",
         action="append",
         default=[],
@@ -142,18 +158,29 @@ def _override(cfg, args):
 def cmd_run(args) -> int:
     from lightctl.config import demo_config, load_config
 
+    fresh = False
     if args.demo:
+        from lightctl import demo
+
         cfg = _override(demo_config(args.state_dir or _demo_state_dir()), args)
+        fresh = demo.prepare_state_dir(cfg.state_dir)
     else:
         cfg = _override(load_config(args.config), args)
     _setup_logging(args.demo)
     log = logging.getLogger("lightctl")
-    from lightctl.bootstrap import build
+    from lightctl.bootstrap import build, local_timezone
 
     clock = None
     if args.demo:
-        clock = _demo_clock(cfg)
+        clock = demo.demo_clock(cfg)
+        demo.use_simulated_time(clock, local_timezone(cfg.timezone))
+        if fresh:
+            start = clock.wall()
+            n, k = demo.fill_past(cfg, local_timezone(cfg.timezone), start)
     app = build(cfg, clock=clock)
+    heartbeat = None
+    if args.demo:
+        heartbeat = demo.Heartbeat(app.daemon, clock, log)
 
     stop = threading.Event()
 
@@ -180,45 +207,33 @@ def cmd_run(args) -> int:
     if app.url:
         log.info("tuning page: %s", app.url)
     if args.demo:
+        zone = zone_name(app.daemon.tz) or "local time"
         log.info(
-            "demo: simulated day at %gx speed from %s local time; state in %s",
+            "demo: simulated sensor and clock, %g times real time (a day in %g minutes); "
+            "times in %s; state in %s",
             cfg.sensor.speed,
-            datetime.fromtimestamp(clock.wall(), app.daemon.tz).strftime("%H:%M"),
+            24 * 60 / cfg.sensor.speed,
+            zone,
             cfg.state_dir,
         )
-        log.info("demo: lamp switches are logged below with their reason; Ctrl-C stops")
-        app.daemon.add_listener(_demo_reporter(app.daemon.tz, log))
+        if fresh:
+            log.info(
+                "demo: started afresh; the 24 h before %s were simulated at start "
+                "(%d readings, %d switches) so the chart shows a whole day",
+                datetime.fromtimestamp(start, app.daemon.tz).strftime("%H:%M"),
+                n,
+                k,
+            )
+        else:
+            log.info("demo: %s is not the demo's own folder: used as it is", cfg.state_dir)
+        log.info("demo: switches are logged with their reason, the time every half hour; "
+                 "Ctrl-C stops")  # fmt: skip
     while not stop.wait(1.0):
-        pass
+        if heartbeat is not None:
+            heartbeat()
     app.stop()
     log.info("stopped")
     return 0
-
-
-def _demo_reporter(tz, log, every: float = 1800.0):
-    """A status listener printing the simulated time and light every half hour (demo)."""
-    last = [0.0]
-
-    def report(status, important: bool) -> None:
-        if status.updated - last[0] < every:
-            return
-        last[0] = status.updated
-        light = "no reading" if status.light is None else f"{status.light:.1f} lx"
-        local = datetime.fromtimestamp(status.updated, tz).strftime("%H:%M")
-        lamp = "ON" if status.lamp else "OFF"
-        log.info("demo %s local: light %s, lamp %s (%s)", local, light, lamp, status.reason)
-
-    return report
-
-
-def _demo_clock(cfg):
-    """Demo time starts ten minutes before today's sunset, so dusk comes within a minute."""
-    import time
-
-    from lightctl.clock import AcceleratedClock
-    from lightctl.sensors.simulated import demo_start
-
-    return AcceleratedClock(cfg.sensor.speed, start_wall=demo_start(time.time(), before=600.0))
 
 
 # --- check-config / status -----------------------------------------------------------
@@ -235,7 +250,8 @@ def cmd_check_config(args) -> int:
 
 def _status_url(args) -> str:
     if args.url:
-        return args.url.rstrip("/")
+        url = args.url.strip().rstrip("/")
+        return url if "://" in url else f"http://{url}"  # "127.0.0.1:8080" means http
     try:
         from lightctl.config import load_config
 
@@ -257,9 +273,20 @@ def cmd_status(args) -> int:
             data = json.load(resp)
     except urllib.error.HTTPError as exc:
         print(f"lightctl status: {url}: HTTP {exc.code} {exc.reason}", file=sys.stderr)
+        if exc.code == 401:
+            hint = (
+                "the login was refused: check $LIGHTCTL_USER and $LIGHTCTL_PASSWORD"
+                if pw
+                else "the page has a password: set $LIGHTCTL_PASSWORD (and $LIGHTCTL_USER "
+                "if the user is not admin)"
+            )
+            print(f"  {hint}", file=sys.stderr)
         return 1
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        print(f"lightctl status: cannot reach {url}: {exc}", file=sys.stderr)
+        why = getattr(exc, "reason", exc)
+        print(f"lightctl status: cannot reach {url}: {why}", file=sys.stderr)
+        print("  is the daemon running? `systemctl status lightctl`, or pass --url HOST:PORT",
+              file=sys.stderr)  # fmt: skip
         return 1
     if args.json:
         print(json.dumps(data, indent=2))
@@ -268,11 +295,35 @@ def cmd_status(args) -> int:
     return 0
 
 
+def status_zone(d: dict[str, Any]) -> tzinfo:
+    """The daemon's time zone, as its status names it (every time is shown in it)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = d.get("timezone")
+    if isinstance(name, str) and name:
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo(name)
+    offset = d.get("utc_offset")
+    if isinstance(offset, int | float) and not isinstance(offset, bool) and abs(offset) < 86400:
+        return timezone(timedelta(seconds=offset))
+    return UTC
+
+
+def _lux(value: Any) -> str:
+    """A light level as a person reads it: 20 lx, 7.5 lx, 0.35 lx."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "?"
+    if value >= 100:
+        return f"{value:.0f}"
+    return f"{value:.2g}" if value < 1 else f"{value:.1f}".removesuffix(".0")
+
+
 def format_status(d: dict[str, Any]) -> str:
-    """A human summary of /api/status."""
+    """A human summary of /api/status, times in the daemon's own zone."""
+    tz = status_zone(d)
 
     def when(t):
-        return "-" if t is None else datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M:%S")
+        return "-" if t is None else datetime.fromtimestamp(t, tz).strftime("%Y-%m-%d %H:%M:%S")
 
     s = d.get("settings", {})
     light = d.get("light")
@@ -280,11 +331,11 @@ def format_status(d: dict[str, Any]) -> str:
         f"lamp      {d.get('lamp', '?').upper()} ({d.get('reason')}) since {when(d.get('since'))}",
         f"mode      {d.get('mode')}"
         + (f" until {when(d['mode_until'])}" if d.get("mode_until") else ""),
-        f"light     {'no reading' if light is None else f'{light:.1f} lx'}"
+        f"light     {'no reading' if light is None else f'{_lux(light)} lx'}"
         f" -> {'dark' if d.get('dark') else 'light'}",
-        f"levels    on below {s.get('threshold')} lx, off above "
-        f"{(s.get('threshold') or 0) + (s.get('hysteresis') or 0):g} lx; "
-        f"delays {s.get('on_delay')} s / {s.get('off_delay')} s",
+        f"levels    on below {_lux(s.get('threshold'))} lx, off above "
+        f"{_lux((s.get('threshold') or 0) + (s.get('hysteresis') or 0))} lx; "
+        f"delays {_num(s.get('on_delay'))} s / {_num(s.get('off_delay'))} s",
         f"sensor    {d.get('problem') or 'ok'}",
         f"mqtt      {d.get('mqtt')}",
     ]
@@ -293,7 +344,15 @@ def format_status(d: dict[str, Any]) -> str:
         until = f"until {when(ov['until'])}" if ov.get("until") else "until the next dusk/dawn"
         lines.insert(2, f"override  {ov['state'].upper()} {until}")
     lines.append(f"node      {d.get('node_id')} (lightctl {d.get('version')})")
+    zone = d.get("timezone") or datetime.now(tz).strftime("UTC%z")
+    speed = d.get("clock_speed")
+    fast = f"; simulated clock, {speed:g}x real time" if speed and speed != 1 else ""
+    lines.append(f"times     in {zone}{fast}")
     return "\n".join(lines)
+
+
+def _num(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
 
 
 # --- calibrate / replay / hash-password ------------------------------------------------
@@ -333,19 +392,45 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+def _replay_config(args):
+    """The config and history folder a replay uses, and a note saying which."""
+    from dataclasses import replace
+
+    from lightctl.config import Config, demo_config, load_config, resolve_path
+
+    own_history = args.input is None
+    if args.config or (own_history and resolve_path(None).exists()):
+        cfg = load_config(args.config)
+    elif args.state_dir is not None and _is_demo_dir(args.state_dir):
+        cfg = demo_config(args.state_dir)  # the demo's history with the demo's settings
+    else:
+        cfg = Config()
+    note = None
+    if args.state_dir is not None:
+        cfg = replace(cfg, state_dir=args.state_dir)
+    elif own_history and not args.config and not (Path(cfg.state_dir) / "history").is_dir():
+        demo_dir = _demo_state_dir()
+        if (demo_dir / "history").is_dir() and _is_demo_dir(demo_dir):
+            cfg = demo_config(demo_dir)
+            note = f"no daemon history in {Path(cfg.state_dir)}; replaying the demo's in {demo_dir}"
+    return cfg, note
+
+
+def _is_demo_dir(folder: Path) -> bool:
+    from lightctl.demo import is_demo_dir
+
+    return is_demo_dir(folder)
+
+
 def cmd_replay(args) -> int:
     from lightctl.bootstrap import local_timezone
-    from lightctl.config import Config, load_config, resolve_path
     from lightctl.core.replay import summarize
     from lightctl.core.settings import SettingsError, apply_patch
     from lightctl.journal import START, replay_journal, what_if
     from lightctl.replay_io import InputError, read_columns
 
     own_history = args.input is None
-    if args.config or (own_history and resolve_path(None).exists()):
-        cfg = load_config(args.config)
-    else:
-        cfg = Config()
+    cfg, note = _replay_config(args)
     base = cfg.settings
     state_dir = Path(cfg.state_dir)
     if own_history and state_dir.is_dir():
@@ -371,20 +456,47 @@ def cmd_replay(args) -> int:
     except SettingsError as exc:
         raise ConfigError([f"--set {k}: {v}" for k, v in exc.problems.items()]) from None
     tz = local_timezone(cfg.timezone)
+    err = sys.stderr
+    if note:
+        err.write(f"# {note}\n")
+    notes: list[str] = []
     samples, inputs = None, []
-    try:
-        if args.input is None:
-            from lightctl.history import History
+    if own_history:
+        folder = state_dir / "history"
+        if not folder.is_dir():
+            print(
+                f"lightctl replay: no recorded history in {folder}: the daemon records it "
+                "while it runs. Pass --state-dir DIR (the demo's: "
+                f"{_demo_state_dir()}), --config PATH, or --input FILE",
+                file=err,
+            )
+            return 1
+        from lightctl.history import History
 
-            samples, _events, inputs = History.read_all(state_dir / "history")
-            times = [t for t, _ in samples]
-            lux = [float("nan") if v is None else v for _, v in samples]
-        else:
-            source = sys.stdin if args.input == "-" else args.input
-            times, lux = read_columns(source, tz=tz, interval=cfg.sensor.interval)
-    except (OSError, InputError) as exc:
-        print(f"lightctl replay: {exc}", file=sys.stderr)
+        try:
+            samples, _events, inputs = History.read_all(folder)
+        except OSError as exc:
+            print(f"lightctl replay: cannot read {folder}: {exc.strerror or exc}", file=err)
+            return 1
+        times = [t for t, _ in samples]
+        lux = [float("nan") if v is None else v for _, v in samples]
+        where = str(folder)
+    else:
+        source = sys.stdin if args.input == "-" else args.input
+        where = "standard input" if args.input == "-" else args.input
+        try:
+            times, lux = read_columns(source, tz=tz, interval=cfg.sensor.interval, notes=notes)
+        except FileNotFoundError:
+            print(f"lightctl replay: {args.input}: no such file", file=err)
+            return 1
+        except (OSError, InputError) as exc:
+            print(f"lightctl replay: {where}: {getattr(exc, 'strerror', None) or exc}", file=err)
+            return 1
+    if len(times) == 0:
+        print(f"lightctl replay: {where} holds no samples: nothing to replay", file=err)
         return 1
+    for n in notes:
+        err.write(f"# {n}\n")
     limits = cfg.sensor.limits()
     if samples is not None and not patch:
         # the daemon's own history with its own settings: fold its recorded commands,
@@ -399,19 +511,41 @@ def cmd_replay(args) -> int:
         spec = "seconds" if e.at.wall == int(e.at.wall) else "milliseconds"
         stamp = datetime.fromtimestamp(e.at.wall, tz).isoformat(timespec=spec)
         out.write(f"{stamp},{'on' if e.on else 'off'},{e.reason.value}\n")
-    span = (float(times[0]), float(times[-1])) if len(times) else None
+    span = (float(times[0]), float(times[-1]))
     summary = summarize(events, tz, span=span)
-    err = sys.stderr
-    err.write(f"# {len(times)} samples, {summary['switches']} switches")
-    if summary["switches_per_day"] is not None:
-        err.write(f" over {summary['days']:g} days ({summary['switches_per_day']:g} per day)")
-    err.write("\n")
+    err.write(f"# {_replay_summary(len(times), summary['switches'], span)}\n")
     for n in summary["nights"]:
         err.write(
-            f"# night of {n['night']}: {n['switches']} switches, first ON "
-            f"{_clock(n['first_on'])}, last OFF {_clock(n['last_off'])}\n"
+            f"# night of {n['night']}: {_plural(n['switches'], 'switch', 'switches')}, "
+            f"first ON {_clock(n['first_on'])}, last OFF {_clock(n['last_off'])}\n"
         )
+    zone = zone_name(tz) or datetime.now(tz).strftime("UTC%z")
+    err.write(f"# times in {zone}\n")
     return 0
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _replay_summary(samples: int, switches: int, span: tuple[float, float]) -> str:
+    """ "8640 samples over 1 day, 4 switches (4 per day)"; no per-day rate for less than a
+    day, where it would mislead."""
+    seconds = span[1] - span[0]
+    if samples > 1:
+        seconds *= samples / (samples - 1)  # each sample stands for one period
+    if seconds < 3600:
+        length = f"{seconds / 60:.0f} minutes"
+    elif seconds < 86400:
+        length = f"{seconds / 3600:.1f} hours"
+    else:
+        days = f"{seconds / 86400:.1f}".removesuffix(".0")
+        length = f"{days} {'day' if days == '1' else 'days'}"
+    text = f"{_plural(samples, 'sample', 'samples')} over {length}, "
+    text += _plural(switches, "switch", "switches")
+    if seconds >= 86400:
+        text += f" ({switches / (seconds / 86400):.1f} per day)"
+    return text
 
 
 def _clock(iso: str | None) -> str:

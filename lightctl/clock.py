@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 from lightctl.core.model import Instant
 
@@ -89,3 +89,20 @@ class ManualClock:
     def jump_wall(self, seconds: float) -> None:
         with self._lock:
             self._wall += seconds
+
+
+def zone_name(tz: Any) -> str:
+    """The IANA name of a time zone ("Europe/Paris"), or "" when it has none (a zone read
+    from /etc/localtime without a link to its name)."""
+    key = getattr(tz, "key", None)
+    if isinstance(key, str) and ("/" in key or key == "UTC"):
+        return key
+    return ""
+
+
+def utc_offset(tz: Any, wall: float) -> float:
+    """Seconds east of UTC in ``tz`` at epoch ``wall`` (DST included)."""
+    from datetime import datetime
+
+    off = datetime.fromtimestamp(wall, tz).utcoffset()
+    return 0.0 if off is None else off.total_seconds()

@@ -76,8 +76,9 @@ class RelayConfig:
     state_topic: str | None = None
     payload_on: str = "ON"
     payload_off: str = "OFF"
-    state_on: str = "ON"
-    state_off: str = "OFF"
+    state_key: str | None = None  # JSON key of the state in the plug's report, dotted if nested
+    state_on: str | bool = "ON"  # text, or true/false for a JSON boolean
+    state_off: str | bool = "OFF"
     confirm_timeout: float = 5.0
 
 

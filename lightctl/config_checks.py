@@ -186,6 +186,25 @@ def text(*, empty: bool = False, what: str = "a text") -> Check:
     return check
 
 
+def text_or_boolean(value: Any) -> str | bool:
+    """A plug's reported state: a non-empty text ("ON") or a JSON boolean (true)."""
+    if isinstance(value, bool):
+        return value
+    return text(what="a text or true/false")(value)
+
+
+def state_word(value: Any) -> str | None:
+    """How a plug state compares: text case-insensitively, true/false as JSON writes them,
+    numbers as numbers; None for anything else (objects, lists, null)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return format(value, "g")
+    if isinstance(value, str):
+        return value.strip().casefold()
+    return None
+
+
 def boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise Bad("true or false", wrong_type=True)

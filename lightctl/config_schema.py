@@ -30,7 +30,9 @@ from lightctl.config_checks import (
     password_hash,
     rule_of,
     show,
+    state_word,
     text,
+    text_or_boolean,
     timezone,
     topic,
 )
@@ -85,8 +87,9 @@ RELAY_TYPES: dict[str, Spec] = {
         "state_topic": (topic(), None),
         "payload_on": (text(), "ON"),
         "payload_off": (text(), "OFF"),
-        "state_on": (text(), "ON"),
-        "state_off": (text(), "OFF"),
+        "state_key": (text(what="a JSON key"), None),
+        "state_on": (text_or_boolean, "ON"),
+        "state_off": (text_or_boolean, "OFF"),
         "confirm_timeout": (number(0.5, 60, " s"), 5.0),
     },
     "mock": {},
@@ -222,6 +225,11 @@ def read_relay(table: Mapping, p: Problems, has_mqtt: bool) -> dict:
     kind, out = _read_typed("relay", table, p, RELAY_COMMON, RELAY_TYPES, "gpio")
     if kind == "mqtt" and not has_mqtt:
         p.note("relay.type", '"mqtt" needs an [mqtt] section: the broker of the smart plug')
+    on, off = out.get("state_on", "ON"), out.get("state_off", "OFF")
+    if kind == "mqtt" and state_word(on) == state_word(off):
+        same = show("relay.state_on", on)
+        why = f"is the same as state_on ({same}): the plug's two states must differ"
+        p.note("relay.state_off", why)
     return out
 
 

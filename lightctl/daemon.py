@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from lightctl import __version__, memory
-from lightctl.clock import Clock
+from lightctl.clock import Clock, utc_offset, zone_name
 from lightctl.config import Config
 from lightctl.core.control import catch_up, initial_state, next_deadline, step
 from lightctl.core.model import (
@@ -494,10 +494,11 @@ class Daemon:
             if problem:
                 log.error("%s", problem)
             self._status = self._snapshot(self._state)
+            changed = _describe(saved.settings)
             log.info(
-                "restored runtime settings: mode %s, %s",
+                "restored what was changed at runtime: mode %s; %s",
                 self._state.mode.value,
-                _describe(saved.settings),
+                f"settings {changed}" if saved.settings else "settings as in the config",
             )
         self._runtime_saved = runtime_of(self.cfg.settings, self._state)
 
@@ -526,6 +527,9 @@ class Daemon:
             started=self._started_wall,
             node_id=self.cfg.node_id,
             version=__version__,
+            timezone=zone_name(self.tz),
+            utc_offset=utc_offset(self.tz, self.clock.wall()),
+            clock_speed=float(getattr(self.clock, "speed", 1.0)),
             switches=tuple(
                 (lamp, why, n) for (lamp, why), n in sorted(self._switch_counts.items())
             ),

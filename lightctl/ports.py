@@ -57,11 +57,15 @@ class Status:
     started: float  # epoch seconds the daemon started
     node_id: str = "lightctl"
     version: str = ""
+    #: the Pi's time zone, in which every time is shown (IANA name, or "" when unnamed)
+    timezone: str = ""
+    utc_offset: float = 0.0  # s east of UTC at ``updated``, for a zone without a name
+    clock_speed: float = 1.0  # simulated seconds per real second (the demo runs faster)
     #: switches since start, by (lamp "on"/"off", reason); for /metrics
     switches: tuple[tuple[str, str, int], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """The `/api/status` body (SPEC §6); MQTT state uses the same with lamp ON/OFF."""
+        """The `/api/status` body; MQTT state uses the same with lamp ON/OFF."""
         from lightctl.core.settings import to_dict
 
         return {
@@ -83,6 +87,9 @@ class Status:
             "started": self.started,
             "node_id": self.node_id,
             "version": self.version,
+            "timezone": self.timezone,
+            "utc_offset": self.utc_offset,
+            "clock_speed": self.clock_speed,
         }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import warnings
 from collections.abc import Iterable, Iterator
 from datetime import datetime, tzinfo
 from typing import TextIO
@@ -29,13 +30,20 @@ class InputError(LightctlError, ValueError):
     """A replay input that cannot be read; names the line."""
 
 
-def read_columns(source: str | TextIO, *, tz: tzinfo | None, interval: float = 1.0):
+def read_columns(
+    source: str | TextIO,
+    *,
+    tz: tzinfo | None,
+    interval: float = 1.0,
+    notes: list[str] | None = None,
+):
     """``(times, lux)`` numpy columns (NaN = failed reading), sorted by time.
 
     ``source`` is a file path or an open text stream. Plain ``time,lux`` CSV with epoch
     times goes through numpy's C parser (a week at 1 Hz in about 0.2 s); anything else
     (ISO times, empty or text lux values, Home Assistant's export) through
-    :func:`read_samples`.
+    :func:`read_samples`. ``notes`` collects what a person should know about the
+    input (rows whose lux is not a number).
     """
     import numpy as np
 
@@ -55,7 +63,7 @@ def read_columns(source: str | TextIO, *, tz: tzinfo | None, interval: float = 1
             data = _loadtxt(io.StringIO(body), skip=0)
             if data is not None:
                 return data
-    samples = read_samples(io.StringIO(text), tz=tz, interval=interval)
+    samples = read_samples(io.StringIO(text), tz=tz, interval=interval, notes=notes)
     times = np.array([t for t, _ in samples], dtype=float)
     lux = np.array([np.nan if v is None else v for _, v in samples], dtype=float)
     return times, lux
@@ -79,16 +87,18 @@ def _loadtxt(source, skip: int = 1):
     data = None
     for converters in (None, {1: _lux_or_nan}):
         try:
-            data = np.loadtxt(
-                source,
-                delimiter=",",
-                dtype=float,
-                ndmin=2,
-                comments="#",
-                skiprows=skip,
-                encoding="utf-8",
-                converters=converters,
-            )
+            with warnings.catch_warnings():  # "input contained no data": the caller says it
+                warnings.simplefilter("ignore", UserWarning)
+                data = np.loadtxt(
+                    source,
+                    delimiter=",",
+                    dtype=float,
+                    ndmin=2,
+                    comments="#",
+                    skiprows=skip,
+                    encoding="utf-8",
+                    converters=converters,
+                )
             break
         except ValueError:
             continue
@@ -132,9 +142,14 @@ def parse_lux(text: str) -> float | None:
 
 
 def read_samples(
-    lines: Iterable[str], *, tz: tzinfo | None, interval: float = 1.0
+    lines: Iterable[str],
+    *,
+    tz: tzinfo | None,
+    interval: float = 1.0,
+    notes: list[str] | None = None,
 ) -> list[tuple[float, float | None]]:
-    """Samples ``(epoch, lux or None)`` in time order from either CSV format."""
+    """Samples ``(epoch, lux or None)`` in time order from either CSV format; rows whose
+    lux is text are failed readings, counted in ``notes``."""
     rows = csv.reader(line for line in lines if line.strip() and not line.startswith("#"))
     header = next(rows, None)
     if header is None:
@@ -148,17 +163,29 @@ def read_samples(
         body = _chain([header], rows)  # no header: the first line is data
     else:
         raise InputError(
-            f"line 1: expected a header 'time,lux' or 'entity_id,state,last_changed', got {header}"
+            "line 1: expected a header 'time,lux' or 'entity_id,state,last_changed', "
+            f"got {','.join(header)!r}"
         )
     out: list[tuple[float, float | None]] = []
+    bad: list[tuple[int, str]] = []
     for n, row in enumerate(body, start=2):
         if len(row) < 2:
-            raise InputError(f"line {n}: expected time,lux, got {row}")
+            raise InputError(f"line {n}: expected time,lux, got {','.join(row)!r}")
         try:
             t = parse_time(row[0], tz)
         except ValueError as exc:
             raise InputError(f"line {n}: {exc}") from None
-        out.append((t, parse_lux(row[1])))
+        lux = parse_lux(row[1])
+        if lux is None and row[1].strip():
+            bad.append((n, row[1].strip()))
+        out.append((t, lux))
+    if bad and notes is not None:
+        n, text = bad[0]
+        rows = "1 row has" if len(bad) == 1 else f"{len(bad)} rows have"
+        notes.append(
+            f"{rows} a lux that is not a number (first: line {n}, {text[:20]!r}); "
+            "counted as failed readings"
+        )
     out.sort(key=lambda s: s[0])
     return out
 

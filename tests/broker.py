@@ -26,7 +26,7 @@ class Broker:
     """Starts, stops and restarts mosquitto on one fixed loopback port.
 
     ``set_tcp_nodelay true``: without it the broker's Nagle delay adds ~40 ms to
-    every command -> state round trip (REFERENCE §2).
+    every command -> state round trip (docs/home-assistant.md, "Latency").
     """
 
     def __init__(self, port: int | None = None):

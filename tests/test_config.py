@@ -458,6 +458,24 @@ CASES: list[tuple[dict[str, Any], str, str]] = [
         "relay.payload_on",
         "non-empty",
     ),
+    (
+        {"relay": {"type": "mqtt", "command_topic": "p", "state_on": 1}, **MQ},
+        "relay.state_on",
+        "a non-empty text or true/false",
+    ),
+    (
+        {
+            "relay": {"type": "mqtt", "command_topic": "p", "state_on": "on", "state_off": "ON"},
+            **MQ,
+        },
+        "relay.state_off",
+        "the plug's two states must differ",
+    ),  # fmt: skip
+    (
+        {"relay": {"type": "mqtt", "command_topic": "p", "state_key": ""}, **MQ},
+        "relay.state_key",
+        "non-empty",
+    ),  # fmt: skip
     ({"relay": {"pin": 17}}, "relay.pin", 'not used by relay type "mock", only by: gpio'),
     ({"relay": {"pins": 17}}, "relay.pins", '(did you mean "pin"?)'),
     # mqtt

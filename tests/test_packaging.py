@@ -35,3 +35,18 @@ def test_wheel_carries_the_web_folder(tmp_path):
     shipped = {n.removeprefix("lightctl/web/") for n in names if n.startswith("lightctl/web/")}
     missing = {w for w in web if "__pycache__" not in w} - shipped
     assert not missing, f"files of web/ not in the wheel: {sorted(missing)}"
+
+
+def test_build_has_no_package_data_warnings(tmp_path):
+    """setuptools names no data folder missing from `packages` (its "Package would be
+    ignored" warnings, ~80 lines at every install)."""
+    res = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-v", "-w", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = res.stdout + res.stderr
+    for warning in ("would be ignored", "is absent from the `packages`"):
+        assert warning not in out, out[-3000:]

@@ -74,10 +74,16 @@ class LampCommand:
 
     on: bool | None
 
+    def __str__(self) -> str:
+        return "back to auto" if self.on is None else f"lamp {'ON' if self.on else 'OFF'}"
+
 
 @dataclass(frozen=True, slots=True)
 class ModeCommand:
     mode: Mode
+
+    def __str__(self) -> str:
+        return f"mode {self.mode.value}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +92,10 @@ class SettingCommand:
 
     key: str
     value: float
+
+    def __str__(self) -> str:
+        shown = f"{self.value:g}" if isinstance(self.value, int | float) else self.value
+        return f"{self.key} = {shown}"
 
 
 @dataclass(frozen=True, slots=True)

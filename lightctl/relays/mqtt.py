@@ -1,24 +1,51 @@
-"""Relay type ``mqtt``: a smart plug (Tasmota, Shelly, zigbee2mqtt) as the lamp's switch.
+"""Relay type ``mqtt``: a smart plug (Tasmota, Shelly, Zigbee2MQTT) as the lamp's switch.
 
 ``set()`` publishes ``payload_on``/``payload_off`` to ``command_topic`` with QoS 1
 and never blocks. Commands are *not retained*: a retained command would be replayed
 to the plug whenever it reconnects and undo a later manual switch at the plug;
 instead the wanted state is sent again after every reconnect of our own link.
 
-With ``state_topic`` set, the plug's report (``state_on``/``state_off``) confirms each
-command; ``problem`` names a plug that did not follow within ``confirm_timeout`` s
-or that later reports the other state. It is computed when read, so no timer runs.
+With ``state_topic`` set, the plug's report confirms each command. The report is the
+whole payload (Tasmota's ``ON``, Shelly Gen1's ``on``) or, with ``state_key``, a value
+inside a JSON payload (Zigbee2MQTT's ``{"state": "ON", ...}``, Shelly Gen2's
+``{"id": 0, "output": true, ...}``). It is compared with ``state_on``/``state_off``:
+text without regard to case, JSON ``true``/``false`` with the TOML booleans. Other
+messages on the same topic are ignored. ``problem`` names a plug that did not follow
+within ``confirm_timeout`` s or that later reports the other state. It is computed
+when read, so no timer runs.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
 from lightctl.config import RelayConfig
+from lightctl.config_checks import state_word
 from lightctl.errors import RelayError
+from lightctl.sensors.mqtt import dig
 
 _OK_RCS = (0, 4)  # MQTT_ERR_SUCCESS, MQTT_ERR_NO_CONN (QoS 1 stays queued until connected)
+
+
+def parse_state(payload: bytes, cfg: RelayConfig) -> bool | None:
+    """What a plug's report says: True (on), False (off) or None (not a state report)."""
+    text = payload.decode("utf-8", "replace").strip()
+    value: Any = text
+    if cfg.state_key:
+        try:
+            value = dig(json.loads(text), cfg.state_key)
+        except (ValueError, KeyError):
+            return None  # not JSON, or telemetry without the state
+    word = state_word(value)
+    if word is None:
+        return None
+    if word == state_word(cfg.state_on):
+        return True
+    if word == state_word(cfg.state_off):
+        return False
+    return None
 
 
 class MqttRelay:
@@ -59,12 +86,8 @@ class MqttRelay:
             self._send(wanted)
 
     def _on_state(self, payload: bytes) -> None:
-        text = payload.decode("utf-8", "replace").strip()
-        if text == self.cfg.state_on:
-            reported = True
-        elif text == self.cfg.state_off:
-            reported = False
-        else:
+        reported = parse_state(payload, self.cfg)
+        if reported is None:
             return  # other telemetry on the same topic
         with self._lock:
             self._reported = reported

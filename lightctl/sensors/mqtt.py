@@ -1,8 +1,9 @@
 """Sensor type ``mqtt``: the light level from another device's topic.
 
 A message is a number (``42.5``) or JSON; with ``json_key`` the value is taken from
-that key, dotted for nested objects (``illuminance_lux`` for zigbee2mqtt,
-``BH1750.Illuminance`` for Tasmota). Messages arrive on paho's thread and only
+that key, dotted for nested objects (``illuminance`` for Zigbee2MQTT 2.x,
+``BH1750.Illuminance`` for Tasmota, ``lux`` for a Shelly Gen2/Gen3 illuminance
+component). Messages arrive on paho's thread and only
 store the value; ``read()`` (the sampling thread) returns the latest one, or raises
 SensorError when the last message is older than two sample intervals, so a silent
 sensor becomes a fault after ``fault_after`` reads and recovers with the next
@@ -25,6 +26,15 @@ class MissingKey(ValueError):
     """A JSON message without the configured key (e.g. a battery-only update)."""
 
 
+def dig(data: Any, key: str) -> Any:
+    """The value at a dotted ``key`` of parsed JSON; KeyError when a part is missing."""
+    for part in key.split("."):
+        if not isinstance(data, dict) or part not in data:
+            raise KeyError(key)
+        data = data[part]
+    return data
+
+
 def parse_lux(payload: bytes, json_key: str | None) -> float:
     """The number carried by a message; ValueError saying why there is none."""
     if len(payload) > MAX_PAYLOAD:
@@ -38,10 +48,10 @@ def parse_lux(payload: bytes, json_key: str | None) -> float:
     except ValueError:
         raise ValueError(f"payload is not a number or JSON: {text[:40]!r}") from None
     if json_key:
-        for part in json_key.split("."):
-            if not isinstance(data, dict) or part not in data:
-                raise MissingKey(f"no key {json_key!r} in {text[:80]!r}")
-            data = data[part]
+        try:
+            data = dig(data, json_key)
+        except KeyError:
+            raise MissingKey(f"no key {json_key!r} in {text[:80]!r}") from None
     if isinstance(data, str):
         try:
             data = float(data)

@@ -1,4 +1,4 @@
-"""The JSON API (SPEC §6) and /healthz: thin views over :class:`lightctl.ports.Controller`.
+"""The JSON API (docs/http-api.md) and /healthz: thin views over :class:`lightctl.ports.Controller`.
 
 Every body is checked here before the controller sees it: strict JSON (UTF-8, an
 object, no NaN/Infinity, no unknown keys) and typed fields. Bad input answers 400
@@ -112,11 +112,13 @@ def _duration(body: Mapping[str, Any], key: str = "for") -> float | None:
 
 
 def _choice(body: Mapping[str, Any], key: str, choices: Sequence[str]) -> str:
+    """One of ``choices``, in any case ("ON" as MQTT takes it)."""
     value = body.get(key)
-    if value not in choices:
-        msg = f"must be one of {', '.join(choices)}, got {value!r}"
+    word = value.strip().lower() if isinstance(value, str) else value
+    if word not in choices:
+        msg = f"must be one of {', '.join(choices)}, got {_show(value)}"
         raise bad(key, msg)
-    return value
+    return word
 
 
 def _hours(value: Any, *, text: bool = False, key: str = "hours", default: float = 24.0) -> float:
@@ -142,10 +144,10 @@ def _finite(value: int | float) -> bool:
 
 
 def _show(value: Any, limit: int = 40) -> str:
-    """A bounded repr for error messages (huge numbers and strings stay short)."""
+    """A value as JSON writes it (true, null, "on"), bounded for error messages."""
     try:
-        text = repr(value)
-    except ValueError:  # an int past Python's digit limit
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):  # an int past Python's digit limit
         return "a number too large"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 

@@ -108,6 +108,9 @@ def _replace_secret(path: Path) -> bytes:
     return key
 
 
+MIN_PASSWORD = 8  # characters: the page may face a whole network
+
+
 def prompt_hash(
     stdin: TextIO,
     stdout: TextIO,
@@ -132,6 +135,10 @@ def prompt_hash(
         return 1
     if first != second:
         print("error: the two passwords differ", file=err)
+        return 1
+    if len(first) < MIN_PASSWORD:
+        print(f"error: the password has {len(first)} characters; use at least {MIN_PASSWORD}",
+              file=err)  # fmt: skip
         return 1
     print(hash_password(first), file=stdout)
     return 0
@@ -348,7 +355,7 @@ def check_csrf() -> None:
     if not sent:
         abort(400, description="CSRF token missing: send the X-CSRF-Token header")
     expected = session.get("csrf", "")
-    # an empty expected token must never match (REFERENCE §7)
+    # an empty expected token must never match (compare_digest("", "") is True)
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         abort(403, description="CSRF token invalid; reload the page")
 

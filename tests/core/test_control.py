@@ -1,4 +1,4 @@
-"""Examples for each rule of the twilight decision (SPEC §5), with injected time."""
+"""Examples for each rule of the twilight decision (README: "How it decides"), time injected."""
 
 from __future__ import annotations
 

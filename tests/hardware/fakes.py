@@ -166,7 +166,7 @@ class FakeADS1115(FakeChip):
 
 
 class FakeMCP3008(MockSPIDevice):
-    """An MCP3008 answering gpiozero's software SPI like the chip (REFERENCE §1)."""
+    """An MCP3008 answering gpiozero's software SPI like the chip."""
 
     def __init__(self, clock=11, mosi=10, miso=9, select=8, vref=3.3, *, pin_factory=None):
         super().__init__(clock, mosi, miso, select, pin_factory=pin_factory)

@@ -206,3 +206,38 @@ def test_two_nodes_one_sensor_feeds_the_other(broker, tmp_path):
         plug.close()
         garden.stop()
         porch.stop()
+
+
+@pytest.mark.parametrize(
+    ("payload", "kw", "state"),
+    [
+        (b"ON", {}, True),
+        (b"off\n", {}, False),  # any case, surrounding blanks
+        (b"on", {"state_on": "ON", "state_off": "OFF"}, True),
+        (b"POWER", {}, None),  # other telemetry on the same topic
+        (b'{"state": "ON", "power": 3}', {"state_key": "state"}, True),
+        (b'{"state": "OFF"}', {"state_key": "state"}, False),
+        (b'{"power": 3}', {"state_key": "state"}, None),  # a report without the state
+        (b"ON", {"state_key": "state"}, None),  # not JSON
+        (
+            b'{"id": 0, "output": true}',
+            {"state_key": "output", "state_on": True, "state_off": False},
+            True,
+        ),  # fmt: skip
+        (
+            b'{"id": 0, "output": false}',
+            {"state_key": "output", "state_on": True, "state_off": False},
+            False,
+        ),  # fmt: skip
+        (b'{"a": {"b": "On"}}', {"state_key": "a.b"}, True),
+        (b'{"state": null}', {"state_key": "state"}, None),
+        (b"true", {"state_on": True, "state_off": False}, True),
+        (b'{"POWER": 1}', {"state_key": "POWER", "state_on": "1", "state_off": "0"}, True),
+    ],
+)
+def test_plug_state_reports_are_read_from_text_and_json(payload, kw, state):
+    """A plug's report is the whole payload or a JSON key; text compares without regard
+    to case, JSON booleans with TOML booleans; anything else is not a state report."""
+    from lightctl.relays.mqtt import parse_state
+
+    assert parse_state(payload, RelayConfig(type="mqtt", command_topic="p", **kw)) is state

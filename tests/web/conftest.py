@@ -67,7 +67,7 @@ class LiveServer:
 
 
 @contextmanager
-def running_switch(tmp_path: Path, *, password_hash: str = ""):
+def running_switch(tmp_path: Path, *, password_hash: str = "", timezone: str | None = None):
     """The real daemon (file sensor, mock relay) with a recorded day, serving on port 0."""
     from lightctl.bootstrap import build
 
@@ -79,6 +79,7 @@ def running_switch(tmp_path: Path, *, password_hash: str = ""):
     cfg = Config(
         node_id="testnode",
         state_dir=state,
+        timezone=timezone,
         sensor=SensorConfig(type="file", path=str(lux_file), interval=0.1),
         settings=settings,
         relay=RelayConfig(type="mock"),

@@ -236,11 +236,21 @@ def test_lamp_override_and_back_to_auto(client, ctl):
     assert ctl.asked[-1] == ("set_lamp", (None, None))
 
 
+def test_lamp_and_mode_words_in_any_case(client, ctl):
+    """ "ON", "Off", "AUTO" are taken as MQTT takes them."""
+    r = client.post("/api/lamp", json={"state": "ON"})
+    assert r.status_code == 200 and r.get_json()["override"]["state"] == "on"
+    r = client.post("/api/lamp", json={"state": "Auto"})
+    assert r.status_code == 200 and r.get_json()["override"] is None
+    r = client.post("/api/mode", json={"mode": "OFF"})
+    assert r.status_code == 200 and r.get_json()["mode"] == "off"
+
+
 @pytest.mark.parametrize(
     "body, key",
     [
-        ({"state": "ON"}, "state"),
-        ({"state": True}, "state"),
+        ({"state": "lit"}, "state"),
+        ({"state": True}, "got true"),
         ({"state": "on", "for": float("nan")}, "NaN"),
         ({"state": "auto", "for": 5}, "for"),
         ({"state": "on", "lamp": "on"}, "lamp"),

@@ -201,7 +201,8 @@ def test_session_write_with_the_token_works(client, ctl):
 
 
 def test_empty_session_token_never_matches(client, ctl):
-    """A session whose token is empty does not accept an empty token (REFERENCE §7)."""
+    """A session whose token is empty does not accept an empty token (compare_digest of two
+    empty strings is True)."""
     login(client)
     with client.session_transaction() as sess:
         sess["csrf"] = ""
@@ -344,16 +345,21 @@ def test_prompt_hash_from_the_terminal():
 def test_prompt_hash_from_a_pipe():
     """Piped, two lines are read; spaces inside the password are kept."""
     out = io.StringIO()
-    assert prompt_hash(io.StringIO(" a b \n a b \n"), out) == 0
-    assert check_password_hash(out.getvalue().strip(), " a b ")
+    assert prompt_hash(io.StringIO(" a b c d \n a b c d \n"), out) == 0
+    assert check_password_hash(out.getvalue().strip(), " a b c d ")
 
 
 @pytest.mark.parametrize(
     "stdin, message",
-    [("one\ntwo\n", "differ"), ("\n\n", "empty"), ("only-once\n", "two lines")],
+    [
+        ("one\ntwo\n", "differ"),
+        ("\n\n", "empty"),
+        ("only-once\n", "two lines"),
+        ("ab\nab\n", "the password has 2 characters; use at least 8"),
+    ],
 )
 def test_prompt_hash_refuses(stdin, message):
-    """Mismatch, empty or a single line -> a message and exit code 1, no hash."""
+    """Mismatch, empty, too short or a single line -> a message and exit code 1, no hash."""
     out, err = io.StringIO(), io.StringIO()
     assert prompt_hash(io.StringIO(stdin), out, stderr=err) == 1
     assert message in err.getvalue() and out.getvalue() == ""

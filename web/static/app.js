@@ -54,8 +54,18 @@
   }
 
   // ---- live status ---------------------------------------------------------------
+  function zoneWords(s) {
+    if (s.timezone) return s.timezone;
+    const off = Math.round((s.utc_offset || 0) / 60), a = Math.abs(off);
+    return "UTC" + (off < 0 ? "−" : "+") + String(Math.floor(a / 60)).padStart(2, "0") + ":" + String(a % 60).padStart(2, "0");
+  }
   function renderStatus(s) {
     status = s;
+    C.setZone(s.timezone, s.utc_offset);
+    const fast = s.clock_speed && s.clock_speed !== 1;
+    setText("#tz", `times in ${zoneWords(s)}` + (fast ? ` · demo: simulated clock at ${s.clock_speed}× real time;` +
+      " each start begins afresh, with the day before it simulated" : ""));
+    setText("#chart-tz", `times in ${zoneWords(s)}`);
     setText("#light", s.light === null ? "no reading" : C.fmtLux(s.light));
     setText("#lamp", s.lamp === "on" ? "ON" : "OFF", "badge " + (s.lamp === "on" ? "is-on" : "is-off"));
     const why = REASONS[s.reason] || s.reason || "";
@@ -66,7 +76,7 @@
     setText("#override", o ? `lamp ${o.state}` + (o.until ? until(o.until) : " until the next automatic switch") : "none");
     setText("#sensor", s.problem ? "problem: " + s.problem : "ok", s.problem ? "bad" : "good");
     setText("#mqtt", s.mqtt || "–", s.mqtt === "connected" ? "good" : s.mqtt === "disconnected" ? "bad" : "muted");
-    setText("#uptime", fmtDuration(s.updated - s.started));
+    setText("#uptime", fmtDuration(s.updated - s.started) + (fast ? " (simulated)" : ""));
     setText("#version", s.version || "–");
     setText("#node-id", s.node_id ? "· " + s.node_id : "");
     document.title = `${s.lamp === "on" ? "ON" : "OFF"} · ${s.node_id || "lightctl"}`;

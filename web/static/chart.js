@@ -6,7 +6,33 @@
   const LO = -1, HI = 5; // log10 of 0.1 lx .. 100 000 lx
 
   function pad(n) { return String(n).padStart(2, "0"); }
-  function fmtTime(t) { const d = new Date(t * 1000); return pad(d.getHours()) + ":" + pad(d.getMinutes()); }
+  // Every time on the page is shown in the Pi's zone, never the browser's: the switch
+  // decides by the Pi's clock, and the preview's first ON / last OFF come from it too.
+  let zoneFmt = null, zoneOffset = null;
+  /** Show times in the IANA zone `name`; a zone without a name uses a fixed offset (s). */
+  function setZone(name, offset) {
+    zoneFmt = null;
+    zoneOffset = typeof offset === "number" && isFinite(offset) ? offset : null;
+    if (!name) return;
+    try {
+      zoneFmt = new Intl.DateTimeFormat("en-GB", { timeZone: name, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    } catch (e) { zoneFmt = null; }
+  }
+  /** [hour, minute] of epoch t in the Pi's zone. */
+  function hm(t) {
+    const d = new Date(t * 1000);
+    if (zoneFmt) {
+      const p = {};
+      for (const part of zoneFmt.formatToParts(d)) p[part.type] = part.value;
+      return [Number(p.hour) % 24, Number(p.minute)];
+    }
+    if (zoneOffset !== null) {
+      const z = new Date((t + zoneOffset) * 1000);
+      return [z.getUTCHours(), z.getUTCMinutes()];
+    }
+    return [d.getHours(), d.getMinutes()];
+  }
+  function fmtTime(t) { const [h, m] = hm(t); return pad(h) + ":" + pad(m); }
   function fmtLux(v) {
     if (v === null || v === undefined || !isFinite(v)) return "–";
     if (v < 1) return v.toFixed(2);
@@ -79,10 +105,10 @@
       el("text", { x: ml - 4, y: yy + 4, class: "ylab" }, gGrid, labels[p - LO]);
     }
     const step = (narrow ? 6 : 3) * 3600;
-    const first = new Date(d.start * 1000); first.setMinutes(0, 0, 0);
-    for (let t = first.getTime() / 1000 + 3600; t < d.end; t += 3600) {
-      const hr = new Date(t * 1000).getHours();
-      if (hr % (step / 3600) !== 0) continue;
+    // full hours of the Pi's zone (quarter-hour steps find them in zones offset by :30 or :45)
+    for (let t = Math.ceil(d.start / 900) * 900; t < d.end; t += 900) {
+      const [hr, mi] = hm(t);
+      if (mi !== 0 || hr % (step / 3600) !== 0 || t - d.start < 1800) continue;
       el("line", { x1: x(t), x2: x(t), y1: mt, y2: mt + ph }, gGrid);
       el("text", { x: x(t), y: mt + ph + 14, class: "xlab" }, gGrid, pad(hr) + ":00");
     }
@@ -156,5 +182,5 @@
     return text;
   }
 
-  window.LightChart = { draw, fmtLux, fmtTime, normEvent, onPeriods };
+  window.LightChart = { draw, fmtLux, fmtTime, normEvent, onPeriods, setZone };
 })();
