@@ -214,3 +214,50 @@ def test_metrics_count_switches_by_lamp_and_reason(daemon, tmp_path):
         if s.name == "lightctl_switches_total"
     }
     assert counts == {("on", "dark"): 2.0, ("off", "light"): 1.0}
+
+
+def test_replay_prints_the_daemons_switch_times_with_a_long_interval(tmp_path):
+    """interval 2 s, on_delay 1 s: one dark reading switches nothing (delays are judged at
+    readings), a longer dark spell and a light one switch; across a settings change and a
+    restart, `lightctl replay --config` prints the daemon's own switches at its own times."""
+    from datetime import datetime
+
+    cfg = write_config(tmp_path, port=free_port())
+    text = cfg.read_text().replace("interval = 0.05", "interval = 2")
+    cfg.write_text(
+        text.replace("on_delay = 0", "on_delay = 1").replace("off_delay = 0", "off_delay = 1")
+    )
+    lux = tmp_path / "lux.txt"
+    d = DaemonProcess(cfg)
+    try:
+        d.start()
+        d.wait_for(lambda s: s["light"] == 100, what="first reading")
+        lux.write_text("5\n")  # one dark reading, then light again
+        d.wait_for(lambda s: s["light"] == 5, what="the dark reading")
+        lux.write_text("100\n")
+        d.wait_for(lambda s: s["light"] == 100, what="light again")
+        lux.write_text("5\n")
+        d.wait_for(lambda s: s["lamp"] == "on", timeout=20, what="lamp on")
+        assert d.request("PATCH", "/api/settings", {"off_delay": 3})[0] == 200
+        assert d.terminate() == 0
+        d.start()
+        lux.write_text("100\n")
+        d.wait_for(lambda s: s["lamp"] == "off" and s["light"] == 100, timeout=20, what="off")
+        live = [(round(t, 3), on, why) for t, on, why in d.get("/api/history?hours=1")["events"]]
+        assert d.terminate() == 0
+    finally:
+        d.kill()
+    res = subprocess.run(
+        [sys.executable, "-m", "lightctl", "replay", "--config", str(cfg)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=d.env,
+    )
+    assert res.returncode == 0, res.stderr
+    replayed = []
+    for line in res.stdout.strip().splitlines()[1:]:
+        stamp, lamp, why = line.split(",")
+        replayed.append((round(datetime.fromisoformat(stamp).timestamp(), 3), lamp, why))
+    assert [why for _, _, why in live] == ["dark", "dark", "light"]  # ON, ON after restart, OFF
+    assert replayed == live
