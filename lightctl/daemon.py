@@ -46,7 +46,7 @@ from lightctl.core.model import (
 from lightctl.core.replay import summarize
 from lightctl.core.settings import SettingsError, apply_patch, to_dict
 from lightctl.errors import LightctlError, RelayError
-from lightctl.journal import START, STOP, encode, start_record, what_if
+from lightctl.journal import AFTER_SAMPLE, START, STOP, encode, start_record, what_if
 from lightctl.ports import OverrideInfo, Relay, Sensor, Status
 from lightctl.problems import Problems
 from lightctl.runtime import restore, runtime_of
@@ -117,6 +117,7 @@ class Daemon:
         self._runtime_saved: dict | None = None
         self._due: float | None = None  # monotonic time of the next sample
         self._last_mono: float | None = None  # the latest instant folded into the core
+        self._last_sample: float | None = None  # ... and the latest sample's
         self._opened = False
 
     # --- lifecycle ---------------------------------------------------------------
@@ -138,12 +139,6 @@ class Daemon:
         """Restore runtime settings and record the start; the loop (or a test calling
         :meth:`turn` with a manual clock) takes it from there."""
         now = self._now()
-        last = None if self.hist is None else self.hist.last_time()
-        if last is not None and now.wall <= last:
-            # a restart within the same millisecond (or a wall clock set back): the start
-            # goes after what the last run recorded, so a replay keeps the order
-            self._last_mono = now.mono + (last - now.wall)
-            now = self._command_now()
         self._restore(now)
         self._due = now.mono
         self._opened = True
@@ -190,7 +185,7 @@ class Daemon:
         def job() -> Status:
             new = apply_patch(self._state.settings, patch)
             if new != self._state.settings:
-                self._apply(ChangeSettings(self._command_now(), new))
+                self._apply(ChangeSettings(self._now(), new))
                 log.info("settings changed: %s", _describe(patch))
             return self._status
 
@@ -204,7 +199,7 @@ class Daemon:
         duration = check_duration(duration)
 
         def job() -> Status:
-            self._apply(SetMode(self._command_now(), mode, duration))
+            self._apply(SetMode(self._now(), mode, duration))
             log.info("mode %s%s", mode.value, f" for {duration:g} s" if duration else "")
             return self._status
 
@@ -216,7 +211,7 @@ class Daemon:
         duration = check_duration(duration)
 
         def job() -> Status:
-            now = self._command_now()
+            now = self._now()
             self._apply(ClearOverride(now) if on is None else SetLamp(now, on, duration))
             return self._status
 
@@ -327,19 +322,13 @@ class Daemon:
             self._due = round(due, 3)
         self._advance(now)
 
-    def _command_now(self) -> Instant:
-        """The instant of a command: at least a millisecond after what was folded last,
-        so that history orders it after that sample or tick, as the daemon did."""
-        return self._now(after=0.001)
-
-    def _now(self, after: float = 0.0) -> Instant:
-        """The clock's instant to the millisecond, never before what was folded last
-        (plus ``after``): what the core sees is what history keeps, in the order the
-        core saw it, so a replay of the history judges the same times."""
+    def _now(self) -> Instant:
+        """The clock's instant to the millisecond, never before what was folded last:
+        what the core sees is what history keeps, so a replay judges the same times."""
         now = self.clock.now()
         mono, wall = round(now.mono, 3), round(now.wall, 3)
-        if self._last_mono is not None and mono < self._last_mono + after:
-            shift = round(self._last_mono + after - mono, 3)
+        if self._last_mono is not None and mono < self._last_mono:
+            shift = round(self._last_mono - mono, 3)
             mono, wall = round(mono + shift, 3), round(wall + shift, 3)
         return Instant(mono, wall)
 
@@ -379,16 +368,23 @@ class Daemon:
     def _apply(self, event: Event) -> None:
         """Fold one event, after the deadlines that passed before it; record it for replay."""
         old = self._state
+        sample = isinstance(event, Sample)
         try:
-            new, effects = catch_up(old, event.at, inclusive=False)
+            # a sample comes before a deadline of its own millisecond; a command after it
+            new, effects = catch_up(old, event.at, inclusive=not sample)
             new, more = step(new, event)
         except Exception:
             log.exception("control step failed on %r", event)
             return
-        self._last_mono = max(self._last_mono or event.at.mono, event.at.mono)
         record = encode(event)
         if record is not None and self.hist is not None:
-            self.hist.add_input(event.at.wall, *record)
+            kind, data = record
+            if self._last_sample == event.at.mono:
+                data[AFTER_SAMPLE] = True  # replay orders it after that sample, as here
+            self.hist.add_input(event.at.wall, kind, data)
+        if sample:
+            self._last_sample = event.at.mono
+        self._last_mono = max(self._last_mono or event.at.mono, event.at.mono)
         self._commit(old, new, effects + more)
 
     def _advance(self, now: Instant) -> None:

@@ -311,7 +311,7 @@ class History:
             if self._t:  # added before open(): not on disk yet, merge in time order
                 t, v = _sorted_samples(t + self._t, v + self._v)
             self._t, self._v = t, v
-            self._events = sorted(events + self._events)
+            self._events = sorted(events + self._events, key=_time)
             self._inputs = sorted(inputs + self._inputs, key=_time)
             self._last_flush = now_wall
         self.loaded.set()
@@ -486,16 +486,6 @@ class History:
             j = len(self._events) if until is None else bisect_right(self._events, until, key=_time)
             return self._events[i:j]
 
-    def last_time(self) -> float | None:
-        """The latest time of anything recorded (sample, switch or input), or None."""
-        with self._lock:
-            ends = [
-                c[-1] if isinstance(c, array) else c[-1][0]
-                for c in (self._t, self._events, self._inputs)
-                if c
-            ]
-        return max(ends) if ends else None
-
     def inputs(self, since: float, until: float | None = None) -> list[Input]:
         """(wall, kind, data) with since <= wall <= until, oldest first."""
         with self._lock:
@@ -560,7 +550,7 @@ class History:
             _read_file(path, kind, day_no, times, values, events, inputs)
         t, v = _sorted_samples(times, values)
         samples = [(a, None if b != b else b) for a, b in zip(t, v, strict=True)]
-        return samples, sorted(events), sorted(inputs, key=_time)
+        return samples, sorted(events, key=_time), sorted(inputs, key=_time)
 
 
 def thin(samples: list[Sample], max_points: int) -> list[Sample]:

@@ -38,9 +38,17 @@ from lightctl.core.settings import apply_patch, to_dict
 from lightctl.runtime import restore, runtime_of
 
 START, STOP = "start", "stop"
+#: Marks a command the daemon handled after the sample of the same millisecond.
+AFTER_SAMPLE = "after_sample"
 #: At one and the same millisecond the daemon handles a start, then commands, then the
-#: sample, then a stop; a replay sorts records the same way.
-_RANK = {START: 0, "mode": 1, "lamp": 1, "auto": 1, "settings": 1, "sample": 2, STOP: 3}
+#: sample, then commands marked AFTER_SAMPLE, then a stop; a replay sorts records so.
+_RANK = {START: 0.0, "sample": 2.0, STOP: 4.0}
+
+
+def _rank(kind: str, data: Any) -> float:
+    if kind in _RANK:
+        return _RANK[kind]
+    return 3.0 if isinstance(data, dict) and data.get(AFTER_SAMPLE) else 1.0
 
 
 def encode(event: Event) -> tuple[str, dict[str, Any]] | None:
@@ -65,7 +73,8 @@ def decode(kind: str, data: dict[str, Any], at: Instant) -> Event | None:
     if kind == "auto":
         return ClearOverride(at)
     if kind == "settings":
-        return ChangeSettings(at, apply_patch(Settings(), data))
+        values = {k: v for k, v in data.items() if k != AFTER_SAMPLE}
+        return ChangeSettings(at, apply_patch(Settings(), values))
     return None
 
 
@@ -112,8 +121,8 @@ def replay_journal(
     older than the records); from a start on, the start's own state applies. Deadlines
     after the last record are folded up to ``until`` when given.
     """
-    records: list[tuple[float, int, str, Any]] = [
-        (t, _RANK.get(kind, 1), kind, data) for t, kind, data in inputs
+    records: list[tuple[float, float, str, Any]] = [
+        (t, _rank(kind, data), kind, data) for t, kind, data in inputs
     ]
     records.extend((t, 2, "sample", lux) for t, lux in samples)
     records.sort(key=lambda r: (r[0], r[1]))
@@ -130,7 +139,7 @@ def replay_journal(
         state, effects = catch_up(state, at, inclusive=inclusive)
         out.extend(e for e in effects if isinstance(e, Switch))
 
-    for t, _rank, kind, data in records:
+    for t, _order, kind, data in records:
         at = Instant(t, t)
         if kind == START:
             state = _restart(data, at, tz)  # the daemon was down: no ticks in between
@@ -142,7 +151,7 @@ def replay_journal(
         else:
             event = decode(kind, data, at)
             if event is not None:
-                ticks(at, False)
+                ticks(at, True)  # deadlines of this very millisecond come first
                 fold(event)
     if until is not None:
         ticks(Instant(until, until), True)

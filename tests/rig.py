@@ -87,9 +87,10 @@ class Rig:
         return self.daemon
 
     def restart(self, down: float = 0.0) -> Daemon:
-        """Stop (history flushed), stay down ``down`` s, start again."""
+        """Stop (history flushed), stay down ``down`` s (at least a millisecond, as any
+        real restart: history orders a run's records by time), start again."""
         self.daemon.stop()
-        self.clock.advance(down)
+        self.clock.advance(max(down, 0.001))
         return self.start()
 
     def run(self, seconds: float) -> None:

@@ -171,19 +171,22 @@ def _silent_since(state: ControlState) -> float | None:
     return state.last_good if state.last_good is not None else state.started
 
 
-def next_deadline(state: ControlState) -> float | None:
+def next_deadline(state: ControlState, *, silence: bool = False) -> float | None:
     """The next monotonic time a :class:`Tick` can change anything, or None.
 
-    A timed mode or override ends, or a silent sensor becomes a fault. The daemon ticks
-    exactly there (not in between), and a replay inserts the same ticks, so both fold
-    the same events.
+    A timed mode or override ends; with ``silence``, a silent sensor becomes a fault.
+    The daemon ticks exactly there (not in between), and a replay inserts the same
+    ticks, so both fold the same events. The daemon leaves silence out: it reads the
+    sensor every interval, so a reading that never comes means a read that hangs,
+    which stops the loop itself (the watchdog's case), and a late loop must not call
+    its own delay a silent sensor.
     """
     times = []
     if state.mode is not Mode.AUTO and state.mode_until_mono is not None:
         times.append(state.mode_until_mono)
     if state.override is not None and state.override.until_mono is not None:
         times.append(state.override.until_mono)
-    ref = _silent_since(state)
+    ref = _silent_since(state) if silence else None
     if ref is not None:
         times.append(ref + state.limits.stale_after)
     return min(times) if times else None
@@ -350,7 +353,7 @@ def _held(state: ControlState, now: Instant, changes: dict, reason: Reason) -> b
 
 
 def catch_up(
-    state: ControlState, now: Instant, *, inclusive: bool
+    state: ControlState, now: Instant, *, inclusive: bool, silence: bool = False
 ) -> tuple[ControlState, list[Effect]]:
     """Fold a :class:`Tick` at every deadline before ``now`` (or at it, when inclusive).
 
@@ -360,7 +363,7 @@ def catch_up(
     """
     effects: list[Effect] = []
     seen: float | None = None
-    while (d := next_deadline(state)) is not None and d != seen:
+    while (d := next_deadline(state, silence=silence)) is not None and d != seen:
         gap = round((now.mono - d) * 1000.0)
         if gap < 0 or (gap == 0 and not inclusive):
             break
