@@ -17,13 +17,17 @@ from lightctl.core.calibration import check_points, fit
 from lightctl.errors import SensorError
 
 SAMPLES = 5
+DARK_LUX = 0.5  # what 'dark' records: below what a phone's meter resolves, above 0 (log fit)
+DARK_WORDS = ("dark", "d")
 
 INTRO = """Calibrating the {type} sensor: raw readings -> lux.
 At each light level (e.g. daylight by a window, dusk, a lamp at a distance, a dark room),
 put a lux meter (a phone app will do) right next to the sensor, facing the same way,
 and type the lux it shows. Two points are the minimum; 4-5 spread over the range you care
-about (dusk: 1-200 lx) give a better fit.
-Commands: a number = add a point, 'u' = undo the last point, empty line = done, 'q' = quit."""
+about (dusk: 1-200 lx) give a better fit. When it is dark now (the meter shows 0),
+type 'dark': the point is recorded at {dark:g} lx.
+Commands: a number = add a point, 'dark' = it is dark now, 'u' = undo the last point,
+empty line = done, 'q' = quit."""
 
 
 def parse_point(text: str) -> tuple[float, float]:
@@ -74,12 +78,14 @@ def run_calibrate(
     Raises KeyboardInterrupt when the user quits with 'q' (or ends input) before two
     usable points exist, so the CLI can exit non-zero without printing a snippet.
     """
-    say(INTRO.format(type=cfg.sensor.type))
+    say(INTRO.format(type=cfg.sensor.type, dark=DARK_LUX))
     points: list[tuple[float, float]] = []
     while True:
         try:
             answer = ask(f"Point {len(points) + 1} - lux shown by the meter: ").strip().lower()
-        except EOFError:
+        except EOFError:  # input ended: finish if the points are usable, else abandon
+            if check_points(points):
+                raise KeyboardInterrupt("calibration abandoned") from None
             answer = ""
         if answer == "q":
             raise KeyboardInterrupt("calibration abandoned")
@@ -96,11 +102,11 @@ def run_calibrate(
                 raise KeyboardInterrupt("calibration abandoned")
             continue
         try:
-            lux = float(answer)
+            lux = DARK_LUX if answer in DARK_WORDS else float(answer)
             if not (math.isfinite(lux) and lux > 0):
                 raise ValueError
         except ValueError:
-            say(f"{answer!r} is not a positive number of lux; try again")
+            say(f"{answer!r} is not a positive number of lux ('dark' if it is dark); try again")
             continue
         try:
             raw = _average(read_raw, samples)
@@ -113,7 +119,7 @@ def run_calibrate(
         if len(points) >= 2 and problems:
             say("  warning: " + "; ".join(problems) + " ('u' removes the last point)")
     snippet = points_snippet(points)
-    say("Put this in your config file, replacing any [sensor.calibration] section:\n")
+    say("[sensor.calibration] for your config file (--write saves it there):\n")
     say(snippet)
     return snippet
 

@@ -98,6 +98,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="RAW:LUX",
         help="known reference points; without them, a guided session reads the sensor",
     )
+    cal.add_argument(
+        "--write",
+        action="store_true",
+        help="save [sensor.calibration] into the config file (atomically, comments kept)",
+    )
     cal.set_defaults(func=cmd_calibrate)
 
     rep = sub.add_parser("replay", help="what-if: run settings over recorded samples")
@@ -359,18 +364,21 @@ def _num(value: Any) -> str:
 
 
 def cmd_calibrate(args) -> int:
+    """Measure (or take --points), print [sensor.calibration]; --write saves it."""
     from lightctl.calibrate import parse_point, points_snippet, run_calibrate
+    from lightctl.config import load_config, resolve_path
 
     if args.points:
         try:
-            print(points_snippet([parse_point(p) for p in args.points]))
+            snippet = points_snippet([parse_point(p) for p in args.points])
         except ValueError as exc:
             raise ConfigError([f"--points: {exc}"]) from None
-        return 0
-    from lightctl.config import load_config
+        print(snippet)
+        return _save_calibration(resolve_path(args.config), snippet) if args.write else 0
     from lightctl.sensors import build_sensor
 
-    cfg = load_config(args.config)
+    # The points are what this command makes: a config still without them loads here.
+    cfg = load_config(args.config, require_calibration=False)
     sensor = build_sensor(cfg.sensor)
     try:
         read_raw = getattr(sensor, "read_raw", None)
@@ -380,7 +388,7 @@ def cmd_calibrate(args) -> int:
                 file=sys.stderr,
             )
             return 1
-        run_calibrate(cfg, read_raw=read_raw, ask=input, say=print)
+        snippet = run_calibrate(cfg, read_raw=read_raw, ask=input, say=print)
     except (KeyboardInterrupt, EOFError):
         print("\ncalibration abandoned", file=sys.stderr)
         return 1
@@ -389,6 +397,22 @@ def cmd_calibrate(args) -> int:
         return 1
     finally:
         sensor.close()
+    return _save_calibration(resolve_path(args.config), snippet) if args.write else 0
+
+
+def _save_calibration(path: Path, snippet: str) -> int:
+    """Put ``snippet`` into the config at ``path`` atomically; 1 (file unchanged) on error."""
+    from lightctl.config import load_config
+    from lightctl.config_write import with_calibration, write_atomically
+
+    try:
+        text = with_calibration(path.read_text(encoding="utf-8"), snippet)
+        write_atomically(path, text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        print(f"lightctl calibrate: {path} not changed: {exc}", file=sys.stderr)
+        return 1
+    load_config(path)  # the saved file must now pass the full check, as `run` will do it
+    print(f"saved [sensor.calibration] in {path}")
     return 0
 
 

@@ -151,8 +151,17 @@ def resolve_path(path: Path | None, environ: Mapping[str, str] = os.environ) -> 
     return DEFAULT_CONFIG_PATH
 
 
-def load_config(path: Path | None = None, *, environ: Mapping[str, str] = os.environ) -> Config:
-    """Read and validate the config file; ConfigError lists every problem found."""
+def load_config(
+    path: Path | None = None,
+    *,
+    environ: Mapping[str, str] = os.environ,
+    require_calibration: bool = True,
+) -> Config:
+    """Read and validate the config file; ConfigError lists every problem found.
+
+    ``require_calibration=False`` lets an analogue sensor lack [sensor.calibration]:
+    only `lightctl calibrate`, which measures those points, loads it so.
+    """
     where = resolve_path(path, environ)
     origin = " (from $LIGHTCTL_CONFIG)" if path is None and environ.get("LIGHTCTL_CONFIG") else ""
     try:
@@ -170,10 +179,12 @@ def load_config(path: Path | None = None, *, environ: Mapping[str, str] = os.env
         raise ConfigError([f"{where}: is not UTF-8 text (byte {exc.start})"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{where}: is not valid TOML: {exc}"]) from None
-    return parse_config(data, source=str(where))
+    return parse_config(data, source=str(where), require_calibration=require_calibration)
 
 
-def parse_config(data: Mapping, *, source: str = "config") -> Config:
+def parse_config(
+    data: Mapping, *, source: str = "config", require_calibration: bool = True
+) -> Config:
     """Validate a parsed TOML document into a Config, or raise ConfigError naming every problem."""
     if not isinstance(data, Mapping):
         raise ConfigError([f"{source}: is {toml_type(data)}; must be a table of keys and sections"])
@@ -181,7 +192,7 @@ def parse_config(data: Mapping, *, source: str = "config") -> Config:
     top, tables = schema.read_root(data, p)
     has_mqtt = "mqtt" in data
     mqtt = schema.read_mqtt(tables["mqtt"], p) if "mqtt" in tables else None
-    sensor = schema.read_sensor(tables.get("sensor", {}), p, has_mqtt)
+    sensor = schema.read_sensor(tables.get("sensor", {}), p, has_mqtt, require_calibration)
     settings, tz = schema.read_settings(tables.get("control", {}), tables.get("schedule", {}), p)
     relay = schema.read_relay(tables.get("relay", {}), p, has_mqtt)
     web = schema.read_web(tables.get("web", {}), p)

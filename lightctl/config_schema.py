@@ -189,8 +189,10 @@ def _read_typed(
     return kind, out
 
 
-def read_sensor(table: Mapping, p: Problems, has_mqtt: bool) -> dict:
-    """[sensor] and [sensor.calibration]."""
+def read_sensor(
+    table: Mapping, p: Problems, has_mqtt: bool, require_calibration: bool = True
+) -> dict:
+    """[sensor] and [sensor.calibration] (optional only for `lightctl calibrate`)."""
     kind, out = _read_typed("sensor", table, p, SENSOR_COMMON, SENSOR_TYPES, REQUIRED)
     if kind == "iio" and ("path" in table) == ("name" in table):
         p.note("sensor.path", 'type "iio" needs exactly one of path (the device folder) or name')
@@ -198,7 +200,9 @@ def read_sensor(table: Mapping, p: Problems, has_mqtt: bool) -> dict:
         p.note("sensor.type", '"mqtt" needs an [mqtt] section: the broker to read the topic from')
     cal = table.get("calibration", MISSING)
     if kind in ANALOGUE and not isinstance(cal, Mapping):
-        if cal is MISSING:
+        if cal is MISSING and not require_calibration:
+            pass
+        elif cal is MISSING:
             p.note(
                 "sensor.calibration.points",
                 f'is required for sensor type "{kind}": [[raw, lux], ...] reference points '

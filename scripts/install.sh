@@ -4,13 +4,18 @@
 #   sudo scripts/install.sh [--dry-run] [--enable-buses] [--no-start]
 #
 # Idempotent: run it again after `git pull` to upgrade. It
-#   1. installs the Pi OS packages (python3-venv, python3-lgpio, i2c-tools),
+#   1. installs the Pi OS packages (python3-venv, python3-lgpio, i2c-tools); where
+#      apt has no python3-lgpio (Debian or Ubuntu without Raspberry Pi's archive),
+#      lgpio comes from PyPI into the venv instead,
 #   2. creates the system user `lightctl` in the gpio, spi and i2c groups,
 #   3. builds /opt/lightctl/venv (--system-site-packages, to see apt's lgpio)
 #      and pip-installs this checkout into it,
 #   4. copies examples/config.toml to /etc/lightctl/config.toml if there is none,
 #   5. installs and enables systemd/lightctl.service, and (re)starts it when
-#      `lightctl check-config` accepts the config.
+#      `lightctl check-config`, run as the service user, accepts the config; a bad
+#      or unreadable config prints its error once and exits 1. Where systemd is not
+#      running (a chroot, an image builder) the unit is enabled for the next boot
+#      and daemon-reload and restart are skipped.
 # --dry-run prints the steps without changing anything.
 # --enable-buses also turns on I2C and SPI with raspi-config.
 set -euo pipefail
@@ -24,12 +29,13 @@ UNIT_DST=/etc/systemd/system/lightctl.service
 SERVICE_USER=lightctl
 GROUPS_NEEDED=(gpio spi i2c)
 APT_PACKAGES=(python3-venv python3-pip python3-lgpio i2c-tools)
+LGPIO_FROM_PYPI=0
 
 DRY_RUN=0
 ENABLE_BUSES=0
 START=1
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -59,8 +65,13 @@ for f in "$SRC/pyproject.toml" "$SRC/systemd/lightctl.service" "$SRC/examples/co
     fi
 done
 
-step "Pi OS packages: ${APT_PACKAGES[*]}"
 run apt-get update
+if ! apt-cache show python3-lgpio >/dev/null 2>&1; then
+    # Debian/Ubuntu arm64 without Raspberry Pi's archive: the PyPI wheel, in the venv.
+    APT_PACKAGES=(python3-venv python3-pip i2c-tools)
+    LGPIO_FROM_PYPI=1
+fi
+step "Pi OS packages: ${APT_PACKAGES[*]}"
 run env DEBIAN_FRONTEND=noninteractive apt-get install -y "${APT_PACKAGES[@]}"
 
 if [ "$ENABLE_BUSES" -eq 1 ]; then
@@ -90,6 +101,10 @@ if [ ! -x "$VENV/bin/python" ]; then
     run python3 -m venv --system-site-packages "$VENV"
 fi
 run "$VENV/bin/pip" install --upgrade --disable-pip-version-check "$SRC"
+if [ "$LGPIO_FROM_PYPI" -eq 1 ]; then
+    echo "apt has no python3-lgpio here: installing lgpio from PyPI into the venv"
+    run "$VENV/bin/pip" install --upgrade --disable-pip-version-check lgpio
+fi
 
 step "Configuration $CONF"
 run install -d -m 0750 -o root -g "$SERVICE_USER" "$CONF_DIR"
@@ -99,22 +114,29 @@ else
     run install -m 0640 -o root -g "$SERVICE_USER" "$SRC/examples/config.toml" "$CONF"
 fi
 
+SYSTEMD_RUNNING=0
+if [ -d /run/systemd/system ]; then SYSTEMD_RUNNING=1; fi
 step "systemd unit $UNIT_DST"
 run install -m 0644 "$SRC/systemd/lightctl.service" "$UNIT_DST"
-run systemctl daemon-reload
+if [ "$SYSTEMD_RUNNING" -eq 1 ]; then run systemctl daemon-reload; fi
 run systemctl enable lightctl.service
 
 if [ "$START" -eq 1 ]; then
-    step "Check the configuration, then (re)start"
-    printf '+ %s\n' "$VENV/bin/lightctl check-config --config $CONF"
-    if [ "$DRY_RUN" -eq 1 ]; then
+    step "Check the configuration as $SERVICE_USER, then (re)start"
+    printf '+ %s\n' "runuser -u $SERVICE_USER -- $VENV/bin/lightctl check-config --config $CONF"
+    if [ "$DRY_RUN" -eq 0 ] &&
+        ! problems="$(runuser -u "$SERVICE_USER" -- "$VENV/bin/lightctl" check-config \
+            --config "$CONF" 2>&1 >/dev/null)"; then
+        printf '%s\n' "$problems" >&2
+        echo "install.sh: not started: fix $CONF (readable by $SERVICE_USER), then run this again" >&2
+        exit 1
+    fi
+    if [ "$SYSTEMD_RUNNING" -eq 1 ]; then
         run systemctl restart lightctl.service
-    elif runuser -u "$SERVICE_USER" -- "$VENV/bin/lightctl" check-config --config "$CONF" >/dev/null; then
-        run systemctl restart lightctl.service
-        echo "started: journalctl -u lightctl -f   to follow it"
+        if [ "$DRY_RUN" -eq 0 ]; then echo "started: journalctl -u lightctl -f   to follow it"; fi
     else
-        "$VENV/bin/lightctl" check-config --config "$CONF" || true
-        echo "Not started: fix $CONF, then: sudo systemctl restart lightctl"
+        echo "systemd is not running here (a chroot or image build): skipped daemon-reload" \
+            "and restart; lightctl.service starts at the next boot"
     fi
 fi
 echo
