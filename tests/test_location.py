@@ -171,33 +171,23 @@ def test_check_config_says_which_location_and_whence(tmp_path, monkeypatch, caps
     assert f"# location: {want}" in capsys.readouterr().out
 
 
-def test_status_reports_the_location_and_follows_live_coordinates(tmp_path):
+def test_status_reports_the_location_and_follows_live_coordinates(tmp_path, monkeypatch):
     from tests.web.conftest import running_switch
 
-    root = fake_zoneinfo(tmp_path)
-    with_zone = bootstrap.build  # the fixture builds through bootstrap; point it at the fake
-
-    def build(cfg, **kw):
-        return with_zone(cfg, zoneinfo=root, **kw)
-
-    mp = pytest.MonkeyPatch()
-    mp.setattr(bootstrap, "build", build)
-    try:
-        with running_switch(tmp_path, timezone="Europe/Paris") as live:
-            body = live.daemon.status().to_json()["location"]
-            assert body["source"] == "timezone" and body["zone"] == "Europe/Paris"
-            assert round(body["latitude"], 2) == 48.87
-            assert "location  48.87 N 2.33 E (estimated from the time zone Europe/Paris)" in (
-                format_status(live.daemon.status().to_json())
-            )
-            live.daemon.update_settings({"latitude": 40.0, "longitude": -3.7})
-            body = live.daemon.status().to_json()["location"]
-            assert body == {
-                "latitude": 40.0,
-                "longitude": -3.7,
-                "source": "configured",
-                "zone": None,
-                "text": "40.00 N 3.70 W (configured)",
-            }
-    finally:
-        mp.undo()
+    monkeypatch.setattr(bootstrap, "ZONEINFO", fake_zoneinfo(tmp_path))
+    with running_switch(tmp_path, timezone="Europe/Paris") as live:
+        body = live.daemon.status().to_json()["location"]
+        assert body["source"] == "timezone" and body["zone"] == "Europe/Paris"
+        assert round(body["latitude"], 2) == 48.87
+        assert "location  48.87 N 2.33 E (estimated from the time zone Europe/Paris)" in (
+            format_status(live.daemon.status().to_json())
+        )
+        live.daemon.update_settings({"latitude": 40.0, "longitude": -3.7})
+        body = live.daemon.status().to_json()["location"]
+        assert body == {
+            "latitude": 40.0,
+            "longitude": -3.7,
+            "source": "configured",
+            "zone": None,
+            "text": "40.00 N 3.70 W (configured)",
+        }
