@@ -17,10 +17,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lightctl import __version__
-from lightctl.clock import Clock, SystemClock
+from lightctl.clock import Clock, SystemClock, zone_name
 from lightctl.config import Config
 from lightctl.daemon import Daemon
 from lightctl.errors import ConfigError
+from lightctl.location import Location, effective, zone_estimate
 
 log = logging.getLogger("lightctl")
 
@@ -49,6 +50,27 @@ def local_timezone(name: str | None, environ=os.environ) -> tzinfo:
             return ZoneInfo.from_file(fh, key="localtime")
     except OSError:
         return ZoneInfo("UTC")
+
+
+ZONEINFO = Path("/usr/share/zoneinfo")
+
+
+def zone_location(tz: tzinfo, root: Path | None = None) -> Location:
+    """The reference point of ``tz`` from tzdata's ``zone1970.tab``, else ``zone.tab``
+    (older or trimmed tzdata), else no location: a missing file is not an error."""
+    root = ZONEINFO if root is None else root
+    tables = []
+    for name in ("zone1970.tab", "zone.tab"):
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            tables.append((root / name).read_text(encoding="utf-8"))
+    return zone_estimate(zone_name(tz), tables)
+
+
+def config_location(cfg: Config, environ=os.environ) -> Location:
+    """The location the config leads to: its coordinates, else its time zone's point."""
+    s = cfg.settings
+    estimate = zone_location(local_timezone(cfg.timezone, environ))
+    return effective(s.latitude, s.longitude, estimate)
 
 
 def page_url(host: str, port: int) -> str:
@@ -129,6 +151,7 @@ def build(
     relay: Any = None,
     web: bool = True,
     environ=os.environ,
+    zoneinfo: Path | None = None,
 ) -> App:
     """Build every part from the config; nothing is started or opened on the network."""
     clock = clock or SystemClock()
@@ -187,6 +210,7 @@ def build(
         watchdog=(lambda: notify("WATCHDOG=1")) if notify and period else None,
         watchdog_period=period,
         problems=problems,
+        zone_location=zone_location(tz, zoneinfo),
     )
     if mqtt is not None:
         mqtt.attach(daemon)

@@ -250,6 +250,9 @@ def cmd_check_config(args) -> int:
     cfg = load_config(args.config)
     print(f"# {resolve_path(args.config)}: OK", file=sys.stderr)
     print(effective_toml(cfg))
+    from lightctl.bootstrap import config_location
+
+    print(f"\n# location: {config_location(cfg).describe()}")
     return 0
 
 
@@ -353,6 +356,8 @@ def format_status(d: dict[str, Any]) -> str:
     speed = d.get("clock_speed")
     fast = f"; simulated clock, {speed:g}x real time" if speed and speed != 1 else ""
     lines.append(f"times     in {zone}{fast}")
+    if isinstance(d.get("location"), dict):
+        lines.append(f"location  {d['location'].get('text')}")
     return "\n".join(lines)
 
 

@@ -47,6 +47,7 @@ from lightctl.core.replay import summarize
 from lightctl.core.settings import SettingsError, apply_patch, to_dict
 from lightctl.errors import LightctlError, RelayError
 from lightctl.journal import AFTER_SAMPLE, START, STOP, encode, start_record, what_if
+from lightctl.location import NO_LOCATION, Location, effective
 from lightctl.ports import OverrideInfo, Relay, Sensor, Status
 from lightctl.problems import Problems
 from lightctl.runtime import restore, runtime_of
@@ -89,6 +90,7 @@ class Daemon:
         watchdog_period: float | None = None,
         stall_after: float = STALL_AFTER,
         problems: Problems | None = None,
+        zone_location: Location = NO_LOCATION,
     ):
         self.cfg = cfg
         self.clock = clock
@@ -97,6 +99,7 @@ class Daemon:
         self.store = store
         self.hist = history
         self.tz = tz
+        self.zone_location = zone_location  # used only when no coordinates are set
         self._mqtt_state = mqtt_state or (lambda: "disabled")
         self._watchdog = watchdog
         self._watchdog_period = watchdog_period
@@ -526,6 +529,7 @@ class Daemon:
             timezone=zone_name(self.tz),
             utc_offset=utc_offset(self.tz, self.clock.wall()),
             clock_speed=float(getattr(self.clock, "speed", 1.0)),
+            location=effective(st.settings.latitude, st.settings.longitude, self.zone_location),
             switches=tuple(
                 (lamp, why, n) for (lamp, why), n in sorted(self._switch_counts.items())
             ),

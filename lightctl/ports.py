@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from lightctl.core.model import Mode, Settings
+from lightctl.location import NO_LOCATION, Location
 
 
 class Sensor(Protocol):
@@ -63,6 +64,8 @@ class Status:
     clock_speed: float = 1.0  # simulated seconds per real second (the demo runs faster)
     #: switches since start, by (lamp "on"/"off", reason); for /metrics
     switches: tuple[tuple[str, str, int], ...] = ()
+    #: the location in use and where it came from (configured, the time zone, none)
+    location: Location = NO_LOCATION
 
     def to_json(self) -> dict[str, Any]:
         """The `/api/status` body; MQTT state uses the same with lamp ON/OFF."""
@@ -90,6 +93,7 @@ class Status:
             "timezone": self.timezone,
             "utc_offset": self.utc_offset,
             "clock_speed": self.clock_speed,
+            "location": self.location.to_json(),
         }
 
 

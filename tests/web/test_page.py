@@ -73,6 +73,11 @@ def test_values_render(live_server, page: Page):
     expect(page.locator("[name=on_delay]")).to_have_value("60")
     expect(page.locator("[name=fail_safe]")).to_have_value("on")
     expect(page.locator("[name=latitude]")).to_have_value("")
+    # no coordinates set: the time zone's point (or none), said with where it came from
+    expect(page.locator("#location")).to_have_text(status.location.describe())
+    assert status.location.source in ("timezone", "none")
+    live_server.daemon.update_settings({"latitude": 48.1, "longitude": 11.6})
+    expect(page.locator("#location")).to_have_text("48.10 N 11.60 E (configured)")
     expect(page.locator("button.mode[data-mode=auto]")).to_have_attribute("aria-pressed", "true")
 
 

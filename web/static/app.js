@@ -76,6 +76,7 @@
     setText("#override", o ? `lamp ${o.state}` + (o.until ? until(o.until) : " until the next automatic switch") : "none");
     setText("#sensor", s.problem ? "problem: " + s.problem : "ok", s.problem ? "bad" : "good");
     setText("#mqtt", s.mqtt || "–", s.mqtt === "connected" ? "good" : s.mqtt === "disconnected" ? "bad" : "muted");
+    setText("#location", s.location ? s.location.text : "–", s.location && s.location.source === "none" ? "muted" : "");
     setText("#uptime", fmtDuration(s.updated - s.started) + (fast ? " (simulated)" : ""));
     setText("#version", s.version || "–");
     setText("#node-id", s.node_id ? "· " + s.node_id : "");
