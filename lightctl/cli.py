@@ -452,7 +452,7 @@ def _is_demo_dir(folder: Path) -> bool:
 
 
 def cmd_replay(args) -> int:
-    from lightctl.bootstrap import local_timezone
+    from lightctl.bootstrap import local_timezone, zone_location
     from lightctl.core.replay import summarize
     from lightctl.core.settings import SettingsError, apply_patch
     from lightctl.journal import START, replay_journal, what_if
@@ -527,13 +527,21 @@ def cmd_replay(args) -> int:
     for n in notes:
         err.write(f"# {n}\n")
     limits = cfg.sensor.limits()
-    if samples is not None and not patch:
-        # the daemon's own history with its own settings: fold its recorded commands,
-        # settings changes and restarts too, so this prints the daemon's own switches
-        events = replay_journal(samples, inputs, settings, limits=limits, tz=tz)
-    else:
-        starts = [t for t, kind, _ in inputs if kind == START]
-        events = what_if(times, lux, settings, starts=starts, limits=limits, tz=tz)
+    estimate = zone_location(tz)
+    site = (estimate.latitude, estimate.longitude) if estimate.known else None
+    try:
+        if samples is not None and not patch:
+            # the daemon's own history with its own settings: fold its recorded commands,
+            # settings changes and restarts too, so this prints the daemon's own switches
+            events = replay_journal(samples, inputs, settings, limits=limits, tz=tz, site=site)
+        else:
+            starts = [t for t, kind, _ in inputs if kind == START]
+            events = what_if(times, lux, settings, starts=starts, limits=limits, tz=tz, site=site)
+    except SettingsError as exc:
+        print(
+            f"lightctl replay: the history records settings that do not validate: {exc}", file=err
+        )
+        return 1
     out = sys.stdout
     out.write("time,lamp,reason\n")
     for e in events:

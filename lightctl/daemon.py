@@ -115,7 +115,10 @@ class Daemon:
         self._thread: threading.Thread | None = None
         self._heartbeat = time.monotonic()
         self._started_wall = clock.wall()
-        self._state: ControlState = initial_state(cfg.settings, limits=cfg.sensor.limits(), tz=tz)
+        site = (zone_location.latitude, zone_location.longitude) if zone_location.known else None
+        self._state: ControlState = initial_state(
+            cfg.settings, limits=cfg.sensor.limits(), tz=tz, site=site
+        )
         self._status = self._snapshot(self._state)
         self._runtime_saved: dict | None = None
         self._due: float | None = None  # monotonic time of the next sample
@@ -253,7 +256,14 @@ class Daemon:
         # the numpy fold, proven equal to replay() (tests/core/test_fastreplay.py),
         # afresh from each start of the daemon as the daemon itself decided
         events = what_if(
-            times, lux, settings, starts=starts, limits=self.cfg.sensor.limits(), tz=self.tz
+            times,
+            lux,
+            settings,
+            starts=starts,
+            limits=self.cfg.sensor.limits(),
+            tz=self.tz,
+            site=self._state.site,
+            dusk_elevation=self._state.dusk_elevation,
         )
         span = (times[0], times[-1]) if len(times) else None
         del times, lux  # 8 days are 11 MB: free them before the answer is built

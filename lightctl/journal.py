@@ -21,6 +21,7 @@ import numpy as np
 from lightctl.core.control import catch_up, initial_state, step
 from lightctl.core.fastreplay import fast_replay_arrays
 from lightctl.core.model import (
+    DUSK_ELEVATION,
     ChangeSettings,
     ClearOverride,
     ControlState,
@@ -34,7 +35,7 @@ from lightctl.core.model import (
     Settings,
     Switch,
 )
-from lightctl.core.settings import apply_patch, to_dict
+from lightctl.core.settings import FIELDS, apply_patch, to_dict
 from lightctl.runtime import restore, runtime_of
 
 START, STOP = "start", "stop"
@@ -73,9 +74,14 @@ def decode(kind: str, data: dict[str, Any], at: Instant) -> Event | None:
     if kind == "auto":
         return ClearOverride(at)
     if kind == "settings":
-        values = {k: v for k, v in data.items() if k != AFTER_SAMPLE}
-        return ChangeSettings(at, apply_patch(Settings(), values))
+        return ChangeSettings(at, _settings(data))
     return None
+
+
+def _settings(data: dict[str, Any]) -> Settings:
+    """Recorded settings; keys this version does not know (a newer or older daemon
+    wrote them) are left out rather than refused."""
+    return apply_patch(Settings(), {k: v for k, v in data.items() if k in FIELDS})
 
 
 def start_record(state: ControlState) -> dict[str, Any]:
@@ -89,13 +95,22 @@ def start_record(state: ControlState) -> dict[str, Any]:
         "mode": rt["mode"],
         "mode_until": rt["mode_until"],
         "override": rt["override"],
+        "site": list(state.site) if state.site is not None else None,
+        "dusk_elevation": state.dusk_elevation,
     }
 
 
 def _restart(data: dict[str, Any], at: Instant, tz: tzinfo | None) -> ControlState:
-    settings = apply_patch(Settings(), data["settings"])
+    settings = _settings(data["settings"])
     limits = SensorLimits(**data["limits"])
-    fresh = initial_state(settings, limits=limits, tz=tz)
+    site = data.get("site")
+    fresh = initial_state(
+        settings,
+        limits=limits,
+        tz=tz,
+        site=tuple(site) if site else None,
+        dusk_elevation=data.get("dusk_elevation", DUSK_ELEVATION),
+    )
     saved = SimpleNamespace(
         settings={},
         mode=data.get("mode", "auto"),
@@ -114,6 +129,7 @@ def replay_journal(
     limits: SensorLimits | None = None,
     tz: tzinfo | None = None,
     until: float | None = None,
+    site: tuple[float, float] | None = None,
 ) -> list[Switch]:
     """Every switch the daemon made over these records, at the times it made them.
 
@@ -126,7 +142,7 @@ def replay_journal(
     ]
     records.extend((t, 2, "sample", lux) for t, lux in samples)
     records.sort(key=lambda r: (r[0], r[1]))
-    state = initial_state(settings, limits=limits, tz=tz)
+    state = initial_state(settings, limits=limits, tz=tz, site=site)
     out: list[Switch] = []
 
     def fold(event: Event) -> None:
@@ -166,6 +182,8 @@ def what_if(
     starts: Sequence[float] = (),
     limits: SensorLimits | None = None,
     tz: tzinfo | None = None,
+    site: tuple[float, float] | None = None,
+    dusk_elevation: float = DUSK_ELEVATION,
 ) -> list[Switch]:
     """The automatic switches these settings would have made over the samples (NaN =
     failed reading), starting afresh at each recorded start as the daemon did."""
@@ -175,5 +193,15 @@ def what_if(
     out: list[Switch] = []
     for a, b in zip([0, *cuts], [*cuts, t.size], strict=True):
         if b > a:
-            out.extend(fast_replay_arrays(t[a:b], v[a:b], settings, limits=limits, tz=tz))
+            out.extend(
+                fast_replay_arrays(
+                    t[a:b],
+                    v[a:b],
+                    settings,
+                    limits=limits,
+                    tz=tz,
+                    site=site,
+                    dusk_elevation=dusk_elevation,
+                )
+            )
     return out

@@ -25,8 +25,11 @@ import numbers
 from dataclasses import replace
 from statistics import median
 
+from lightctl.core import sky
 from lightctl.core.model import (
     AUTOMATIC_REASONS,
+    COVERED_AFTER,
+    DUSK_ELEVATION,
     ChangeSettings,
     ClearOverride,
     ControlState,
@@ -55,9 +58,20 @@ def initial_state(
     limits=None,
     tz=None,
     mode: Mode = Mode.AUTO,
+    site: tuple[float, float] | None = None,
+    dusk_elevation: float = DUSK_ELEVATION,
 ) -> ControlState:
-    """A fresh state: lamp undecided (relay off), nothing measured yet."""
-    kw = {"settings": settings or Settings(), "tz": tz, "mode": mode}
+    """A fresh state: lamp undecided (relay off), nothing measured yet.
+
+    ``site`` is the estimated location for the sky rules when none is configured.
+    """
+    kw = {
+        "settings": settings or Settings(),
+        "tz": tz,
+        "mode": mode,
+        "site": site,
+        "dusk_elevation": dusk_elevation,
+    }
     if limits is not None:
         kw["limits"] = limits
     return ControlState(**kw)
@@ -196,7 +210,12 @@ def next_deadline(state: ControlState, *, silence: bool = False) -> float | None
 
 
 def _twilight(state: ControlState, now: Instant, changes: dict) -> None:
-    """Update the hysteresis-latched dark/light decision from the smoothed level."""
+    """Update the hysteresis-latched dark/light decision from the smoothed level.
+
+    With a site, the sky checks the light: dark readings in broad daylight hold the
+    decision (and, sustained, are reported), and light in the middle of the night must
+    last ``night_off_delay`` before it turns the lamp off.
+    """
     s: Settings = changes.get("settings", state.settings)
     light = changes.get("light", state.light)
     problem = changes.get("problem", state.problem)
@@ -205,29 +224,59 @@ def _twilight(state: ControlState, now: Instant, changes: dict) -> None:
     want = state.want
     dark_since = changes.get("dark_since", state.dark_since)
     light_since = changes.get("light_since", state.light_since)
-    if light < s.threshold:
-        dark_since = now.mono if dark_since is None else dark_since
-        light_since = None
-    elif light > s.threshold + s.hysteresis:
-        light_since = now.mono if light_since is None else light_since
-        dark_since = None
-    else:
+    light_night = state.light_night
+    covered = state.covered_since
+    was_light = light_since
+    elev = sky.elevation(state, now, changes)
+    if light < s.threshold and sky.broad_day(elev):
+        # dark in broad daylight is not dusk: the decision holds, and it is reported
         dark_since = light_since = None
+        covered = now.mono if covered is None else covered
+    elif light < s.threshold:
+        dark_since = now.mono if dark_since is None else dark_since
+        light_since, covered = None, None
+    elif light > s.threshold + s.hysteresis:
+        if light_since is None:
+            light_since, light_night = now.mono, sky.deep_night(elev)
+        dark_since, covered = None, None
+    else:
+        dark_since = light_since = covered = None
+    if light_since is None:
+        light_night = False
+    off_delay = max(s.off_delay, s.night_off_delay) if light_night else s.off_delay
     if changes.get("_recovered"):
         # a fault cleared: decide afresh from this reading; inside the band the lamp
         # keeps what the fail-safe made it do (the hysteresis), not a blind OFF
         if dark_since is not None or light_since is not None:
             want = dark_since is not None
         else:
-            want = _fail_safe_target(s, state.want)
+            want = _fail_safe_target(state, s, state.want, elev)
     elif want is None:
         # first decision: from the reading itself, no waiting; the band means OFF
         want = dark_since is not None
     elif dark_since is not None and elapsed(now.mono, dark_since, s.on_delay):
         want = True
-    elif light_since is not None and elapsed(now.mono, light_since, s.off_delay):
+    elif light_since is not None and elapsed(now.mono, light_since, off_delay):
         want = False
-    changes.update(want=want, dark_since=dark_since, light_since=light_since)
+    if (
+        was_light is not None
+        and light_since is None
+        and state.light_night
+        and want is True
+        and elapsed(now.mono, was_light, s.off_delay)
+    ):
+        changes["rejected"] = state.rejected + 1  # a night light that would have won
+    sky_problem = None
+    if covered is not None and elapsed(now.mono, covered, COVERED_AFTER):
+        sky_problem = sky.COVERED
+    changes.update(
+        want=want,
+        dark_since=dark_since,
+        light_since=light_since,
+        light_night=light_night,
+        covered_since=covered,
+        sky_problem=sky_problem,
+    )
 
 
 def _sun_up(state: ControlState, now: Instant, changes: dict) -> bool:
@@ -242,10 +291,15 @@ def _sun_up(state: ControlState, now: Instant, changes: dict) -> bool:
     return up
 
 
-def _fail_safe_target(s: Settings, want: bool | None) -> bool:
-    """The lamp during a fault: on, off, or hold the last dark/light decision (OFF if none)."""
+def _fail_safe_target(
+    state: ControlState, s: Settings, want: bool | None, elev: float | None
+) -> bool:
+    """The lamp during a fault: on, off, hold the last dark/light decision (OFF if none),
+    or follow the sun (ON below the dusk elevation; ON when there is no sky to ask)."""
     if s.fail_safe is FailSafe.HOLD:
         return bool(want)
+    if s.fail_safe is FailSafe.SUN:
+        return True if elev is None else elev < state.dusk_elevation
     return s.fail_safe is FailSafe.ON
 
 
@@ -256,7 +310,9 @@ def automatic_target(
     s: Settings = changes.get("settings", state.settings)
     problem = changes.get("problem", state.problem)
     if problem is not None:
-        target, reason = _fail_safe_target(s, changes.get("want", state.want)), Reason.FAIL_SAFE
+        want = changes.get("want", state.want)
+        elev = sky.elevation(state, now, changes) if s.fail_safe is FailSafe.SUN else None
+        target, reason = _fail_safe_target(state, s, want, elev), Reason.FAIL_SAFE
     else:
         want = changes.get("want", state.want)
         if want is None:

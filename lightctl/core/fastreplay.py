@@ -34,7 +34,17 @@ from operator import itemgetter
 
 import numpy as np
 
-from lightctl.core.model import FailSafe, Instant, Reason, SensorLimits, Settings, Switch
+from lightctl.core.model import (
+    DAY_ELEVATION,
+    DUSK_ELEVATION,
+    NIGHT_ELEVATION,
+    FailSafe,
+    Instant,
+    Reason,
+    SensorLimits,
+    Settings,
+    Switch,
+)
 from lightctl.core.replay import replay
 from lightctl.core.schedule import CLOCK_VALID_FROM, _reached, parse_window, sun_elevation
 
@@ -63,22 +73,25 @@ def fast_replay(
     *,
     limits: SensorLimits | None = None,
     tz: tzinfo | None = None,
+    site: tuple[float, float] | None = None,
+    dusk_elevation: float = DUSK_ELEVATION,
 ) -> list[Switch]:
     """Same as :func:`lightctl.core.replay.replay`, computed with numpy."""
+    sky = {"site": site, "dusk_elevation": dusk_elevation}
     items = samples if isinstance(samples, list | tuple) else list(samples)
     if not items:
         return []
     values = list(map(itemgetter(1), items))
     if not _plain_numbers(values):
-        return replay(items, settings, limits=limits, tz=tz)
+        return replay(items, settings, limits=limits, tz=tz, **sky)
     try:
         times = np.fromiter(map(itemgetter(0), items), dtype=float, count=len(items))
         lux = np.array(values, dtype=float)  # None -> NaN: both are a failed reading
     except (TypeError, ValueError, OverflowError):
-        return replay(items, settings, limits=limits, tz=tz)
-    found = _switch_points(times, lux, settings, limits or SensorLimits(), tz)
+        return replay(items, settings, limits=limits, tz=tz, **sky)
+    found = _switch_points(times, lux, settings, limits or SensorLimits(), tz, **sky)
     if found is None:
-        return replay(items, settings, limits=limits, tz=tz)
+        return replay(items, settings, limits=limits, tz=tz, **sky)
     out = []
     for i, on, reason in found:
         t = items[i][0]
@@ -93,6 +106,8 @@ def fast_replay_arrays(
     *,
     limits: SensorLimits | None = None,
     tz: tzinfo | None = None,
+    site: tuple[float, float] | None = None,
+    dusk_elevation: float = DUSK_ELEVATION,
 ) -> list[Switch]:
     """:func:`fast_replay` over two columns (NaN = failed reading), e.g. History's arrays.
 
@@ -104,10 +119,11 @@ def fast_replay_arrays(
         raise ValueError(f"times and lux must be two equal columns, got {t.shape} and {v.shape}")
     if t.size == 0:
         return []
-    found = _switch_points(t, v, settings, limits or SensorLimits(), tz)
+    sky = {"site": site, "dusk_elevation": dusk_elevation}
+    found = _switch_points(t, v, settings, limits or SensorLimits(), tz, **sky)
     if found is None:
         pairs = [(a, None if b != b else b) for a, b in zip(t.tolist(), v.tolist(), strict=True)]
-        return replay(pairs, settings, limits=limits, tz=tz)
+        return replay(pairs, settings, limits=limits, tz=tz, **sky)
     out = []
     for i, on, reason in found:
         w = float(t[i])
@@ -129,7 +145,14 @@ def _plain_numbers(values: list) -> bool:
 
 
 def _switch_points(
-    t: np.ndarray, lux: np.ndarray, s: Settings, limits: SensorLimits, tz: tzinfo | None
+    t: np.ndarray,
+    lux: np.ndarray,
+    s: Settings,
+    limits: SensorLimits,
+    tz: tzinfo | None,
+    *,
+    site: tuple[float, float] | None = None,
+    dusk_elevation: float = DUSK_ELEVATION,
 ) -> list[tuple[int, bool, Reason]] | None:
     """(sample index, on, reason) of every switch, or None when only the fold can tell."""
     n = t.size
@@ -163,6 +186,15 @@ def _switch_points(
         code[bad] = code[np.maximum(bad[runs[run_of]] - 1, 0)]
     code[:first_good] = _INACTIVE
     code[problem] = _INACTIVE
+    lat_lon = (
+        (s.latitude, s.longitude) if s.latitude is not None and s.longitude is not None else site
+    )
+    known = t >= CLOCK_VALID_FROM  # the sky rules need a set clock
+    if lat_lon is not None:
+        # dark in broad daylight is not dusk: judged at each sample's own minute, as step()
+        dark = np.flatnonzero((code == _DARK) & known)
+        day = _elevations(t[dark], lat_lon, DAY_ELEVATION) > DAY_ELEVATION
+        code[dark[day]] = _BAND
 
     # 3. the latched decision changes at span starts and where a run outlasts its delay
     starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
@@ -175,7 +207,13 @@ def _switch_points(
     is_problem = np.zeros(n, dtype=bool)
     is_problem[problem] = True
     after_fault = is_problem[np.maximum(starts[fresh] - 1, 0)] & (starts[fresh] > 0)
-    band_value = {FailSafe.ON: _V_ON, FailSafe.OFF: _V_OFF, FailSafe.HOLD: _V_HOLD}[s.fail_safe]
+    if s.fail_safe is FailSafe.SUN:
+        band_value = np.where(
+            _sun_fail_safe(t[starts[fresh]], lat_lon, dusk_elevation), _V_ON, _V_OFF
+        )
+    else:
+        fixed = {FailSafe.ON: _V_ON, FailSafe.OFF: _V_OFF, FailSafe.HOLD: _V_HOLD}
+        band_value = np.full(int(fresh.sum()), fixed[s.fail_safe])
     value = [
         np.where(
             vals[fresh] == _DARK,
@@ -183,8 +221,16 @@ def _switch_points(
             np.where((vals[fresh] == _BAND) & after_fault, band_value, _V_OFF),
         ).astype(np.int8)
     ]
-    for kind, delay, on in ((_DARK, s.on_delay, True), (_LIGHT, s.off_delay, False)):
+    for kind, on in ((_DARK, True), (_LIGHT, False)):
         sel = vals == kind
+        delay = np.full(int(sel.sum()), s.on_delay if on else s.off_delay)
+        if not on and lat_lon is not None and s.night_off_delay > s.off_delay:
+            # light that begins in the middle of the night must last night_off_delay
+            run_t = t[starts[sel]]
+            night = np.zeros(run_t.size, dtype=bool)
+            ok = run_t >= CLOCK_VALID_FROM
+            night[ok] = _elevations(run_t[ok], lat_lon, NIGHT_ELEVATION) < NIGHT_ELEVATION
+            delay[night] = s.night_off_delay
         hit = _first_reached(t, t[starts[sel]], delay, starts[sel], ends[sel])
         at.append(hit[hit >= 0])
         value.append(np.full(int((hit >= 0).sum()), _V_ON if on else _V_OFF, dtype=np.int8))
@@ -202,6 +248,8 @@ def _switch_points(
     base[:first_good] = NONE
     if s.fail_safe is FailSafe.HOLD:  # hold the latched decision (OFF if none yet)
         base[problem] = np.where(base[problem] == ON_DARK, FS_ON, FS_OFF)
+    elif s.fail_safe is FailSafe.SUN:  # follow the sun: ON below the dusk elevation
+        base[problem] = np.where(_sun_fail_safe(t[problem], lat_lon, dusk_elevation), FS_ON, FS_OFF)
     else:
         base[problem] = FS_ON if s.fail_safe is FailSafe.ON else FS_OFF
 
@@ -276,7 +324,11 @@ def _medians(g: np.ndarray, lo: np.ndarray, size: np.ndarray) -> np.ndarray:
 
 
 def _first_reached(
-    t: np.ndarray, since: np.ndarray | float, minimum: float, lo: np.ndarray, hi: np.ndarray
+    t: np.ndarray,
+    since: np.ndarray | float,
+    minimum: np.ndarray | float,
+    lo: np.ndarray,
+    hi: np.ndarray,
 ) -> np.ndarray:
     """First j in [lo, hi] where ``minimum`` s have elapsed since ``since``, else -1.
 
@@ -288,7 +340,8 @@ def _first_reached(
     lo = np.asarray(lo, dtype=np.int64)
     hi = np.asarray(hi, dtype=np.int64)
     since = np.broadcast_to(np.asarray(since, dtype=float), lo.shape)
-    need = round(minimum * 1000.0)
+    minimum = np.broadcast_to(np.asarray(minimum, dtype=float), lo.shape)
+    need = np.rint(minimum * 1000.0)  # round-half-even, as round() in step()
 
     def done(tj: np.ndarray, s0: np.ndarray) -> np.ndarray:
         return np.rint((tj - s0) * 1000.0) >= need
@@ -306,6 +359,30 @@ def _first_reached(
             break
         j[ahead] = np.minimum(np.searchsorted(t, t[j[ahead]], side="right"), hi[ahead] + 1)
     return np.where(j <= hi, j, -1)
+
+
+def _elevations(times: np.ndarray, site: tuple[float, float], limit: float) -> np.ndarray:
+    """The sun's elevation at each time's minute, as step() computes it (astral) wherever
+    it is within ``SUN_MARGIN`` of ``limit``; the vectorised estimate elsewhere."""
+    lat, lon = site
+    minutes = np.floor(times / 60.0)
+    elev = _elevation_estimate(lat, lon, minutes * 60.0)
+    close = np.flatnonzero(np.abs(elev - limit) <= SUN_MARGIN)
+    if close.size:
+        unique, inverse = np.unique(minutes[close], return_inverse=True)
+        exact = np.array([sun_elevation(lat, lon, float(m) * 60.0) for m in unique.tolist()])
+        elev[close] = exact[inverse]
+    return elev
+
+
+def _sun_fail_safe(times: np.ndarray, site: tuple[float, float] | None, dusk: float) -> np.ndarray:
+    """fail_safe "sun" at these times: ON below the dusk elevation, ON with no sky."""
+    on = np.ones(times.size, dtype=bool)
+    if site is None:
+        return on
+    ok = times >= CLOCK_VALID_FROM
+    on[ok] = _elevations(times[ok], site, dusk) < dusk
+    return on
 
 
 def _window_ranges(t: np.ndarray, window: str, tz: tzinfo | None) -> list[tuple[int, int]]:

@@ -51,11 +51,24 @@ AUTOMATIC_REASONS = frozenset(
 
 
 class FailSafe(StrEnum):
-    """Lamp state while the sensor is failing."""
+    """Lamp state while the sensor is failing; ``sun`` follows the sun's elevation."""
 
     ON = "on"
     OFF = "off"
     HOLD = "hold"
+    SUN = "sun"
+
+
+#: The sun deeper than this (civil twilight ends at -6°; 3° of margin for a location
+#: estimated a few hundred km off) is the middle of the night: light there is not dawn.
+NIGHT_ELEVATION = -9.0
+#: The sun higher than this: even an overcast sky gives thousands of lux, so a dark
+#: reading is the sensor's problem, not dusk.
+DAY_ELEVATION = 10.0
+#: Dark readings in daylight for this long are reported ("covered, dirty or miswired?").
+COVERED_AFTER = 900.0
+#: Where fail_safe "sun" switches when no recent evening says better: civil dusk, about.
+DUSK_ELEVATION = -4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +90,7 @@ class Settings:
     latitude: float | None = None
     longitude: float | None = None
     sun_max_elevation: float = 0.0
+    night_off_delay: float = 600.0
 
     @property
     def off_level(self) -> float:
@@ -243,3 +257,12 @@ class ControlState:
     started: float | None = None  # mono of the first event
     sun_key: tuple | None = None  # cache: (minute, lat, lon, max) of the last sun check
     sun_up: bool = False
+    # --- the sky as a second sensor (lightctl/core/sky.py) ---
+    site: tuple[float, float] | None = None  # (lat, lon) for the sky rules; None: no sky
+    dusk_elevation: float = DUSK_ELEVATION  # fail_safe "sun" switches here
+    sky_key: tuple | None = None  # cache: (minute, lat, lon) of the last elevation
+    sky_elevation: float | None = None
+    light_night: bool = False  # the light spell under way began in the middle of the night
+    rejected: int = 0  # night lights that did not switch the lamp off
+    covered_since: float | None = None  # mono since dark readings in daylight
+    sky_problem: str | None = None

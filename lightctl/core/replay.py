@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from lightctl.core.control import initial_state, step
 from lightctl.core.model import (
+    DUSK_ELEVATION,
     Instant,
     Sample,
     SensorLimits,
@@ -28,9 +29,14 @@ def replay(
     *,
     limits: SensorLimits | None = None,
     tz: tzinfo | None = None,
+    site: tuple[float, float] | None = None,
+    dusk_elevation: float = DUSK_ELEVATION,
 ) -> list[Switch]:
-    """Fold ``(epoch, lux or None)`` samples through the core; return its switches."""
-    state = initial_state(settings, limits=limits, tz=tz)
+    """Fold ``(epoch, lux or None)`` samples through the core; return its switches.
+
+    ``site``/``dusk_elevation``: the estimated location and fail_safe "sun"'s elevation,
+    as the daemon gives them to its core."""
+    state = initial_state(settings, limits=limits, tz=tz, site=site, dusk_elevation=dusk_elevation)
     out: list[Switch] = []
     for t, lux in samples:
         state, effects = step(state, Sample(Instant(t, t), lux, None))

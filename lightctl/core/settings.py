@@ -66,7 +66,8 @@ def _fail_safe(value: Any) -> FailSafe:
     try:
         return FailSafe(value)
     except ValueError:
-        raise ValueError(f"must be one of on, off, hold, got {value!r}") from None
+        choices = ", ".join(f.value for f in FailSafe)
+        raise ValueError(f"must be one of {choices}, got {value!r}") from None
 
 
 _fail_safe.schema = {"type": "choice", "choices": [f.value for f in FailSafe]}  # type: ignore[attr-defined]
@@ -100,7 +101,11 @@ FIELDS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
     "smoothing": (_integer(1, 600, " samples"), "samples", "median over this many readings"),
     "min_on": (_number(0, DAY, " s"), "s", "shortest ON period (protects the lamp)"),
     "min_off": (_number(0, DAY, " s"), "s", "shortest OFF period"),
-    "fail_safe": (_fail_safe, "", "lamp state while the sensor is failing: on, off or hold"),
+    "fail_safe": (
+        _fail_safe,
+        "",
+        "lamp state while the sensor is failing: on, off, hold, or sun (follows the sun)",
+    ),
     "off_window": (_window, "", 'lamp stays off in this local-time window, e.g. "23:30-05:30"'),
     "latitude": (_optional(_number(-90, 90, "°")), "°", "for the sun guard (with longitude)"),
     "longitude": (_optional(_number(-180, 180, "°")), "°", "for the sun guard (with latitude)"),
@@ -108,6 +113,11 @@ FIELDS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
         _number(-18, 90, "°"),
         "°",
         "never on while the sun is higher than this",
+    ),
+    "night_off_delay": (
+        _number(0, DAY, " s"),
+        "s",
+        "in the middle of the night, light must last this long to switch the lamp off",
     ),
 }
 

@@ -601,9 +601,12 @@ PARIS_SUN = replace(INSTANT, latitude=48.85, longitude=2.35)
 
 class TestSunGuard:
     def test_no_on_while_the_sun_is_up(self):
-        """A covered sensor at noon does not switch the lamp on: reason sun."""
-        d = Driver(PARIS_SUN, tz=PARIS, wall=local("2026-06-21T12:00"))
-        assert d.hold(DARK, 600) == []
+        """Dark readings with the sun up (but low: the sky rules leave a sun under 10°
+        to the sensor) do not switch the lamp on: reason sun."""
+        t = local("2026-06-21T06:00")
+        assert 0 < sun_elevation(48.85, 2.35, t) < 10
+        d = Driver(PARIS_SUN, tz=PARIS, wall=t)
+        assert d.hold(DARK, 300) == []
         assert d.lamp is False and d.state.reason is Reason.SUN
 
     def test_on_at_midnight(self):
@@ -642,7 +645,7 @@ class TestSunGuard:
 
     def test_settings_change_reevaluates_the_sun(self):
         """Raising sun_max_elevation above the sun's height lets the lamp on at once."""
-        d = Driver(PARIS_SUN, tz=PARIS, wall=local("2026-06-21T12:00"))
+        d = Driver(PARIS_SUN, tz=PARIS, wall=local("2026-06-21T06:00"))
         d.sample(DARK)
         assert on_off(d.settings(replace(PARIS_SUN, sun_max_elevation=90.0))) == [(True, "dark")]
 

@@ -31,8 +31,12 @@ ANCHORS = [
     datetime(2026, 3, 29, 0, 0, tzinfo=UTC).timestamp(),
     datetime(2026, 10, 25, 0, 30, tzinfo=UTC).timestamp(),
     datetime(2026, 6, 21, 3, 0, tzinfo=UTC).timestamp(),
+    datetime(2026, 1, 15, 23, 0, tzinfo=UTC).timestamp(),  # deep night in Europe
+    datetime(2026, 6, 21, 11, 0, tzinfo=UTC).timestamp(),  # broad day in Europe
     1_704_067_200.0 - 90.0,
 ]
+#: Estimated locations (the daemon's site when none is configured).
+SITES = [None, (48.87, 2.33), (69.65, 18.96), (-33.9, 18.4)]
 WINDOWS = [None, "23:30-05:30", "17:00-17:20", "02:10-02:40", "01:30-03:30", "12:00-04:00"]
 
 
@@ -84,6 +88,7 @@ def replay_settings(draw) -> Settings:
         latitude=draw(latitude) if coords else None,
         longitude=draw(st.floats(-180, 180)) if coords else None,
         sun_max_elevation=draw(st.sampled_from([-6.0, 0.0, 5.0]) | st.floats(-18, 90)),
+        night_off_delay=draw(time),
     )
 
 
@@ -95,21 +100,31 @@ limits_st = st.builds(
 tz_st = st.sampled_from([None, ZoneInfo("UTC"), PARIS])
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(samples=streams(), s=replay_settings(), limits=limits_st, tz=tz_st)
-def test_fast_replay_equals_streaming_replay(samples, s, limits, tz):
-    """Same switch instants, states and reasons as the fold of step(), for any stream."""
-    assert fast_replay(samples, s, limits=limits, tz=tz) == replay(samples, s, limits=limits, tz=tz)
+sky_st = st.fixed_dictionaries(
+    {
+        "site": st.sampled_from(SITES),
+        "dusk_elevation": st.sampled_from([-4.0, -1.5, -8.0]) | st.floats(-12, 3),
+    }
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(samples=streams(), s=replay_settings(), limits=limits_st, tz=tz_st, sky=sky_st)
+def test_fast_replay_equals_streaming_replay(samples, s, limits, tz, sky):
+    """Same switch instants, states and reasons as the fold of step(), for any stream,
+    the sky rules (estimated site, night lights, dark by day, fail_safe sun) included."""
+    fast = fast_replay(samples, s, limits=limits, tz=tz, **sky)
+    assert fast == replay(samples, s, limits=limits, tz=tz, **sky)
 
 
 @settings(max_examples=60, deadline=None)
-@given(samples=streams(), s=replay_settings(), limits=limits_st, tz=tz_st)
-def test_array_entry_equals_streaming_replay(samples, s, limits, tz):
+@given(samples=streams(), s=replay_settings(), limits=limits_st, tz=tz_st, sky=sky_st)
+def test_array_entry_equals_streaming_replay(samples, s, limits, tz, sky):
     """The two-column entry (NaN for a failed reading) gives the streaming answer too."""
     times = array("d", [t for t, _ in samples])
     lux = array("d", [math.nan if v is None else v for _, v in samples])
-    expected = replay(samples, s, limits=limits, tz=tz)
-    assert fast_replay_arrays(times, lux, s, limits=limits, tz=tz) == expected
+    expected = replay(samples, s, limits=limits, tz=tz, **sky)
+    assert fast_replay_arrays(times, lux, s, limits=limits, tz=tz, **sky) == expected
 
 
 @settings(max_examples=200, deadline=None)
