@@ -46,7 +46,15 @@ from lightctl.core.model import (
 from lightctl.core.replay import summarize
 from lightctl.core.settings import SettingsError, apply_patch, to_dict
 from lightctl.errors import LightctlError, RelayError
-from lightctl.journal import AFTER_SAMPLE, START, STOP, encode, start_record, what_if
+from lightctl.journal import (
+    AFTER_SAMPLE,
+    REJECTED,
+    START,
+    STOP,
+    encode,
+    start_record,
+    what_if,
+)
 from lightctl.location import NO_LOCATION, Location, effective
 from lightctl.ports import OverrideInfo, Relay, Sensor, Status
 from lightctl.problems import Problems
@@ -240,6 +248,7 @@ class Daemon:
         return {
             "samples": [[t, v] for t, v in samples],
             "events": [[t, "on" if on else "off", r] for t, on, r in self.hist.events(since)],
+            "marks": [[t, kind] for t, kind, _ in self.hist.inputs(since) if kind == REJECTED],
         }
 
     def preview(self, patch: Mapping[str, Any], hours: float) -> dict[str, Any]:
@@ -414,6 +423,16 @@ class Daemon:
 
     def _commit(self, old: ControlState, new: ControlState, effects: list) -> None:
         self._state = new
+        if new.sky_problem != old.sky_problem:
+            if new.sky_problem:
+                log.warning("%s (lamp kept %s)", new.sky_problem, "ON" if new.lamp else "OFF")
+            else:
+                log.warning("the sensor reads daylight again")
+        if new.rejected > old.rejected:
+            light = "?" if new.light is None else f"{new.light:g} lx"
+            log.info("a night light (%s) did not switch the lamp off: the sun is far down", light)
+            if self.hist is not None:
+                self.hist.add_input(self._now().wall, REJECTED, {"lux": new.light})
         for eff in effects:
             if isinstance(eff, Switch):
                 self._switch(eff)
@@ -514,7 +533,8 @@ class Daemon:
     # --- snapshots ---------------------------------------------------------------------
 
     def _snapshot(self, st: ControlState) -> Status:
-        parts = (st.problem, getattr(self.relay, "problem", None), self.problems.text())
+        relay_problem = getattr(self.relay, "problem", None)
+        parts = (st.problem, st.sky_problem, relay_problem, self.problems.text())
         problem = "; ".join(p for p in parts if p) or None
         ov = st.override
         mono = self.clock.mono()
@@ -540,6 +560,7 @@ class Daemon:
             utc_offset=utc_offset(self.tz, self.clock.wall()),
             clock_speed=float(getattr(self.clock, "speed", 1.0)),
             location=effective(st.settings.latitude, st.settings.longitude, self.zone_location),
+            rejected_lights=st.rejected,
             switches=tuple(
                 (lamp, why, n) for (lamp, why), n in sorted(self._switch_counts.items())
             ),

@@ -39,6 +39,9 @@ from lightctl.core.settings import FIELDS, apply_patch, to_dict
 from lightctl.runtime import restore, runtime_of
 
 START, STOP = "start", "stop"
+#: A night light the sky kept from switching the lamp off (a mark for the chart; a
+#: replay derives it again and does not fold it).
+REJECTED = "rejected"
 #: Marks a command the daemon handled after the sample of the same millisecond.
 AFTER_SAMPLE = "after_sample"
 #: At one and the same millisecond the daemon handles a start, then commands, then the

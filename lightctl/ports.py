@@ -66,6 +66,8 @@ class Status:
     switches: tuple[tuple[str, str, int], ...] = ()
     #: the location in use and where it came from (configured, the time zone, none)
     location: Location = NO_LOCATION
+    #: night lights the sky kept from switching the lamp off, since start
+    rejected_lights: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """The `/api/status` body; MQTT state uses the same with lamp ON/OFF."""
@@ -94,6 +96,7 @@ class Status:
             "utc_offset": self.utc_offset,
             "clock_speed": self.clock_speed,
             "location": self.location.to_json(),
+            "rejected_lights": self.rejected_lights,
         }
 
 

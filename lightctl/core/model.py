@@ -85,7 +85,7 @@ class Settings:
     smoothing: int = 5
     min_on: float = 0.0
     min_off: float = 0.0
-    fail_safe: FailSafe = FailSafe.ON
+    fail_safe: FailSafe = FailSafe.SUN
     off_window: str | None = None
     latitude: float | None = None
     longitude: float | None = None

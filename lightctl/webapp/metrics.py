@@ -28,6 +28,10 @@ SETTING_GAUGES = {
     "min_on": ("lightctl_min_on_seconds", "shortest ON period"),
     "min_off": ("lightctl_min_off_seconds", "shortest OFF period"),
     "smoothing": ("lightctl_smoothing_samples", "median window in samples"),
+    "night_off_delay": (
+        "lightctl_night_off_delay_seconds",
+        "how long light must last to switch off in the middle of the night",
+    ),
 }
 MQTT_STATES = ("connected", "disconnected", "disabled")
 
@@ -77,6 +81,11 @@ class StatusCollector:
         for lamp, reason, count in st.switches:
             switches.add_metric([lamp, reason], float(count))
         yield switches
+        yield CounterMetricFamily(
+            "lightctl_rejected_lights",
+            "night lights that did not switch the lamp off (the sun was far down), since start",
+            value=float(st.rejected_lights),
+        )
         yield _one_of(
             "lightctl_mode",
             "operating mode (1 = current)",

@@ -53,8 +53,9 @@ class Driver:
         tz=None,
         mono: float = 1000.0,
         wall: float = WINTER_EVENING,
+        site: tuple[float, float] | None = None,
     ):
-        self.state: ControlState = initial_state(settings, limits=limits, tz=tz)
+        self.state: ControlState = initial_state(settings, limits=limits, tz=tz, site=site)
         self.mono, self.wall = mono, wall
         self.effects: list[Effect] = []
 

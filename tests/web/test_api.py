@@ -67,7 +67,7 @@ def test_schema_describes_every_field(client):
     assert list(fields) == list(FIELDS)
     assert fields["threshold"]["unit"] == "lx" and fields["threshold"]["max"] == 200_000
     assert fields["smoothing"]["type"] == "integer" and fields["smoothing"]["min"] == 1
-    assert fields["fail_safe"]["choices"] == ["on", "off", "hold"]
+    assert fields["fail_safe"]["choices"] == ["on", "off", "hold", "sun"]
     assert fields["latitude"]["optional"] is True
 
 

@@ -119,6 +119,7 @@
       start: end - 86400, end,
       samples: history ? history.samples : [],
       events: history ? history.events : [],
+      marks: history ? history.marks || [] : [],
       lampNow: status.lamp === "on",
       threshold: set.threshold, offLevel: set.threshold + set.hysteresis,
       preview: null,

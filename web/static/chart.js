@@ -146,6 +146,13 @@
       el("line", { class: "ev-line", x1: xx, x2: xx, y1: mt, y2: mt + ph }, gEv);
     }
 
+    // night lights the sky kept from switching the lamp off: a ring at the top edge
+    const marks = (d.marks || []).filter((m) => m[0] >= d.start && m[0] <= d.end);
+    for (const [t] of marks) {
+      const r = el("circle", { class: "mark-rejected", cx: x(t), cy: mt - 5, r: 3.5 }, gEv);
+      el("title", {}, r, `night light at ${fmtTime(t)}: kept the lamp on (the sun was far down)`);
+    }
+
     // two lanes under the time axis: recorded ON, and ON under the edited settings
     const l1 = mt + ph + 22, l2 = l1 + lane + 3;
     el("text", { x: ml - 4, y: l1 + lane - 1, class: "ylab" }, svg, "lamp");
@@ -170,6 +177,9 @@
     if (!n) text = "No light readings recorded in the last 24 hours yet.";
     else text = `Light between ${fmtLux(lo)} and ${fmtLux(hi)} lx over the last 24 hours.`;
     text += ` Threshold ${fmtLux(d.threshold)} lx, off above ${fmtLux(d.offLevel)} lx.`;
+    if (marks.length) {
+      text += ` ${marks.length} night light${marks.length === 1 ? "" : "s"} did not switch the lamp off.`;
+    }
     if (inRange.length) {
       const last = inRange.slice(-6).map(([t, s, w]) => `${s} at ${fmtTime(t)}${w ? " (" + w + ")" : ""}`);
       text += ` The lamp switched ${inRange.length} time${inRange.length === 1 ? "" : "s"}: ${last.join(", ")}${inRange.length > 6 ? " …" : ""}.`;
