@@ -28,6 +28,7 @@ from typing import Any
 from lightctl import __version__, memory
 from lightctl.clock import Clock, utc_offset, zone_name
 from lightctl.config import Config
+from lightctl.core import selflight
 from lightctl.core.control import catch_up, initial_state, next_deadline, step
 from lightctl.core.model import (
     ChangeSettings,
@@ -428,6 +429,8 @@ class Daemon:
                 log.warning("%s (lamp kept %s)", new.sky_problem, "ON" if new.lamp else "OFF")
             else:
                 log.warning("the sensor reads daylight again")
+        if selflight.problem(new) != selflight.problem(old) and selflight.problem(new):
+            log.warning("%s", selflight.problem(new))
         if new.rejected > old.rejected:
             light = "?" if new.light is None else f"{new.light:g} lx"
             log.info("a night light (%s) did not switch the lamp off: the sun is far down", light)
@@ -534,7 +537,8 @@ class Daemon:
 
     def _snapshot(self, st: ControlState) -> Status:
         relay_problem = getattr(self.relay, "problem", None)
-        parts = (st.problem, st.sky_problem, relay_problem, self.problems.text())
+        loop = selflight.problem(st)
+        parts = (st.problem, st.sky_problem, loop, relay_problem, self.problems.text())
         problem = "; ".join(p for p in parts if p) or None
         ov = st.override
         mono = self.clock.mono()
@@ -561,6 +565,8 @@ class Daemon:
             clock_speed=float(getattr(self.clock, "speed", 1.0)),
             location=effective(st.settings.latitude, st.settings.longitude, self.zone_location),
             rejected_lights=st.rejected,
+            lamp_delta=selflight.lamp_delta(st),
+            proposed_hysteresis=selflight.proposed_hysteresis(st),
             switches=tuple(
                 (lamp, why, n) for (lamp, why), n in sorted(self._switch_counts.items())
             ),

@@ -68,6 +68,10 @@ class Status:
     location: Location = NO_LOCATION
     #: night lights the sky kept from switching the lamp off, since start
     rejected_lights: int = 0
+    #: what an automatic ON adds to the level (lx, median of the last ones), if measured
+    lamp_delta: float | None = None
+    #: a hysteresis that clears the lamp's own light, when the current one does not
+    proposed_hysteresis: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The `/api/status` body; MQTT state uses the same with lamp ON/OFF."""
@@ -97,6 +101,8 @@ class Status:
             "clock_speed": self.clock_speed,
             "location": self.location.to_json(),
             "rejected_lights": self.rejected_lights,
+            "lamp_delta": None if self.lamp_delta is None else round(self.lamp_delta, 1),
+            "proposed_hysteresis": self.proposed_hysteresis,
         }
 
 

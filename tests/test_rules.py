@@ -262,3 +262,34 @@ def _patch(s: Settings) -> dict:
     from lightctl.core.settings import to_dict
 
     return {k: v for k, v in to_dict(s).items() if k not in ("latitude", "longitude")}
+
+
+def test_the_daemon_reports_a_lamp_that_lights_its_own_sensor(tmp_path):
+    """The real daemon, its sensor reading ambient light plus its own lamp (30 lx, with
+    threshold 20 / hysteresis 20): one cycle, then ON; status names the problem and the
+    hysteresis that clears it; one PATCH of that value ends the proposal."""
+    r = rig_at(tmp_path, local("2026-01-15T16:30"), Settings(), interval=5)
+    start = r.clock.wall()
+
+    class Lit:
+        def read(self) -> float:
+            ambient = max(0.0, 60.0 * (1 - (r.clock.wall() - start) / 3600))
+            return ambient + (30.0 if r.daemon.state.lamp else 0.0)
+
+        def close(self) -> None:
+            pass
+
+    r.daemon.sensor = Lit()
+    r.run(3 * 3600)
+    st = r.daemon.status()
+    assert [(on, why) for _, on, why in switches(r)] == [
+        (True, "dark"),
+        (False, "light"),
+        (True, "dark"),
+    ]
+    assert st.lamp is True and "lights its own sensor" in (st.problem or "")
+    assert st.lamp_delta == pytest.approx(30, abs=3) and st.proposed_hysteresis >= 38
+    body = st.to_json()
+    assert body["proposed_hysteresis"] == st.proposed_hysteresis
+    r.command(lambda d: d.update_settings({"hysteresis": st.proposed_hysteresis}))
+    assert r.daemon.status().proposed_hysteresis is None

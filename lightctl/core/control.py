@@ -25,7 +25,7 @@ import numbers
 from dataclasses import replace
 from statistics import median
 
-from lightctl.core import sky
+from lightctl.core import selflight, sky
 from lightctl.core.model import (
     AUTOMATIC_REASONS,
     COVERED_AFTER,
@@ -164,6 +164,7 @@ def _ingest(state: ControlState, ev: Sample, changes: dict) -> None:
         bad_count=0,
         last_good=ev.at.mono,
     )
+    selflight.measure(state, changes)
     if state.problem is not None:
         changes["problem"] = None
         changes["_recovered"] = True  # decide afresh from this reading
@@ -235,7 +236,7 @@ def _twilight(state: ControlState, now: Instant, changes: dict) -> None:
     elif light < s.threshold:
         dark_since = now.mono if dark_since is None else dark_since
         light_since, covered = None, None
-    elif light > s.threshold + s.hysteresis:
+    elif light > s.threshold + s.hysteresis + selflight.raise_of(state, changes):
         if light_since is None:
             light_since, light_night = now.mono, sky.deep_night(elev)
         dark_since, covered = None, None
@@ -258,6 +259,8 @@ def _twilight(state: ControlState, now: Instant, changes: dict) -> None:
         want = True
     elif light_since is not None and elapsed(now.mono, light_since, off_delay):
         want = False
+    if want is False and state.want is True:
+        changes["loop_raise"] = 0.0  # daylight above the raised level ends a loop's hold
     if (
         was_light is not None
         and light_since is None
@@ -391,6 +394,7 @@ def _decide(state: ControlState, now: Instant, changes: dict) -> tuple[ControlSt
             if lamp is not None or target:
                 # the relay starts off, so a first decision of OFF switches nothing
                 effects.append(Switch(now, target, reason))
+            selflight.switched(state, now, changes, target, reason)
     elif reason != state.reason:
         changes["reason"] = reason
 

@@ -37,6 +37,7 @@ import numpy as np
 from lightctl.core.model import (
     DAY_ELEVATION,
     DUSK_ELEVATION,
+    LOOP_WINDOW,
     NIGHT_ELEVATION,
     FailSafe,
     Instant,
@@ -60,6 +61,7 @@ _TARGET = {
 }
 _DARK, _BAND, _LIGHT, _INACTIVE = 0, 1, 2, 3
 _V_OFF, _V_ON, _V_HOLD = 0, 1, 2  # values of the latched decision's changes
+LOOP_MS = round(LOOP_WINDOW * 1000.0)
 
 #: The vectorised sun estimate (no refraction, <= 0.6°) is trusted this far from the limit;
 #: closer minutes are computed with astral itself, as step() does.
@@ -264,7 +266,10 @@ def _switch_points(
             part[(part == ON_DARK) | (part == FS_ON)] = OFF_SUN
 
     # 5. the lamp, over runs of the target code
-    return _lamp(t, base, s)
+    found = _lamp(t, base, s)
+    if _loop_cycle(t, found):
+        return None  # the lamp may be lighting its own sensor: only the fold can tell
+    return found
 
 
 def _classes(g: np.ndarray, seg_starts: np.ndarray, s: Settings) -> np.ndarray:
@@ -467,6 +472,24 @@ def _elevation_estimate(latitude: float, longitude: float, wall: np.ndarray) -> 
     hour_angle = np.radians(solar / 4.0 - 180.0)
     cos_zenith = np.sin(lat) * np.sin(decl) + np.cos(lat) * np.cos(decl) * np.cos(hour_angle)
     return 90.0 - np.degrees(np.arccos(np.clip(cos_zenith, -1.0, 1.0)))
+
+
+def _loop_cycle(t: np.ndarray, found: list[tuple[int, bool, Reason]]) -> bool:
+    """True where step() would start holding a loop (selflight.py), which this path does
+    not model: an ON by dark within LOOP_WINDOW of the last OFF by light, itself within
+    LOOP_WINDOW of the ON by dark before it. Until then the hold changes nothing, so
+    without one the answer here is exact."""
+    on_at = off_at = None
+    for i, on, why in found:
+        if on and why is Reason.DARK:
+            if on_at is not None and off_at is not None and t[off_at] >= t[on_at]:
+                first = round((t[off_at] - t[on_at]) * 1000.0) < LOOP_MS
+                if first and round((t[i] - t[off_at]) * 1000.0) < LOOP_MS:
+                    return True
+            on_at = i
+        elif not on and why is Reason.LIGHT:
+            off_at = i
+    return False
 
 
 def _lamp(t: np.ndarray, code: np.ndarray, s: Settings) -> list[tuple[int, bool, Reason]]:

@@ -69,6 +69,9 @@ DAY_ELEVATION = 10.0
 COVERED_AFTER = 900.0
 #: Where fail_safe "sun" switches when no recent evening says better: civil dusk, about.
 DUSK_ELEVATION = -4.0
+#: ON by dark, OFF by light and ON by dark again, each within this time: the lamp is
+#: lighting its own sensor (lightctl/core/selflight.py).
+LOOP_WINDOW = 1800.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,3 +269,12 @@ class ControlState:
     rejected: int = 0  # night lights that did not switch the lamp off
     covered_since: float | None = None  # mono since dark readings in daylight
     sky_problem: str | None = None
+    # --- the lamp that lights its own sensor (lightctl/core/selflight.py) ---
+    deltas: tuple[float, ...] = ()  # what the last automatic ONs added to the level (lx)
+    lit_from: float | None = None  # level just before the ON being measured
+    lit_count: int = 0  # good readings since that ON
+    dark_on_at: float | None = None  # mono of the last ON by dark
+    dark_on_level: float | None = None  # ... and the level then
+    light_off_at: float | None = None  # mono of the last OFF by light
+    light_off_level: float | None = None  # ... and the level then
+    loop_raise: float = 0.0  # while > 0: the off level is raised by this much (held ON)

@@ -104,3 +104,80 @@ def test_fail_safe_sun_without_a_location_is_on():
     s = Settings(fail_safe=FailSafe.SUN)
     samples = [(local("2026-03-10T12:00") + 60 * i, None) for i in range(10)]
     assert both(samples, s) == [(True, "fail-safe")]
+
+
+# --- the lamp that lights its own sensor ---------------------------------------------------
+
+
+def closed_loop(settings: Settings, adds: float, ambient, seconds: float, dt: float = 1.0):
+    """The core with a sensor that reads ambient light plus the lamp's own."""
+    d = Driver(settings, tz=PARIS, wall=local("2026-01-15T16:30"))
+    out = []
+    for _ in range(round(seconds / dt)):
+        lux = ambient(d.wall) + (adds if d.lamp else 0.0)
+        out += d.sample(lux, dt)
+    return d, [(e.on, e.reason.value) for e in out]
+
+
+def dusk(wall: float) -> float:
+    """Ambient light falling from 60 lx to 0 over an hour from 16:30, then dark."""
+    left = 1.0 - (wall - local("2026-01-15T16:30")) / 3600
+    return max(0.0, 60.0 * left)
+
+
+def test_a_lamp_that_lights_its_own_sensor_cycles_once_then_holds_and_reports():
+    """Adds 30 lx, threshold 20, hysteresis 20: one cycle, then ON all night, reported."""
+    from lightctl.core import selflight
+
+    d, sw = closed_loop(Settings(), adds=30.0, ambient=dusk, seconds=4 * 3600)
+    assert sw == [(True, "dark"), (False, "light"), (True, "dark")]
+    assert d.lamp is True
+    assert selflight.lamp_delta(d.state) == pytest.approx(30, abs=3)
+    assert selflight.proposed_hysteresis(d.state) >= 38
+    assert "lights its own sensor" in selflight.problem(d.state)
+
+
+def test_the_proposed_hysteresis_clears_the_loop():
+    from lightctl.core import selflight
+
+    d, _ = closed_loop(Settings(), adds=30.0, ambient=dusk, seconds=4 * 3600)
+    better = Settings(hysteresis=selflight.proposed_hysteresis(d.state))
+    d2, sw = closed_loop(better, adds=30.0, ambient=dusk, seconds=4 * 3600)
+    assert sw == [(True, "dark")] and selflight.problem(d2.state) is None
+
+
+def test_a_held_loop_ends_with_daylight():
+    """The morning light above the raised level switches the lamp off as usual."""
+
+    def day_after(wall: float) -> float:
+        t = wall - local("2026-01-15T16:30")
+        return dusk(wall) if t < 3 * 3600 else min(2000.0, (t - 3 * 3600) * 2)
+
+    d, sw = closed_loop(Settings(), adds=30.0, ambient=day_after, seconds=5 * 3600)
+    assert sw == [(True, "dark"), (False, "light"), (True, "dark"), (False, "light")]
+    assert d.state.loop_raise == 0
+
+
+def test_headlights_at_dusk_are_not_a_loop():
+    """ON at dusk, a car's 400 lx for two minutes (OFF), dark again (ON): no hold."""
+
+    def car(wall: float) -> float:
+        t = wall - local("2026-01-15T16:30")
+        return 400.0 if 3000 <= t < 3120 else dusk(wall)
+
+    d, sw = closed_loop(Settings(), adds=5.0, ambient=car, seconds=2 * 3600)
+    assert sw == [(True, "dark"), (False, "light"), (True, "dark")]
+    assert d.state.loop_raise == 0
+
+
+def test_the_fast_replay_of_a_self_lighting_loop_equals_the_core():
+    """The recorded readings of the loop replay to the same switches, fast or folded."""
+    d = Driver(Settings(), tz=PARIS, wall=local("2026-01-15T16:30"))
+    samples, live = [], []
+    for _ in range(2 * 3600):
+        lux = dusk(d.wall + 1) + (30.0 if d.lamp else 0.0)
+        live += d.sample(lux)
+        samples.append((d.wall, lux))
+    slow = replay(samples, Settings(), tz=PARIS)
+    assert [(e.on, e.reason) for e in slow] == [(e.on, e.reason) for e in live]
+    assert fast_replay(samples, Settings(), tz=PARIS) == slow

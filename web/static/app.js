@@ -77,6 +77,16 @@
     setText("#sensor", s.problem ? "problem: " + s.problem : "ok", s.problem ? "bad" : "good");
     setText("#mqtt", s.mqtt || "–", s.mqtt === "connected" ? "good" : s.mqtt === "disconnected" ? "bad" : "muted");
     setText("#location", s.location ? s.location.text : "–", s.location && s.location.source === "none" ? "muted" : "");
+    setText("#lamp-delta", s.lamp_delta === null || s.lamp_delta === undefined ? "not measured yet"
+      : `adds about ${C.fmtLux(s.lamp_delta)} lx to the reading when it goes on`);
+    setText("#rejected", `${s.rejected_lights || 0} kept from switching the lamp off`);
+    const prop = s.proposed_hysteresis;
+    $("#proposal").hidden = !prop;
+    if (prop) {
+      setText("#proposal-text", `The lamp's own light (about ${C.fmtLux(s.lamp_delta)} lx) reaches the off level: ` +
+        `it could switch itself off. A hysteresis of ${C.fmtLux(prop)} lx clears it.`);
+      $("#apply-proposal").dataset.value = String(prop);
+    }
     setText("#uptime", fmtDuration(s.updated - s.started) + (fast ? " (simulated)" : ""));
     setText("#version", s.version || "–");
     setText("#node-id", s.node_id ? "· " + s.node_id : "");
@@ -267,6 +277,14 @@
     poll.once();
   }
 
+  async function applyProposal() {
+    const value = Number($("#apply-proposal").dataset.value);
+    if (!value) return;
+    const r = await api("PATCH", "/api/settings", { hysteresis: value });
+    setText("#form-status", r.ok ? `Saved: hysteresis ${C.fmtLux(value)} lx.` : "Not saved: " + JSON.stringify(r.data));
+    poll.once();
+  }
+
   function discard() {
     for (const inp of inputs) { inp.dataset.dirty = ""; inp.value = shown(saved[inp.name]); }
     clearErrors();
@@ -311,6 +329,7 @@
   for (const inp of inputs) { inp.addEventListener("input", onEdit); inp.addEventListener("change", onEdit); }
   form.addEventListener("submit", save);
   $("#discard").addEventListener("click", discard);
+  $("#apply-proposal").addEventListener("click", applyProposal);
   $("#teach").addEventListener("click", teach);
   for (const b of $$("button.mode")) b.addEventListener("click", async () => { await command("/api/mode", { mode: b.dataset.mode }); poll.once(); });
   for (const b of $$("button.ovr")) b.addEventListener("click", onOverride);
