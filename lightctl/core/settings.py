@@ -106,6 +106,11 @@ FIELDS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
         "",
         "lamp state while the sensor is failing: on, off, hold, or sun (follows the sun)",
     ),
+    "night_off_delay": (
+        _number(0, DAY, " s"),
+        "s",
+        "in the middle of the night, light must last this long to switch the lamp off",
+    ),
     "off_window": (_window, "", 'lamp stays off in this local-time window, e.g. "23:30-05:30"'),
     "latitude": (_optional(_number(-90, 90, "°")), "°", "for the sun guard (with longitude)"),
     "longitude": (_optional(_number(-180, 180, "°")), "°", "for the sun guard (with latitude)"),
@@ -113,11 +118,6 @@ FIELDS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
         _number(-18, 90, "°"),
         "°",
         "never on while the sun is higher than this",
-    ),
-    "night_off_delay": (
-        _number(0, DAY, " s"),
-        "s",
-        "in the middle of the night, light must last this long to switch the lamp off",
     ),
 }
 

@@ -48,7 +48,7 @@ def test_html_inputs_carry_the_keys_and_step_any(live_server):
         assert f'name="{key}"' in html, key
         assert f'<label for="in-{key}"' in html, key
     numbers = re.findall(r'<input[^>]*type="number"[^>]*>', html)
-    assert len(numbers) == 10
+    assert len(numbers) == 11
     assert all('step="any"' in tag for tag in numbers)
     assert "http://" not in html.replace(live_server.url, "") and "https://" not in html
 
@@ -71,7 +71,7 @@ def test_values_render(live_server, page: Page):
     expect(page.locator("[name=threshold]")).to_have_value("20")
     expect(page.locator("[name=hysteresis]")).to_have_value("20")
     expect(page.locator("[name=on_delay]")).to_have_value("60")
-    expect(page.locator("[name=fail_safe]")).to_have_value("on")
+    expect(page.locator("[name=fail_safe]")).to_have_value("sun")
     expect(page.locator("[name=latitude]")).to_have_value("")
     # no coordinates set: the time zone's point (or none), said with where it came from
     expect(page.locator("#location")).to_have_text(status.location.describe())
