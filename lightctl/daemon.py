@@ -252,6 +252,25 @@ class Daemon:
             "marks": [[t, kind] for t, kind, _ in self.hist.inputs(since) if kind == REJECTED],
         }
 
+    def suggestion(self, days: float = 7.0) -> dict[str, Any]:
+        """What the sensor read at civil dusk on recent evenings, and the threshold that
+        would switch on then; runs on the caller's thread, applies nothing."""
+        from lightctl import skylearn
+
+        site = self._state.site
+        st = self._state.settings
+        if st.latitude is not None and st.longitude is not None:
+            site = (st.latitude, st.longitude)
+        if site is None or self.hist is None:
+            return {"suggestion": None, "why": "no location known"}
+        if not self._history_ready():
+            return {"suggestion": None, "loading": True}
+        now = self.clock.wall()
+        times, lux = self.hist.columns(now - days * 86400)
+        crossings = skylearn.dusk_times(site, self.tz, now - days * 86400, now)
+        found = skylearn.suggestion(skylearn.dusk_readings(times, lux, crossings))
+        return {"suggestion": found, "why": None if found else "no readings at dusk yet"}
+
     def preview(self, patch: Mapping[str, Any], hours: float) -> dict[str, Any]:
         """What-if over recorded history; runs on the caller's thread, applies nothing."""
         settings = apply_patch(self._status.settings, patch)

@@ -133,6 +133,10 @@ class Controller(Protocol):
         """What-if over recorded history: ``{"events": [...], "summary": {...}}``."""
         ...
 
+    def suggestion(self, days: float = 7.0) -> dict[str, Any]:
+        """The sensor's reading at civil dusk on recent evenings, and a threshold."""
+        ...
+
     def alive(self) -> bool:
         """True while the control loop keeps stepping."""
         ...

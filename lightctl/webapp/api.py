@@ -259,6 +259,13 @@ def preview():
     return jsonify(context().controller.preview(patch, hours))
 
 
+@bp.get("/api/suggestion")
+def suggestion():
+    """What the sensor read when the sun crossed civil dusk (−4°) on recent evenings,
+    with the threshold that switches on then; applies nothing."""
+    return jsonify(context().controller.suggestion())
+
+
 @bp.get("/healthz")
 def healthz():
     """200 while the control loop keeps stepping, 503 when it stalled (no login needed)."""

@@ -115,6 +115,9 @@ class FakeController:
             "events": [[t, "on" if on else "off", r] for t, on, r in self.events if t >= since],
         }
 
+    def suggestion(self, days: float = 7.0) -> dict[str, Any]:
+        return {"suggestion": None, "why": "no location known"}
+
     def preview(self, patch: Mapping[str, Any], hours: float) -> dict[str, Any]:
         self.asked.append(("preview", (dict(patch), hours)))
         settings = apply_patch(self.state.settings, patch)

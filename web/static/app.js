@@ -304,6 +304,28 @@
     inp.focus();
   }
 
+  // the sky's suggestion: what the sensor read at civil dusk on recent evenings
+  async function loadSuggestion() {
+    try {
+      const r = await api("GET", "/api/suggestion");
+      const g = r.ok && r.data ? r.data.suggestion : null;
+      $("#sky-suggest").hidden = !g;
+      if (g) {
+        const spread = g.low === g.high ? `${C.fmtLux(g.low)} lx` : `${C.fmtLux(g.low)}–${C.fmtLux(g.high)} lx`;
+        setText("#sky-suggest-text", `At civil dusk (sun at ${g.elevation}°) your sensor read ${spread} on the last ` +
+          `${g.evenings} evening${g.evenings === 1 ? "" : "s"}; a threshold of ${C.fmtLux(g.threshold)} lx switches on then.`);
+        $("#sky-fill").dataset.value = String(g.threshold);
+      }
+    } catch (e) { /* optional: the page works without it */ }
+    setTimeout(loadSuggestion, 600000);
+  }
+  function fillSuggestion() {
+    const inp = form.elements.threshold;
+    inp.value = $("#sky-fill").dataset.value;
+    inp.dispatchEvent(new Event("input", { bubbles: true }));
+    inp.focus();
+  }
+
   // ---- lamp buttons ----------------------------------------------------------------
   async function command(path, body) {
     setText("#ctl-alert", "");
@@ -330,6 +352,8 @@
   form.addEventListener("submit", save);
   $("#discard").addEventListener("click", discard);
   $("#apply-proposal").addEventListener("click", applyProposal);
+  $("#sky-fill").addEventListener("click", fillSuggestion);
+  loadSuggestion();
   $("#teach").addEventListener("click", teach);
   for (const b of $$("button.mode")) b.addEventListener("click", async () => { await command("/api/mode", { mode: b.dataset.mode }); poll.once(); });
   for (const b of $$("button.ovr")) b.addEventListener("click", onOverride);
