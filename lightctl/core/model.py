@@ -89,11 +89,11 @@ class Settings:
     min_on: float = 0.0
     min_off: float = 0.0
     fail_safe: FailSafe = FailSafe.SUN
+    night_off_delay: float = 600.0
     off_window: str | None = None
     latitude: float | None = None
     longitude: float | None = None
     sun_max_elevation: float = 0.0
-    night_off_delay: float = 600.0
 
     @property
     def off_level(self) -> float:
