@@ -28,6 +28,7 @@ from statistics import median
 from lightctl.core import selflight, sky
 from lightctl.core.model import (
     AUTOMATIC_REASONS,
+    CHATTER_SPAN,
     COVERED_AFTER,
     DUSK_ELEVATION,
     ChangeSettings,
@@ -44,6 +45,7 @@ from lightctl.core.model import (
     Sample,
     SetLamp,
     SetMode,
+    SetTest,
     Settings,
     Switch,
     Tick,
@@ -107,6 +109,9 @@ def step(state: ControlState, event: Event) -> tuple[ControlState, list[Effect]]
         changes["_new_override"] = True
     elif isinstance(event, ClearOverride):
         changes["override"] = None
+    elif isinstance(event, SetTest):
+        changes["test_until_mono"] = now.mono + event.duration if event.on else None
+        changes["test_until_wall"] = now.wall + event.duration if event.on else None
     elif isinstance(event, ChangeSettings):
         changes["settings"] = event.settings
         n = event.settings.smoothing
@@ -179,6 +184,15 @@ def _check_stale(state: ControlState, now: Instant, changes: dict) -> None:
         changes["problem"] = f"sensor: no data for {now.mono - ref:.0f} s"
 
 
+def _timing(state: ControlState, changes: dict) -> Settings:
+    """The settings the light rules use: during the installer's test, no delays and no
+    minimum times (smoothing and levels as set)."""
+    s: Settings = changes.get("settings", state.settings)
+    if changes.get("test_until_mono", state.test_until_mono) is None:
+        return s
+    return replace(s, on_delay=0.0, off_delay=0.0, min_on=0.0, min_off=0.0, night_off_delay=0.0)
+
+
 def _silent_since(state: ControlState) -> float | None:
     """Since when the sensor has said nothing good, while that can still become a fault."""
     if state.problem is not None:
@@ -201,6 +215,8 @@ def next_deadline(state: ControlState, *, silence: bool = False) -> float | None
         times.append(state.mode_until_mono)
     if state.override is not None and state.override.until_mono is not None:
         times.append(state.override.until_mono)
+    if state.test_until_mono is not None:
+        times.append(state.test_until_mono)
     ref = _silent_since(state) if silence else None
     if ref is not None:
         times.append(ref + state.limits.stale_after)
@@ -217,7 +233,7 @@ def _twilight(state: ControlState, now: Instant, changes: dict) -> None:
     decision (and, sustained, are reported), and light in the middle of the night must
     last ``night_off_delay`` before it turns the lamp off.
     """
-    s: Settings = changes.get("settings", state.settings)
+    s = _timing(state, changes)
     light = changes.get("light", state.light)
     problem = changes.get("problem", state.problem)
     if light is None or problem is not None:
@@ -344,6 +360,12 @@ def _decide(state: ControlState, now: Instant, changes: dict) -> tuple[ControlSt
         mode = changes["mode"] = Mode.AUTO
         changes["mode_until_mono"] = changes["mode_until_wall"] = None
 
+    test_until = changes.get("test_until_mono", state.test_until_mono)
+    if test_until is not None and elapsed(now.mono, test_until, 0.0):
+        changes["test_until_mono"] = changes["test_until_wall"] = None
+    elif test_until is not None and auto_reason in (Reason.DARK, Reason.LIGHT):
+        auto_reason = Reason.TEST  # what the light did, with the test's zero delays
+
     override = changes.get("override", state.override)
     if override is not None:
         if new_override:
@@ -377,12 +399,20 @@ def _decide(state: ControlState, now: Instant, changes: dict) -> tuple[ControlSt
         if reason != state.reason:
             changes["reason"] = reason
     elif target != lamp:
+        chatter = _chatter(state, now, changes, reason)
         if _held(state, now, changes, reason):
             # min_on / min_off after an automatic switch: the lamp stays, and so does
             # the reason of the switch that holds it (never a person's stale reason)
             if state.reason != state.auto_reason:
                 changes["reason"] = state.auto_reason
+        elif chatter is not None:
+            # the chatter budget is spent: the lamp holds its last state, and says why
+            changes.update(reason=Reason.CHATTER, chatter_problem=chatter)
         else:
+            changes["chatter_problem"] = None
+            if reason in AUTOMATIC_REASONS and (lamp is not None or target):
+                keep = max(1, changes.get("settings", state.settings).chatter_limit)
+                changes["auto_switches"] = (*state.auto_switches, now.mono)[-keep:]
             automatic = reason in AUTOMATIC_REASONS
             changes.update(
                 lamp=target,
@@ -395,19 +425,40 @@ def _decide(state: ControlState, now: Instant, changes: dict) -> tuple[ControlSt
                 # the relay starts off, so a first decision of OFF switches nothing
                 effects.append(Switch(now, target, reason))
             selflight.switched(state, now, changes, target, reason)
-    elif reason != state.reason:
-        changes["reason"] = reason
+    else:
+        if state.chatter_problem is not None:
+            changes["chatter_problem"] = None  # the light agrees with the lamp again
+        if reason != state.reason:
+            changes["reason"] = reason
 
     if not changes:
         return state, effects
     return replace(state, **changes), effects
 
 
+def _chatter(state: ControlState, now: Instant, changes: dict, reason: Reason) -> str | None:
+    """The problem text when this automatic switch would overspend the chatter budget."""
+    s: Settings = changes.get("settings", state.settings)
+    limit = s.chatter_limit
+    if limit <= 0 or state.lamp is None or reason not in AUTOMATIC_REASONS:
+        return None
+    if changes.get("test_until_mono", state.test_until_mono) is not None:
+        return None  # a person on a ladder is testing: switching is the point
+    recent = [t for t in state.auto_switches if not elapsed(now.mono, t, CHATTER_SPAN)]
+    if len(recent) < limit:
+        return None
+    return (
+        f"more than {limit} automatic switches in an hour: the lamp is held "
+        f"{'ON' if state.lamp else 'OFF'} (a flickering light, a reflection or a failing "
+        "sensor?)"
+    )
+
+
 def _held(state: ControlState, now: Instant, changes: dict, reason: Reason) -> bool:
     """True while min_on / min_off keep the lamp against an automatic target."""
     if state.lamp is None or reason not in AUTOMATIC_REASONS or state.auto_since is None:
         return False
-    s: Settings = changes.get("settings", state.settings)
+    s = _timing(state, changes)
     minimum = s.min_on if state.lamp else s.min_off
     return not elapsed(now.mono, state.auto_since, minimum)
 

@@ -35,6 +35,7 @@ from operator import itemgetter
 import numpy as np
 
 from lightctl.core.model import (
+    CHATTER_SPAN,
     DAY_ELEVATION,
     DUSK_ELEVATION,
     LOOP_WINDOW,
@@ -267,8 +268,8 @@ def _switch_points(
 
     # 5. the lamp, over runs of the target code
     found = _lamp(t, base, s)
-    if _loop_cycle(t, found):
-        return None  # the lamp may be lighting its own sensor: only the fold can tell
+    if _loop_cycle(t, found) or _chatter_spent(t, found, s.chatter_limit):
+        return None  # a held loop or a spent chatter budget: only the fold can tell
     return found
 
 
@@ -490,6 +491,16 @@ def _loop_cycle(t: np.ndarray, found: list[tuple[int, bool, Reason]]) -> bool:
         elif not on and why is Reason.LIGHT:
             off_at = i
     return False
+
+
+def _chatter_spent(t: np.ndarray, found: list[tuple[int, bool, Reason]], limit: int) -> bool:
+    """True where step() would hold a switch for the chatter budget: ``limit`` switches
+    already within CHATTER_SPAN before it. Without one, the budget changed nothing."""
+    if limit <= 0 or len(found) <= limit:
+        return False
+    at = t[[i for i, _, _ in found]]
+    gaps = np.rint((at[limit:] - at[:-limit]) * 1000.0)
+    return bool(np.any(gaps < round(CHATTER_SPAN * 1000.0)))
 
 
 def _lamp(t: np.ndarray, code: np.ndarray, s: Settings) -> list[tuple[int, bool, Reason]]:

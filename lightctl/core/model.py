@@ -41,13 +41,19 @@ class Reason(StrEnum):
     SUN = "sun"
     FAIL_SAFE = "fail-safe"
     STARTUP = "startup"
+    TEST = "test"  # an automatic switch during the installer's test
+    CHATTER = "chatter"  # held: too many automatic switches in an hour
 
 
 #: Reasons that come from the automatic logic; min_on/min_off hold these only, and
 #: only after a switch of one of these. A person's command (mode, override) acts at once.
 AUTOMATIC_REASONS = frozenset(
-    {Reason.DARK, Reason.LIGHT, Reason.WINDOW, Reason.SUN, Reason.FAIL_SAFE}
+    {Reason.DARK, Reason.LIGHT, Reason.WINDOW, Reason.SUN, Reason.FAIL_SAFE, Reason.TEST}
 )
+#: The installer's test lasts this long unless ended sooner.
+TEST_DURATION = 600.0
+#: The chatter budget counts automatic switches over this long.
+CHATTER_SPAN = 3600.0
 
 
 class FailSafe(StrEnum):
@@ -90,6 +96,7 @@ class Settings:
     min_off: float = 0.0
     fail_safe: FailSafe = FailSafe.SUN
     night_off_delay: float = 600.0
+    chatter_limit: int = 6
     off_window: str | None = None
     latitude: float | None = None
     longitude: float | None = None
@@ -179,6 +186,16 @@ class ClearOverride:
 
 
 @dataclass(frozen=True, slots=True)
+class SetTest:
+    """The installer's test: for ``duration`` s delays and minimum times are zero, so a
+    person on a ladder sees the lamp answer at once; ``on=False`` ends it."""
+
+    at: Instant
+    on: bool
+    duration: float = TEST_DURATION
+
+
+@dataclass(frozen=True, slots=True)
 class ChangeSettings:
     """New settings, already validated; they take effect at this very step."""
 
@@ -186,7 +203,7 @@ class ChangeSettings:
     settings: Settings
 
 
-Event = Sample | Tick | SetMode | SetLamp | ClearOverride | ChangeSettings
+Event = Sample | Tick | SetMode | SetLamp | ClearOverride | ChangeSettings | SetTest
 
 
 # --- effects: outputs of the core ---------------------------------------------
@@ -278,3 +295,8 @@ class ControlState:
     light_off_at: float | None = None  # mono of the last OFF by light
     light_off_level: float | None = None  # ... and the level then
     loop_raise: float = 0.0  # while > 0: the off level is raised by this much (held ON)
+    # --- the installer's test and the chatter budget ---
+    test_until_mono: float | None = None
+    test_until_wall: float | None = None
+    auto_switches: tuple[float, ...] = ()  # mono of the last automatic switches
+    chatter_problem: str | None = None

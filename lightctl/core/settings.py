@@ -111,6 +111,11 @@ FIELDS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
         "s",
         "in the middle of the night, light must last this long to switch the lamp off",
     ),
+    "chatter_limit": (
+        _integer(0, 1000, " switches"),
+        "switches",
+        "more automatic switches than this in an hour hold the lamp (0 = no limit)",
+    ),
     "off_window": (_window, "", 'lamp stays off in this local-time window, e.g. "23:30-05:30"'),
     "latitude": (_optional(_number(-90, 90, "°")), "°", "for the sun guard (with longitude)"),
     "longitude": (_optional(_number(-180, 180, "°")), "°", "for the sun guard (with latitude)"),

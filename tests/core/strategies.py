@@ -69,9 +69,11 @@ def valid_settings(draw) -> Settings:
 def control_settings(draw, *, min_times: bool = True) -> Settings:
     """Settings on a scale where short streams cross the levels and outlast the delays.
 
-    No window and no sun guard: the level rules alone (those have their own tests).
+    No window, no sun guard, no chatter budget: the level rules alone (those have their
+    own tests; random streams flip far more often than any real light).
     """
     return Settings(
+        chatter_limit=0,
         threshold=draw(st.sampled_from([1.0, 10.0, 20.0, 50.0])),
         hysteresis=draw(st.sampled_from([0.0, 5.0, 20.0, 40.0])),
         on_delay=draw(st.sampled_from([0.0, 3.0, 10.0, 30.0])),

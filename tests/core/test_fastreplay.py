@@ -89,6 +89,7 @@ def replay_settings(draw) -> Settings:
         longitude=draw(st.floats(-180, 180)) if coords else None,
         sun_max_elevation=draw(st.sampled_from([-6.0, 0.0, 5.0]) | st.floats(-18, 90)),
         night_off_delay=draw(time),
+        chatter_limit=draw(st.sampled_from([0, 0, 2, 6])),
     )
 
 
