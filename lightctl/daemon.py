@@ -41,6 +41,7 @@ from lightctl.core.model import (
     Sample,
     SetLamp,
     SetMode,
+    SetTest,
     Settings,
     Switch,
 )
@@ -228,6 +229,18 @@ class Daemon:
         def job() -> Status:
             now = self._now()
             self._apply(ClearOverride(now) if on is None else SetLamp(now, on, duration))
+            return self._status
+
+        return self._call(job)
+
+    def set_test(self, on: bool) -> Status:
+        """Start (ten minutes) or end the installer's test: no delays, no minimum times."""
+        if not isinstance(on, bool):
+            raise ValueError(f"test must be on or off, got {on!r}")
+
+        def job() -> Status:
+            self._apply(SetTest(self._now(), on))
+            log.info("installer's test %s", "on for 10 minutes" if on else "ended")
             return self._status
 
         return self._call(job)
@@ -557,7 +570,8 @@ class Daemon:
     def _snapshot(self, st: ControlState) -> Status:
         relay_problem = getattr(self.relay, "problem", None)
         loop = selflight.problem(st)
-        parts = (st.problem, st.sky_problem, loop, relay_problem, self.problems.text())
+        core = (st.problem, st.sky_problem, loop, st.chatter_problem)
+        parts = (*core, relay_problem, self.problems.text())
         problem = "; ".join(p for p in parts if p) or None
         ov = st.override
         mono = self.clock.mono()
@@ -586,6 +600,7 @@ class Daemon:
             rejected_lights=st.rejected,
             lamp_delta=selflight.lamp_delta(st),
             proposed_hysteresis=selflight.proposed_hysteresis(st),
+            test_until=st.test_until_wall,
             switches=tuple(
                 (lamp, why, n) for (lamp, why), n in sorted(self._switch_counts.items())
             ),

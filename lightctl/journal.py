@@ -22,6 +22,7 @@ from lightctl.core.control import catch_up, initial_state, step
 from lightctl.core.fastreplay import fast_replay_arrays
 from lightctl.core.model import (
     DUSK_ELEVATION,
+    TEST_DURATION,
     ChangeSettings,
     ClearOverride,
     ControlState,
@@ -32,6 +33,7 @@ from lightctl.core.model import (
     SensorLimits,
     SetLamp,
     SetMode,
+    SetTest,
     Settings,
     Switch,
 )
@@ -65,6 +67,8 @@ def encode(event: Event) -> tuple[str, dict[str, Any]] | None:
         return "auto", {}
     if isinstance(event, ChangeSettings):
         return "settings", to_dict(event.settings)
+    if isinstance(event, SetTest):
+        return "test", {"on": event.on, "for": event.duration}
     return None
 
 
@@ -78,6 +82,8 @@ def decode(kind: str, data: dict[str, Any], at: Instant) -> Event | None:
         return ClearOverride(at)
     if kind == "settings":
         return ChangeSettings(at, _settings(data))
+    if kind == "test":
+        return SetTest(at, bool(data["on"]), float(data.get("for") or TEST_DURATION))
     return None
 
 

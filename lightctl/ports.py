@@ -72,6 +72,8 @@ class Status:
     lamp_delta: float | None = None
     #: a hysteresis that clears the lamp's own light, when the current one does not
     proposed_hysteresis: float | None = None
+    #: epoch seconds the installer's test ends (None: not testing)
+    test_until: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The `/api/status` body; MQTT state uses the same with lamp ON/OFF."""
@@ -103,6 +105,7 @@ class Status:
             "rejected_lights": self.rejected_lights,
             "lamp_delta": None if self.lamp_delta is None else round(self.lamp_delta, 1),
             "proposed_hysteresis": self.proposed_hysteresis,
+            "test_until": self.test_until,
         }
 
 
@@ -131,6 +134,10 @@ class Controller(Protocol):
 
     def preview(self, patch: Mapping[str, Any], hours: float) -> dict[str, Any]:
         """What-if over recorded history: ``{"events": [...], "summary": {...}}``."""
+        ...
+
+    def set_test(self, on: bool) -> Status:
+        """Start (ten minutes) or end the installer's test."""
         ...
 
     def suggestion(self, days: float = 7.0) -> dict[str, Any]:

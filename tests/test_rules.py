@@ -202,6 +202,7 @@ SETTINGS = st.builds(
     min_off=st.sampled_from([0.0, 3.0, 60.0]),
     fail_safe=st.sampled_from(list(FailSafe)),
     off_window=st.sampled_from([None, None, "22:10-22:40", "21:59-22:01"]),
+    chatter_limit=st.sampled_from([0, 3, 6]),
 )
 ACTIONS = st.one_of(
     st.tuples(st.just("light"), LUX, st.sampled_from([0.3, 1.0, 7.0, 45.0, 130.0, 400.0])),
@@ -212,6 +213,7 @@ ACTIONS = st.one_of(
     st.tuples(st.just("set"), SETTINGS, st.just(None)),
     st.tuples(st.just("restart"), st.sampled_from([0.0, 3.0, 50.0]), st.just(None)),
     st.tuples(st.just("slow"), st.sampled_from([0.0, 0.4, 3.0, 25.0]), st.just(None)),
+    st.tuples(st.just("test"), st.booleans(), st.just(None)),
 )
 
 
@@ -248,6 +250,8 @@ def test_live_daemon_equals_replay_of_its_history(interval, fault_after, base, a
                 r.command(lambda d, a=a: d.update_settings(_patch(a)))
             elif kind == "restart":
                 r.restart(down=a)
+            elif kind == "test":
+                r.command(lambda d, a=a: d.set_test(a))
             else:
                 r.sensor.slow = a
         r.run(interval * 2)
@@ -293,3 +297,25 @@ def test_the_daemon_reports_a_lamp_that_lights_its_own_sensor(tmp_path):
     assert body["proposed_hysteresis"] == st.proposed_hysteresis
     r.command(lambda d: d.update_settings({"hysteresis": st.proposed_hysteresis}))
     assert r.daemon.status().proposed_hysteresis is None
+
+
+def test_the_installers_test_through_the_daemon_and_its_replay(tmp_path):
+    """The test starts from a command, switches with reason test at once, ends by itself
+    ten minutes later, and lightctl replay of the history shows the same."""
+    r = rig_at(tmp_path, NIGHT, Settings(on_delay=30, off_delay=60, smoothing=1))
+    r.sensor.value = BRIGHT
+    r.run(5)
+    st = r.daemon.set_test(True)
+    assert st.test_until == pytest.approx(r.clock.wall() + 600)
+    r.sensor.value = DARK
+    r.run(1)
+    r.sensor.value = BRIGHT
+    r.run(1)
+    assert [(on, why) for _, on, why in switches(r)] == [(True, "test"), (False, "test")]
+    r.run(600)
+    assert r.daemon.status().test_until is None
+    r.sensor.value = DARK
+    r.run(20)
+    assert r.lamp is False  # on_delay is back
+    r.daemon.stop()
+    assert replayed(r) == switches(r)

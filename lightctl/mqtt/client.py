@@ -28,10 +28,11 @@ from lightctl.config import MqttConfig
 from lightctl.errors import ConfigError
 from lightctl.mqtt import discovery
 from lightctl.mqtt.topics import (
+    Command,
     Ignored,
     LampCommand,
     ModeCommand,
-    SettingCommand,
+    TestCommand,
     Topics,
     command_name,
     parse_command,
@@ -366,7 +367,7 @@ class MqttLink:
             self._timers = [x for x in self._timers if x.is_alive()] + [t]
         t.start()
 
-    def _apply(self, topic: str, cmd: LampCommand | ModeCommand | SettingCommand) -> None:
+    def _apply(self, topic: str, cmd: Command) -> None:
         """On the worker: hand one parsed command to the controller."""
         ctl = self._controller
         if ctl is None:
@@ -377,6 +378,8 @@ class MqttLink:
                 ctl.set_lamp(cmd.on)
             elif isinstance(cmd, ModeCommand):
                 ctl.set_mode(cmd.mode)
+            elif isinstance(cmd, TestCommand):
+                ctl.set_test(cmd.on)
             else:
                 ctl.update_settings({cmd.key: cmd.value})
         except ValueError as exc:  # SettingsError included

@@ -67,6 +67,8 @@ COMPONENT = {
     "mode": "select",
     "dark": "binary_sensor",
     "problem": "binary_sensor",
+    "test": "button",
+    "testing": "binary_sensor",
 }
 
 
@@ -153,6 +155,24 @@ def _entity(key: str) -> dict[str, Any]:
             "payload_off": "OFF",
             "json_attributes_template": "{{ {'problem': value_json.problem} | tojson }}",
         }
+    if key == "test":
+        return {
+            "name": "Installer's test (10 min)",
+            "command_topic": "test",
+            "payload_press": "PRESS",
+            "entity_category": "config",
+            "icon": "mdi:ladder",
+        }
+    if key == "testing":
+        return {
+            "name": "Installer's test",
+            "entity_category": "diagnostic",
+            "value_template": "{{ 'ON' if value_json.test_until else 'OFF' }}",
+            "payload_on": "ON",
+            "payload_off": "OFF",
+            "json_attributes_template": "{{ {'until': value_json.test_until} | tojson }}",
+            "icon": "mdi:ladder",
+        }
     raise ValueError(f"unknown entity {key!r}; known: {', '.join(ENTITIES)}")
 
 
@@ -163,7 +183,8 @@ def entity_config(
     cfg = _entity(key)
     if "command_topic" in cfg:
         cfg["command_topic"] = topics.command(cfg["command_topic"])
-    cfg["state_topic"] = topics.state
+    if COMPONENT[key] != "button":  # a button has no state (HA refuses the key)
+        cfg["state_topic"] = topics.state
     if "json_attributes_template" in cfg:
         cfg["json_attributes_topic"] = topics.state
     cfg["unique_id"] = f"lightctl_{topics.node_id}_{key}"

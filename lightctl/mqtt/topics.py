@@ -27,10 +27,10 @@ from lightctl.core.settings import NUMBER_KEYS
 
 #: The Home Assistant entities of a node (object ids), in order; ``[mqtt] entities_off``
 #: names some of them to remove from Home Assistant.
-ENTITIES = ("lamp", "illuminance", *NUMBER_KEYS, "mode", "dark", "problem")
+ENTITIES = ("lamp", "illuminance", *NUMBER_KEYS, "mode", "dark", "problem", "test", "testing")
 
 MAX_PAYLOAD = 256
-COMMANDS = ("lamp", "mode", *NUMBER_KEYS)
+COMMANDS = ("lamp", "mode", *NUMBER_KEYS, "test")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -105,7 +105,17 @@ class Ignored:
     reason: str
 
 
-Command = LampCommand | ModeCommand | SettingCommand
+@dataclass(frozen=True, slots=True)
+class TestCommand:
+    """The installer's test: start (PRESS or ON, ten minutes) or end (OFF)."""
+
+    on: bool
+
+    def __str__(self) -> str:
+        return "installer's test " + ("on" if self.on else "off")
+
+
+Command = LampCommand | ModeCommand | SettingCommand | TestCommand
 
 
 def command_name(topics: Topics, topic: str) -> str | None:
@@ -138,6 +148,11 @@ def parse_command(topics: Topics, topic: str, payload: bytes, retain: bool) -> C
         return _lamp(topic, text)
     if name == "mode":
         return _mode(topic, text)
+    if name == "test":
+        word = text.upper()
+        if word in ("PRESS", "ON", "OFF"):
+            return TestCommand(word != "OFF")
+        return Ignored(f"{topic}: {text[:40]!r} is not PRESS, ON or OFF")
     return _setting(topic, name, text)
 
 

@@ -232,6 +232,15 @@ def _command(call):
     return jsonify(new.to_json())
 
 
+@bp.post("/api/test")
+def set_test():
+    """The installer's test: {"state": "on"} for ten minutes with no delays nor minimum
+    times, {"state": "off"} to end it sooner."""
+    body = json_body(allowed=("state",))
+    on = _choice(body, "state", ("on", "off")) == "on"
+    return _command(lambda c: c.set_test(on))
+
+
 @bp.get("/api/history")
 def history():
     """Recorded light samples and switch events of the last ``hours``; ``points`` thins

@@ -17,6 +17,7 @@ REQUIRED = {
     "number": {"command_topic", "state_topic", "min", "max", "step"},
     "select": {"command_topic", "state_topic", "options"},
     "binary_sensor": {"state_topic"},
+    "button": {"command_topic", "payload_press"},
 }
 
 
@@ -48,7 +49,10 @@ def test_every_entity_carries_ha_required_keys():
         assert cfg["availability"][0]["topic"] == "lightctl/porch/availability"
         assert cfg["device"]["identifiers"] == ["porch"]
         assert cfg["origin"]["name"] == "lightctl"
-        assert cfg["state_topic"] == "lightctl/porch/state"
+        if comp == "button":
+            assert "state_topic" not in cfg  # a button has no state in HA's schema
+        else:
+            assert cfg["state_topic"] == "lightctl/porch/state"
         assert "object_id" not in cfg, "object_id is deprecated since HA 2025.10"
         assert cfg["default_entity_id"] == f"{comp}.porch_{key}"
 

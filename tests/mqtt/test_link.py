@@ -9,6 +9,7 @@ import pytest
 
 from lightctl.config import MqttConfig
 from lightctl.mqtt.client import MqttLink
+from lightctl.mqtt.topics import ENTITIES
 from tests.mqtt.helpers import LuxBox, Observer, make_node, mqtt_config, wait_until
 
 AVAIL = "lightctl/porch/availability"
@@ -45,7 +46,7 @@ def test_start_announces_availability_discovery_and_state(broker, node, observer
         wait_until(lambda: late.last(STATE) and late.last(LAMP_CONFIG))
         assert late.last(AVAIL).payload == b"online" and late.last(AVAIL).retain
         assert late.last(LAMP_CONFIG).retain
-        assert len([m for m in late.messages if m.topic.endswith("/config")]) == 9
+        assert len([m for m in late.messages if m.topic.endswith("/config")]) == len(ENTITIES)
         body = json.loads(late.last(STATE).payload)
         assert late.last(STATE).retain
         assert body["lamp"] == "ON" and body["light"] == 5.0 and body["reason"] == "dark"

@@ -42,6 +42,15 @@ def test_lamp_payloads(payload, on):
     assert parse("lamp", payload) == LampCommand(on)
 
 
+@pytest.mark.parametrize(("payload", "on"), [(b"PRESS", True), (b"on", True), (b"OFF", False)])
+def test_installers_test_payloads(payload, on):
+    """HA's button presses PRESS; ON and OFF start and end the test too."""
+    from lightctl.mqtt.topics import TestCommand
+
+    assert parse("test", payload) == TestCommand(on)
+    assert "is not PRESS, ON or OFF" in str(parse("test", b"maybe"))
+
+
 @pytest.mark.parametrize(
     ("payload", "mode"), [(b"auto", Mode.AUTO), (b"ON", Mode.ON), (b"off", Mode.OFF)]
 )

@@ -115,6 +115,9 @@ class FakeController:
             "events": [[t, "on" if on else "off", r] for t, on, r in self.events if t >= since],
         }
 
+    def set_test(self, on: bool):
+        raise ValueError("the fake switch has no installer's test")
+
     def suggestion(self, days: float = 7.0) -> dict[str, Any]:
         return {"suggestion": None, "why": "no location known"}
 

@@ -80,6 +80,8 @@
     setText("#lamp-delta", s.lamp_delta === null || s.lamp_delta === undefined ? "not measured yet"
       : `adds about ${C.fmtLux(s.lamp_delta)} lx to the reading when it goes on`);
     setText("#rejected", `${s.rejected_lights || 0} kept from switching the lamp off`);
+    setText("#test-state", s.test_until ? `Test running: no delays until ${C.fmtTime(s.test_until)}.`
+      : "Cover the sensor and the lamp answers at once while the test runs.");
     const prop = s.proposed_hysteresis;
     $("#proposal").hidden = !prop;
     if (prop) {
@@ -353,6 +355,8 @@
   $("#discard").addEventListener("click", discard);
   $("#apply-proposal").addEventListener("click", applyProposal);
   $("#sky-fill").addEventListener("click", fillSuggestion);
+  $("#test-on").addEventListener("click", async () => { await command("/api/test", { state: "on" }); poll.once(); });
+  $("#test-off").addEventListener("click", async () => { await command("/api/test", { state: "off" }); poll.once(); });
   loadSuggestion();
   $("#teach").addEventListener("click", teach);
   for (const b of $$("button.mode")) b.addEventListener("click", async () => { await command("/api/mode", { mode: b.dataset.mode }); poll.once(); });
