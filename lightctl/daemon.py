@@ -456,18 +456,6 @@ class Daemon:
 
     def _commit(self, old: ControlState, new: ControlState, effects: list) -> None:
         self._state = new
-        if new.sky_problem != old.sky_problem:
-            if new.sky_problem:
-                log.warning("%s (lamp kept %s)", new.sky_problem, "ON" if new.lamp else "OFF")
-            else:
-                log.warning("the sensor reads daylight again")
-        if selflight.problem(new) != selflight.problem(old) and selflight.problem(new):
-            log.warning("%s", selflight.problem(new))
-        if new.rejected > old.rejected:
-            light = "?" if new.light is None else f"{new.light:g} lx"
-            log.info("a night light (%s) did not switch the lamp off: the sun is far down", light)
-            if self.hist is not None:
-                self.hist.add_input(self._now().wall, REJECTED, {"lux": new.light})
         for eff in effects:
             if isinstance(eff, Switch):
                 self._switch(eff)
@@ -481,6 +469,18 @@ class Daemon:
                     )
                 else:
                     log.warning("fault cleared: sensor readings are back")
+        if new.sky_problem != old.sky_problem:
+            if new.sky_problem:
+                log.warning("%s (lamp kept %s)", new.sky_problem, "ON" if new.lamp else "OFF")
+            else:
+                log.warning("the sensor reads daylight again")
+        if selflight.problem(new) != selflight.problem(old) and selflight.problem(new):
+            log.warning("%s", selflight.problem(new))
+        if new.rejected > old.rejected:
+            light = "?" if new.light is None else f"{new.light:g} lx"
+            log.info("a night light (%s) did not switch the lamp off: the sun is far down", light)
+            if self.hist is not None:
+                self.hist.add_input(self._now().wall, REJECTED, {"lux": new.light})
         if (old.settings, old.mode, old.mode_until_wall, old.override) != (
             new.settings,
             new.mode,

@@ -294,6 +294,7 @@ class ControlState:
     dark_on_level: float | None = None  # ... and the level then
     light_off_at: float | None = None  # mono of the last OFF by light
     light_off_level: float | None = None  # ... and the level then
+    off_drop: float | None = None  # how far the first reading after that OFF fell
     loop_raise: float = 0.0  # while > 0: the off level is raised by this much (held ON)
     # --- the installer's test and the chatter budget ---
     test_until_mono: float | None = None

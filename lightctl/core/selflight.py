@@ -7,7 +7,8 @@ reading above the off level, it goes OFF, it is dark again, ON ... Two things he
   ``smoothing`` readings after the ON against the level that switched it on. The last
   few are kept; the shell shows them and proposes a hysteresis that clears them.
 - **Stop a loop** after one cycle: ON by dark, OFF by light at a level the lamp's own
-  light explains, and ON by dark again, each within :data:`LOOP_WINDOW`, raise the off
+  light explains and after which the reading falls by about what the ON had added,
+  and ON by dark again, each within :data:`LOOP_WINDOW`, raise the off
   level by the measured Δ (with a quarter of margin) until the dark/light decision
   next flips to light, which then takes daylight: the lamp stays ON through the night,
   and the problem says what to change.
@@ -31,8 +32,12 @@ def raise_of(state: ControlState, changes: dict) -> float:
 def measure(state: ControlState, changes: dict) -> None:
     """On a good reading with the lamp ON: finish a Δ measurement once the median
     window holds only readings taken with the lamp ON."""
+    if "raw" not in changes:
+        return
+    if state.light_off_at is not None and state.off_drop is None and state.lamp is False:
+        changes["off_drop"] = state.light_off_level - changes["raw"]  # the lamp's light left
     lit_from = state.lit_from
-    if lit_from is None or "raw" not in changes:
+    if lit_from is None:
         return
     count = state.lit_count + 1
     if count < state.settings.smoothing:
@@ -52,7 +57,7 @@ def switched(state: ControlState, now: Instant, changes: dict, on: bool, reason:
             changes["loop_raise"] = delta * 1.25 + 1.0
         changes.update(dark_on_at=now.mono, dark_on_level=level, lit_from=level)
     elif not on and reason is Reason.LIGHT:
-        changes.update(light_off_at=now.mono, light_off_level=level, loop_raise=0.0)
+        changes.update(light_off_at=now.mono, light_off_level=level, off_drop=None)
 
 
 def _completes_a_cycle(state: ControlState, now: Instant, delta: float) -> bool:
@@ -64,7 +69,9 @@ def _completes_a_cycle(state: ControlState, now: Instant, delta: float) -> bool:
     if state.dark_on_level is None or state.light_off_level is None:
         return False
     if state.light_off_level > state.dark_on_level + 1.5 * delta + 1.0:
-        return False
+        return False  # brighter than the lamp could make it: headlights, dawn
+    if state.off_drop is None or abs(state.off_drop - delta) > 0.3 * delta + 1.0:
+        return False  # the OFF did not take away what the ON had added
     return not elapsed(off_at, on_at, LOOP_WINDOW) and not elapsed(now.mono, off_at, LOOP_WINDOW)
 
 

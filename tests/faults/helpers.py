@@ -92,7 +92,7 @@ def make_config(
         state_dir=folder / "state",
         timezone=timezone,
         sensor=SensorConfig(type="file", path=str(lux), interval=interval, fault_after=fault_after),
-        settings=settings or Settings(on_delay=0, off_delay=0, smoothing=1),
+        settings=settings or Settings(on_delay=0, off_delay=0, smoothing=1, chatter_limit=0),
         relay=RelayConfig(type="mock"),
         mqtt=mqtt,
         web=WebConfig(host="127.0.0.1", port=0),

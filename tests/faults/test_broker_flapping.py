@@ -24,7 +24,7 @@ from tests.mqtt.helpers import Observer
 T = Topics("lightctl", "fault")
 #: one swing of light during an outage: dark long enough to switch on (10 s), the band,
 #: light long enough to switch off, then a dark blip too short to switch
-SWING = ["5"] * 3 + ["30"] * 2 + ["100"] * 3 + ["10", "100"]
+SWING = ["5"] * 3 + ["30"] * 2 + ["100"] * 3 + ["40", "100"]  # no loop-like dip after OFF
 
 
 def _wait_reconnect(link, rounds: int) -> None:
@@ -53,7 +53,9 @@ def test_lamp_decisions_survive_a_flapping_broker(broker, tmp_path):
     """5 broker outages (kill -9 and clean stop in turn) while the light swings: relay
     switches equal the core's prediction; each return brings online + state back."""
     clock = ManualClock(wall=1_750_000_000.0)
-    settings = Settings(threshold=20, hysteresis=20, on_delay=10, off_delay=10, smoothing=1)
+    settings = Settings(
+        threshold=20, hysteresis=20, on_delay=10, off_delay=10, smoothing=1, chatter_limit=0
+    )
     mq = MqttConfig(host=broker.host, port=broker.port, keepalive=5, state_interval=30.0)
     cfg = make_config(tmp_path, settings=settings, interval=5, mqtt=mq)
     samples: list[Sample] = []

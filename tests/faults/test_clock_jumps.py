@@ -44,8 +44,10 @@ def _first_sample(sw) -> None:
 def test_wall_jumps_never_shorten_or_stretch_a_delay(tmp_path):
     """+1 h and -1 h wall jumps in the middle of on/off delays: the lamp switches exactly
     when the core predicts from the monotonic clock, and never otherwise."""
-    clock = ManualClock(mono=1000.0, wall=_utc("2025-06-15T10:00:00"))
-    settings = Settings(on_delay=30, off_delay=30, smoothing=1)
+    # a winter night: the sky rules judge light by the sun; night_off_delay 0 keeps the
+    # plain delays this test is about
+    clock = ManualClock(mono=1000.0, wall=_utc("2025-12-15T21:00:00"))
+    settings = Settings(on_delay=30, off_delay=30, smoothing=1, night_off_delay=0)
     cfg, ctx = _start(tmp_path, clock, settings, "100", interval=5)
     plan = ["100"] * 3 + ["5"] * 12 + ["100"] * 12 + ["5"] * 3 + ["100"] * 3
     jumps = {5: 3600, 9: -3600, 18: -3600, 22: 3600, 24: 3600, 29: -3600}
@@ -61,7 +63,7 @@ def test_wall_jumps_never_shorten_or_stretch_a_delay(tmp_path):
             samples.append(Sample(clock.now(), float(lux)))
         events = _events(sw)
         relay = sw.relay.history
-    state = initial_state(settings, limits=cfg.sensor.limits())
+    state = initial_state(settings, limits=cfg.sensor.limits(), site=sw.daemon.state.site)
     _, effects = run(state, samples)
     expected = [(e.at.wall, "on" if e.on else "off", e.reason.value) for e in effects
                 if isinstance(e, Switch)]  # fmt: skip
@@ -100,7 +102,7 @@ def test_a_jump_into_the_off_window_switches_off_and_back(tmp_path):
 def test_timed_override_and_mode_outlast_wall_jumps(tmp_path, jump):
     """A 600 s override and a 600 s mode end 600 monotonic seconds later, whatever the wall
     clock did meanwhile; an untimed override survives jumps until the light changes."""
-    clock = ManualClock(wall=_utc("2025-06-15T18:00:00"))
+    clock = ManualClock(wall=_utc("2025-12-15T18:00:00"))  # evening: the sun far down
     settings = Settings(on_delay=0, off_delay=0, smoothing=1)
     _, ctx = _start(tmp_path, clock, settings, "5", interval=10)
     with ctx as sw:

@@ -73,7 +73,7 @@ def _hit(d: DaemonProcess, i: int) -> None:
 def test_soak_at_20_hz_with_frequent_switching(tmp_path):
     """Minutes of 20 Hz sampling, a switch every 0.15 s and steady API traffic: RSS,
     threads and open files stay flat after warm-up; the loop keeps up throughout."""
-    cfg = write_config(tmp_path, port=free_port())
+    cfg = write_config(tmp_path, port=free_port(), control="chatter_limit = 0")
     d = DaemonProcess(cfg)
     stop = threading.Event()
     feeder = threading.Thread(target=_toggle, args=(tmp_path / "lux.txt", stop), daemon=True)

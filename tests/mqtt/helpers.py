@@ -103,10 +103,11 @@ class Node:
 
     def step(self, seconds: float = 1.0) -> None:
         """Move time on by ``seconds`` and wait until the control loop took a sample."""
-        before = self.daemon.state
+        before = self.daemon.status()
         self.clock.advance(seconds)
         self.daemon.update_settings({})  # a no-op command wakes the loop at once
-        wait_until(lambda: self.daemon.state is not before, what="a control step")
+        # the status is published last, after the relay was driven
+        wait_until(lambda: self.daemon.status().updated > before.updated, what="a control step")
 
 
 def mqtt_config(broker, **kw: Any) -> MqttConfig:
@@ -132,7 +133,7 @@ def make_node(
         node_id=node_id,
         state_dir=tmp_path / node_id,
         sensor=sensor_cfg or SensorConfig(type="file", interval=1.0),
-        settings=settings or Settings(on_delay=0, off_delay=0, smoothing=1),
+        settings=settings or Settings(on_delay=0, off_delay=0, smoothing=1, chatter_limit=0),
         relay=relay_cfg or RelayConfig(type="mock"),
         mqtt=mqtt_config(broker, **mqtt_kw),
     )
