@@ -103,7 +103,7 @@ def test_timed_override_and_mode_outlast_wall_jumps(tmp_path, jump):
     """A 600 s override and a 600 s mode end 600 monotonic seconds later, whatever the wall
     clock did meanwhile; an untimed override survives jumps until the light changes."""
     clock = ManualClock(wall=_utc("2025-12-15T18:00:00"))  # evening: the sun far down
-    settings = Settings(on_delay=0, off_delay=0, smoothing=1)
+    settings = Settings(on_delay=0, off_delay=0, smoothing=1, night_off_delay=0)
     _, ctx = _start(tmp_path, clock, settings, "5", interval=10)
     with ctx as sw:
         _first_sample(sw)

@@ -112,6 +112,7 @@ def _baseline(sw, client) -> None:
     assert client.patch("/api/settings", json=base).status_code == 200
     assert client.post("/api/mode", json={"mode": "auto"}).status_code == 200
     assert client.post("/api/lamp", json={"state": "auto"}).status_code == 200
+    assert sw.daemon.flush_runtime()  # saves follow on their own thread: let them land
 
 
 def _observable(sw, client) -> dict:

@@ -71,7 +71,9 @@ def _fault_then_recover(sw, kind: str, expect_lamp: bool, good: str) -> None:
 def test_garbage_and_disappearance_go_to_fail_safe_and_recover(tmp_path, caplog, fail_safe):
     """Every kind of garbage -> problem + lamp at fail_safe (reason fail-safe); a good
     reading -> problem cleared and the lamp follows the light again at once."""
-    settings = Settings(on_delay=0, off_delay=0, smoothing=1, fail_safe=FailSafe(fail_safe))
+    settings = Settings(
+        on_delay=0, off_delay=0, smoothing=1, fail_safe=FailSafe(fail_safe), chatter_limit=0
+    )
     on = fail_safe == "on"
     good = LIGHT if on else DARK  # start opposite to the fail-safe so the switch shows
     (tmp_path / "lux.txt").write_text(good)
@@ -89,7 +91,9 @@ def test_garbage_and_disappearance_go_to_fail_safe_and_recover(tmp_path, caplog,
 def test_hold_keeps_whatever_the_lamp_was(tmp_path):
     """fail_safe = hold: a fault leaves the lamp on when it was on, off when it was off;
     recovery follows the new reading."""
-    settings = Settings(on_delay=0, off_delay=0, smoothing=1, fail_safe=FailSafe.HOLD)
+    settings = Settings(
+        on_delay=0, off_delay=0, smoothing=1, fail_safe=FailSafe.HOLD, chatter_limit=0
+    )
     (tmp_path / "lux.txt").write_text(DARK)
     with running(make_config(tmp_path, settings=settings)) as sw:
         wait_until(lambda: sw.daemon.status().lamp is True, what="lamp on in the dark")
