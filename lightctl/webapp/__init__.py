@@ -56,10 +56,12 @@ def create_app(
     web: WebConfig,
     *,
     secret_key: bytes,
+    state_dir: Path | None = None,
     testing: bool = False,
     version: str = lightctl.__version__,
 ) -> Flask:
-    """Build the web app around a running controller; see the module docstring."""
+    """Build the web app around a running controller; see the module docstring.
+    ``state_dir`` keeps the live logins across restarts (in memory without it)."""
     from flask import Flask
 
     from lightctl.webapp import api, auth, metrics, page
@@ -76,7 +78,7 @@ def create_app(
     app.extensions["lightctl"] = WebContext(controller=controller, web=web, version=version)
     app.jinja_env.globals.update(version=version)
 
-    auth.init_app(app, web, secret_key)
+    auth.init_app(app, web, secret_key, state_dir)
     app.register_blueprint(api.bp)
     app.register_blueprint(page.bp)
     metrics.init_app(app)
