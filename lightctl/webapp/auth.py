@@ -294,9 +294,7 @@ def state(app: Flask | None = None) -> AuthState:
     return (app or current_app).extensions[EXTENSION]
 
 
-def init_app(
-    app: Flask, web: WebConfig, secret_key: bytes, state_dir: Path | None = None
-) -> None:
+def init_app(app: Flask, web: WebConfig, secret_key: bytes, state_dir: Path | None = None) -> None:
     """Install login, session, CSRF and rate limiting on ``app``; live sessions are kept
     in ``state_dir`` (in memory without one)."""
 

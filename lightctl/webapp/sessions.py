@@ -144,6 +144,8 @@ class SessionStore:
             finally:
                 os.close(dfd)
         except OSError as exc:
-            log.error("could not save %s (%s): logins and logouts hold until a restart", self.path, exc)
+            log.error(
+                "could not save %s (%s): logins and logouts hold until a restart", self.path, exc
+            )
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
