@@ -106,6 +106,7 @@ class MqttLink:
         self._jobs: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
         self._worker: threading.Thread | None = None
         self._timers: list[threading.Timer] = []
+        self._birth_due = False  # a re-announce after HA's birth is waiting or queued
         self._latest: Status | None = None
         self._last_sent: float | None = None  # clock.mono() of the last state publish
         self._pending = False  # a light-only update held back by the rate limit
@@ -358,14 +359,33 @@ class MqttLink:
                 log.exception("subscriber of %s failed", topic)
 
     def _schedule_announce(self) -> None:
-        delay = max(0.0, float(self._birth_delay()))
-        t = threading.Timer(delay, self._enqueue, (self._announce, "discovery after HA birth"))
-        t.daemon = True
+        """Re-announce once after HA's birth message, however many arrive: while one
+        re-announce is waiting (timer) or queued, further births add nothing. A birth
+        that comes after the re-announce started sending schedules the next one, so the
+        last birth is always answered. One timer thread at most."""
         with self._lock:
-            if self._stopped:
+            if self._stopped or self._birth_due:
                 return
+            self._birth_due = True
+            delay = max(0.0, float(self._birth_delay()))
+            t = threading.Timer(delay, self._queue_birth_announce)
+            t.daemon = True
             self._timers = [x for x in self._timers if x.is_alive()] + [t]
         t.start()
+
+    def _queue_birth_announce(self) -> None:
+        """On the timer: hand the re-announce to the worker (behind queued commands)."""
+        try:
+            self._jobs.put_nowait(self._birth_announce)
+        except queue.Full:
+            with self._lock:
+                self._birth_due = False  # the next birth may try again
+            log.warning("discovery after HA birth dropped: %d commands waiting", QUEUE_SIZE)
+
+    def _birth_announce(self) -> None:
+        with self._lock:
+            self._birth_due = False
+        self._announce()
 
     def _apply(self, topic: str, cmd: Command) -> None:
         """On the worker: hand one parsed command to the controller."""
