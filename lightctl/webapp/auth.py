@@ -56,7 +56,9 @@ if TYPE_CHECKING:
 
 EXTENSION = "lightctl.auth"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-OPEN_ENDPOINTS = frozenset({"api.healthz", "auth.login"})
+#: No login needed: liveness, the login form, and the static files the form itself uses
+#: (the same files as in any copy of lightctl: no state, no secrets).
+OPEN_ENDPOINTS = frozenset({"api.healthz", "auth.login", "static"})
 #: Paths answered with JSON and a Basic challenge rather than a redirect to the form.
 API_PREFIXES = ("/api/", "/metrics")
 SECRET_BYTES = 32
