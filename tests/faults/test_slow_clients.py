@@ -103,11 +103,11 @@ def test_a_normal_keep_alive_client_is_not_cut(server):
 
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=2)
     try:
-        for _ in range(3):
+        for _ in range(2):
             conn.request("GET", "/healthz")
             resp = conn.getresponse()
             assert resp.status == 200
             resp.read()
-            time.sleep(1.5)  # past the 1 s deadline, idle between requests
+            time.sleep(1.3)  # past the 1 s deadline, idle between requests
     finally:
         conn.close()
