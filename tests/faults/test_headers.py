@@ -107,9 +107,7 @@ def test_login_page_works_under_the_policy(server_with_password, page: Page):
     violations = _watch_csp(page)
     page.goto(server_with_password.url + "/")
     # the login form's own stylesheet applied (a blocked inline style would leave it plain)
-    expect(page.locator("button[type=submit]")).to_have_css(
-        "background-color", "rgb(31, 111, 235)"
-    )
+    expect(page.locator("button[type=submit]")).to_have_css("background-color", "rgb(31, 111, 235)")
     expect(page.locator("#username")).to_be_focused()
     page.fill("#username", "admin")
     page.fill("#password", PASSWORD)
