@@ -154,7 +154,7 @@ def _override(cfg, args):
         cfg = replace(cfg, state_dir=args.state_dir)
     if getattr(args, "listen", None):
         host, _, port = args.listen.rpartition(":")
-        if not host or not port.isdigit():
+        if not host or not (port.isascii() and port.isdigit()):
             raise ConfigError([f"--listen: {args.listen!r} is not HOST:PORT"])
         cfg = replace(cfg, web=replace(cfg.web, host=host.strip("[]"), port=int(port)))
     return cfg
