@@ -166,9 +166,21 @@ def _guard(server: Any, per_client: int, deadline: float) -> None:
     module docstring): its channels note when a request started, its accept counts the
     connections of the address, its once-a-second maintenance closes late requests."""
     from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
+
+    from lightctl.webapp import SECURITY_HEADERS
+
+    class HeaderedErrorTask(ErrorTask):
+        """waitress's own error answers (bad request line, body too large) carry the
+        security headers too."""
+
+        def execute(self) -> None:
+            self.response_headers.extend(SECURITY_HEADERS.items())
+            super().execute()
 
     class TimedChannel(HTTPChannel):
         request_started = 0.0
+        error_task_class = HeaderedErrorTask
 
         def received(self, data: bytes) -> bool:
             if self.request is None and data:

@@ -75,6 +75,32 @@ def test_every_kind_of_response_carries_the_headers(server, server_with_password
     assert "unsafe-eval" not in csp and "*" not in csp and "http" not in csp
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"GARBAGE\r\n\r\n",
+        b"POST /api/settings HTTP/1.1\r\nHost: x\r\nContent-Length: 999999\r\n\r\n",
+    ],
+)
+def test_waitress_own_errors_carry_the_headers(server, raw):
+    """Answers made by waitress before Flask sees the request: headers there too."""
+    import socket
+
+    port = int(server.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(raw)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    head = data.split(b"\r\n\r\n")[0].decode("latin-1")
+    assert head.split()[1] in ("400", "413"), head
+    for key, value in SECURITY_HEADERS.items():
+        assert f"{key}: {value}" in head, key
+
+
 def _watch_csp(page: Page) -> list[str]:
     """Collect CSP violations (console errors and securitypolicyviolation events)."""
     seen: list[str] = []
