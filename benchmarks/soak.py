@@ -45,15 +45,21 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.monotonic()
         rounds = 0
         next_probe = t0
-        print("minute,rss_kib,threads,fds,api_rounds", flush=True)
+        errors: list[str] = []
+        print("minute,rss_kib,threads,fds,api_rounds,failed_rounds", flush=True)
         while (now := time.monotonic()) - t0 < args.minutes * 60:
-            _hit(d, rounds)
+            try:
+                _hit(d, rounds)
+            except (OSError, AssertionError) as exc:  # counted and shown, not fatal
+                errors.append(f"{(now - t0) / 60:.1f} min: {type(exc).__name__} {exc}"[:160])
+                print(f"# round {rounds} failed: {errors[-1]}", flush=True)
             rounds += 1
             if now >= next_probe:
                 r = _proc(pid)
                 rows.append(((now - t0) / 60, r))
                 print(
-                    f"{(now - t0) / 60:.1f},{r['rss']},{r['threads']},{r['fds']},{rounds}",
+                    f"{(now - t0) / 60:.1f},{r['rss']},{r['threads']},{r['fds']},{rounds},"
+                    f"{len(errors)}",
                     flush=True,
                 )
                 next_probe += 60.0
@@ -70,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     last = rows[-1][1]
     print(
         f"{args.minutes:g} min, {rounds} API rounds, {switches} switches in the last hour, "
-        f"alive {alive}, exit {code}; RSS at 1 min {first['rss'] / 1024:.1f} MiB, "
+        f"{len(errors)} failed, alive {alive}, exit {code}; "
+        f"RSS at 1 min {first['rss'] / 1024:.1f} MiB, "
         f"peak {peak / 1024:.1f} MiB, end {last['rss'] / 1024:.1f} MiB; "
         f"threads {first['threads']} -> {last['threads']}, fds {first['fds']} -> {last['fds']}",
         flush=True,
