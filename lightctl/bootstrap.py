@@ -228,6 +228,11 @@ def build(
         from lightctl.webapp import create_app
         from lightctl.webapp.server import WebServer
 
-        app = create_app(daemon, cfg.web, secret_key=session_secret(state_dir, problems))
+        app = create_app(
+            daemon,
+            cfg.web,
+            secret_key=session_secret(state_dir, problems),
+            state_dir=state_dir,
+        )
         server = WebServer(app, cfg.web.host, cfg.web.port)
     return App(cfg=cfg, daemon=daemon, mqtt=mqtt, web=server, notify=notify)

@@ -154,7 +154,7 @@ def _override(cfg, args):
         cfg = replace(cfg, state_dir=args.state_dir)
     if getattr(args, "listen", None):
         host, _, port = args.listen.rpartition(":")
-        if not host or not port.isdigit():
+        if not host or not (port.isascii() and port.isdigit()):
             raise ConfigError([f"--listen: {args.listen!r} is not HOST:PORT"])
         cfg = replace(cfg, web=replace(cfg.web, host=host.strip("[]"), port=int(port)))
     return cfg
@@ -171,6 +171,13 @@ def cmd_run(args) -> int:
         fresh = demo.prepare_state_dir(cfg.state_dir)
     else:
         cfg = _override(load_config(args.config), args)
+    from lightctl.instance_lock import AlreadyRunning, InstanceLock
+
+    try:  # before any network or hardware is touched
+        lock = InstanceLock(Path(cfg.state_dir)).acquire()
+    except AlreadyRunning as exc:
+        print(f"lightctl: {exc}", file=sys.stderr)
+        return 1
     _setup_logging(args.demo)
     log = logging.getLogger("lightctl")
     from lightctl.bootstrap import build, local_timezone
@@ -237,6 +244,7 @@ def cmd_run(args) -> int:
         if heartbeat is not None:
             heartbeat()
     app.stop()
+    lock.release()
     log.info("stopped")
     return 0
 

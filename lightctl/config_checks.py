@@ -298,13 +298,68 @@ def is_loopback(host: str) -> bool:
         return name in LOOPBACK_NAMES or name.endswith(".localhost")
 
 
+#: pbkdf2 below this many iterations is too cheap to guess against (werkzeug's own
+#: defaults have been 260 000 and up since 2021).
+PBKDF2_MIN_ITERATIONS = 100_000
+#: hex digits of the derived key: scrypt's 64 bytes, pbkdf2's digest size
+_KEY_HEX = {"scrypt": 128, "sha256": 64, "sha384": 96, "sha512": 128}
+_PBKDF2_DIGESTS = frozenset({"sha256", "sha384", "sha512"})
+_HASH = re.compile(
+    r"(?P<method>scrypt|pbkdf2)(?::(?P<params>[0-9a-z:]*))?"
+    r"\$(?P<salt>[A-Za-z0-9]{8,64})\$(?P<key>[0-9a-f]+)",
+    re.ASCII,
+)
+
+
 def password_hash(value: Any) -> str:
+    """Empty, or a whole werkzeug hash (``lightctl hash-password``) of a sane strength:
+    scrypt with N >= 2^14 and r >= 8, or pbkdf2-sha256/384/512 with at least
+    :data:`PBKDF2_MIN_ITERATIONS`; a truncated hash is refused, not found out at login."""
     rule = 'empty or a hash from `lightctl hash-password` (starting with "scrypt:" or "pbkdf2:")'
     if not isinstance(value, str):
         raise Bad(rule, wrong_type=True)
-    if value and not value.startswith(("scrypt:", "pbkdf2:")):
+    if not value:
+        return value
+    if not value.startswith(("scrypt:", "pbkdf2:")):
         raise Bad(rule)
+    m = _HASH.fullmatch(value)
+    if m is None:
+        raise Bad(rule + "; this one is cut short or altered: copy the whole line again")
+    params = (m["params"] or "").split(":") if m["params"] else []
+    if m["method"] == "scrypt":
+        problem = _scrypt_problem(params)
+        digest = "scrypt"
+    else:
+        digest = params[0] if params else "sha256"
+        problem = _pbkdf2_problem(params)
+    if problem is None and len(m["key"]) != _KEY_HEX[digest]:
+        problem = "its key is cut short or altered: copy the whole line again"
+    if problem:
+        raise Bad(f"{rule}; {problem}")
     return value
+
+
+def _scrypt_problem(params: list[str]) -> str | None:
+    if len(params) != 3 or not all(x.isdigit() for x in params):
+        return "scrypt needs N:r:p, as in scrypt:32768:8:1$..."
+    n, r, p = (int(x) for x in params)
+    if n < 2**14 or n > 2**20 or n & (n - 1) or not 8 <= r <= 32 or not 1 <= p <= 16:
+        return "scrypt needs N a power of 2 from 16384 to 1048576, r 8..32, p 1..16"
+    return None
+
+
+def _pbkdf2_problem(params: list[str]) -> str | None:
+    if len(params) > 2 or (params and params[0] not in _PBKDF2_DIGESTS):
+        return "pbkdf2 takes sha256, sha384 or sha512, as in pbkdf2:sha256:600000$..."
+    if len(params) == 2:
+        if not params[1].isdigit():
+            return "pbkdf2's iterations must be a whole number"
+        if int(params[1]) < PBKDF2_MIN_ITERATIONS:
+            return (
+                f"pbkdf2 with {int(params[1])} iterations is too weak (at least "
+                f"{PBKDF2_MIN_ITERATIONS}); make a new one with `lightctl hash-password`"
+            )
+    return None
 
 
 def timezone(value: Any) -> str | None:

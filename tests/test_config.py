@@ -26,7 +26,7 @@ from lightctl.core.settings import SettingsError, apply_patch
 from lightctl.errors import ConfigError
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "config.toml"
-HASH = "scrypt:32768:8:1$salt$0123456789abcdef"
+HASH = "scrypt:32768:8:1$saltsalt$" + "0123456789abcdef" * 8
 PASSWORD = "broker-pass-Xy7"
 
 FULL = """\

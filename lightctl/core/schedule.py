@@ -14,7 +14,7 @@ from functools import lru_cache
 
 CLOCK_VALID_FROM = 1_704_067_200.0  # 2024-01-01T00:00:00Z
 
-_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+_WINDOW = re.compile(r"^\s*([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})\s*$", re.ASCII)
 
 
 @lru_cache(maxsize=64)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, replace
 from typing import Any
@@ -25,6 +26,31 @@ class SettingsError(ValueError):
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.problems.items()))
 
 
+#: A decimal number as people and Home Assistant write it, in ASCII only: no ``1_0``
+#: (Python's float() takes it), no other scripts' digits (``５``, ``٣``), no nan/inf.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+_WHOLE = re.compile(r"[+-]?[0-9]+", re.ASCII)
+
+
+def parse_number(text: str) -> float:
+    """A finite number from text (MQTT payloads, query strings); ValueError otherwise.
+
+    Surrounding white space is allowed; ``-0`` gives 0.0."""
+    if not isinstance(text, str) or not _DECIMAL.fullmatch(text.strip()):
+        raise ValueError(f"{str(text)[:40]!r} is not a decimal number")
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text.strip()[:40]!r} is not a finite number")
+    return value + 0.0  # -0.0 + 0.0 is 0.0
+
+
+def parse_whole(text: str) -> int:
+    """A whole number from text, ASCII digits only; ValueError otherwise."""
+    if not isinstance(text, str) or not _WHOLE.fullmatch(text.strip()) or len(text) > 40:
+        raise ValueError(f"{str(text)[:40]!r} is not a whole number")
+    return int(text)
+
+
 def _number(lo: float, hi: float, unit: str = "") -> Callable[[Any], float]:
     def check(value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -35,7 +61,7 @@ def _number(lo: float, hi: float, unit: str = "") -> Callable[[Any], float]:
             v = math.inf
         if not math.isfinite(v) or not lo <= v <= hi:
             raise ValueError(f"must be from {lo:g} to {hi:g}{unit}, got {value!r}")
-        return v
+        return v + 0.0  # stores -0.0 as 0.0
 
     check.schema = {"type": "number", "min": lo, "max": hi}  # type: ignore[attr-defined]
     return check

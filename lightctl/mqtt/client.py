@@ -21,6 +21,7 @@ import queue
 import random
 import socket
 import threading
+import time
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -105,7 +106,9 @@ class MqttLink:
         self._connect_hooks: list[Callable[[], None]] = []
         self._jobs: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
         self._worker: threading.Thread | None = None
-        self._timers: list[threading.Timer] = []
+        # time.monotonic() at which to re-announce after HA's birth message (None: no
+        # birth waiting); the worker runs it, so a flood of births starts no thread
+        self._birth_at: float | None = None
         self._latest: Status | None = None
         self._last_sent: float | None = None  # clock.mono() of the last state publish
         self._pending = False  # a light-only update held back by the rate limit
@@ -135,10 +138,8 @@ class MqttLink:
             if self._stopped:
                 return
             self._stopped = True
-            timers, self._timers = self._timers, []
+            self._birth_at = None
             client = self._client
-        for t in timers:
-            t.cancel()
         if client is not None:
             if self._connected:
                 try:
@@ -358,14 +359,24 @@ class MqttLink:
                 log.exception("subscriber of %s failed", topic)
 
     def _schedule_announce(self) -> None:
-        delay = max(0.0, float(self._birth_delay()))
-        t = threading.Timer(delay, self._enqueue, (self._announce, "discovery after HA birth"))
-        t.daemon = True
+        """Re-announce once after HA's birth message, however many arrive: while one
+        re-announce is waiting, further births add nothing. A birth that comes after it
+        started sending schedules the next one, so the last birth is always answered.
+
+        HA's random birth delay is real time (it spreads the answers of many devices),
+        kept as a deadline the worker thread meets: no timer thread per birth."""
         with self._lock:
-            if self._stopped:
+            if self._stopped or self._birth_at is not None:
                 return
-            self._timers = [x for x in self._timers if x.is_alive()] + [t]
-        t.start()
+            self._birth_at = time.monotonic() + max(0.0, float(self._birth_delay()))
+
+    def _announce_if_due(self) -> None:
+        """On the worker: the re-announce after HA's birth, once its delay is over."""
+        with self._lock:
+            if self._birth_at is None or time.monotonic() < self._birth_at:
+                return
+            self._birth_at = None
+        self._announce()
 
     def _apply(self, topic: str, cmd: Command) -> None:
         """On the worker: hand one parsed command to the controller."""
@@ -391,17 +402,26 @@ class MqttLink:
         """The worker: commands and announces in order; flushes a held-back state."""
         while True:
             try:
-                job = self._jobs.get(timeout=self._flush_wait())
+                job = self._jobs.get(timeout=self._wait())
             except queue.Empty:
-                self._flush_pending()
-                continue
+                job = None
             if job is _STOP:
                 return
             try:
-                job()
+                if job is not None:
+                    job()
+                self._announce_if_due()
             except Exception:
                 log.exception("MQTT job failed")
             self._flush_pending()
+
+    def _wait(self) -> float:
+        """Until the next held-back state flush or the birth re-announce, if sooner."""
+        wait = self._flush_wait()
+        birth = self._birth_at
+        if birth is not None:
+            wait = max(0.0, min(wait, birth - time.monotonic()))
+        return wait
 
     def _flush_wait(self) -> float:
         speed = getattr(self._clock, "speed", 1.0) or 1.0

@@ -19,11 +19,10 @@ Payload rules (documented in docs/home-assistant.md):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from lightctl.core.model import Mode
-from lightctl.core.settings import NUMBER_KEYS
+from lightctl.core.settings import NUMBER_KEYS, parse_number
 
 #: The Home Assistant entities of a node (object ids), in order; ``[mqtt] entities_off``
 #: names some of them to remove from Home Assistant.
@@ -31,7 +30,6 @@ ENTITIES = ("lamp", "illuminance", *NUMBER_KEYS, "mode", "dark", "problem", "tes
 
 MAX_PAYLOAD = 256
 COMMANDS = ("lamp", "mode", *NUMBER_KEYS, "test")
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,9 +172,8 @@ def _mode(topic: str, text: str) -> ModeCommand | Ignored:
 
 
 def _setting(topic: str, key: str, text: str) -> SettingCommand | Ignored:
-    if not _NUMBER.fullmatch(text):
-        return Ignored(f"{topic}: {text[:40]!r} is not a decimal number")
-    value = float(text)
-    if value != value or value in (float("inf"), float("-inf")):
-        return Ignored(f"{topic}: {text[:40]!r} is not a finite number")
+    try:
+        value = parse_number(text)
+    except ValueError as exc:
+        return Ignored(f"{topic}: {exc}")
     return SettingCommand(key, value)

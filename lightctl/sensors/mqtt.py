@@ -17,6 +17,7 @@ import threading
 from typing import Any
 
 from lightctl.config import SensorConfig
+from lightctl.core.settings import parse_number
 from lightctl.errors import SensorError
 
 MAX_PAYLOAD = 4096
@@ -54,7 +55,7 @@ def parse_lux(payload: bytes, json_key: str | None) -> float:
             raise MissingKey(f"no key {json_key!r} in {text[:80]!r}") from None
     if isinstance(data, str):
         try:
-            data = float(data)
+            data = parse_number(data)
         except ValueError:
             raise ValueError(f"value {data[:40]!r} is not a number") from None
     if isinstance(data, bool) or not isinstance(data, int | float):

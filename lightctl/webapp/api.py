@@ -18,7 +18,7 @@ from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
 from lightctl.core.model import Mode
-from lightctl.core.settings import SettingsError, describe, to_dict
+from lightctl.core.settings import SettingsError, describe, parse_number, parse_whole, to_dict
 from lightctl.webapp import context
 
 bp = Blueprint("api", __name__)
@@ -128,7 +128,7 @@ def _hours(value: Any, *, text: bool = False, key: str = "hours", default: float
     msg = f"must be a number of hours more than 0 and at most {MAX_HOURS}, got {_show(value)}"
     if text and isinstance(value, str):
         try:
-            value = float(value)
+            value = parse_number(value)
         except ValueError:
             raise bad(key, msg) from None
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -157,7 +157,7 @@ def _points(value: str | None) -> int | None:
         return None
     msg = f"must be a whole number from 3 to {MAX_POINTS}, got {value!r}"
     try:
-        n = int(value)
+        n = parse_whole(value)
     except ValueError:
         raise bad("points", msg) from None
     if not 3 <= n <= MAX_POINTS:

@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import math
 import os
+import re
 import secrets
 import sys
 import threading
@@ -48,17 +49,21 @@ from werkzeug.exceptions import TooManyRequests, Unauthorized
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lightctl.config_checks import is_loopback
+from lightctl.webapp.sessions import SessionStore
 
 if TYPE_CHECKING:
     from lightctl.config import WebConfig
 
 EXTENSION = "lightctl.auth"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-OPEN_ENDPOINTS = frozenset({"api.healthz", "auth.login"})
+#: No login needed: liveness, the login form, and the static files the form itself uses
+#: (the same files as in any copy of lightctl: no state, no secrets).
+OPEN_ENDPOINTS = frozenset({"api.healthz", "auth.login", "static"})
 #: Paths answered with JSON and a Basic challenge rather than a redirect to the form.
 API_PREFIXES = ("/api/", "/metrics")
 SECRET_BYTES = 32
 HASH_METHODS = ("scrypt:", "pbkdf2:")
+SESSION_LIFETIME = timedelta(days=30)
 
 
 # --- passwords and the session secret -----------------------------------------------
@@ -169,6 +174,34 @@ class LoginLimiter:
         self._lock = threading.Lock()
         self._failures: dict[str, deque[float]] = {}
 
+    def attempt(self, client: str) -> int | None:
+        """Reserve one login attempt for ``client``: None when it may try now (the attempt
+        counts as a failure until :meth:`succeeded`), else whole seconds to wait.
+
+        Checking and counting happen under one lock, so parallel attempts cannot all
+        pass the check before any of them is counted.
+        """
+        now = self.clock()
+        with self._lock:
+            times = self._failures.get(client)
+            if times is not None:
+                self._expire(times, now)
+                if len(times) >= self.max_failures:
+                    return max(1, math.ceil(times[0] + self.window - now))
+            elif len(self._failures) >= self.max_clients:
+                self._prune(now)
+            self._failures.setdefault(client, deque()).append(now)
+            return None
+
+    def succeeded(self, client: str) -> None:
+        """The attempt reserved by :meth:`attempt` was a good login: it does not count."""
+        with self._lock:
+            times = self._failures.get(client)
+            if times:
+                times.pop()
+                if not times:
+                    del self._failures[client]
+
     def retry_after(self, client: str) -> int | None:
         """Whole seconds until ``client`` may try again, or None when it may try now."""
         now = self.clock()
@@ -185,13 +218,9 @@ class LoginLimiter:
             return max(1, math.ceil(times[0] + self.window - now))
 
     def failed(self, client: str) -> None:
-        """Count one failed login from ``client``."""
-        now = self.clock()
-        with self._lock:
-            if client not in self._failures and len(self._failures) >= self.max_clients:
-                self._prune(now)
-            times = self._failures.setdefault(client, deque(maxlen=self.max_failures))
-            times.append(now)
+        """Count one failed login from ``client`` (outside :meth:`attempt`)."""
+        if self.attempt(client) is not None:
+            return  # already at the limit: nothing more to count
 
     def _expire(self, times: deque[float], now: float) -> None:
         while times and times[0] <= now - self.window:
@@ -217,8 +246,9 @@ class AuthState:
     password_hash: str
     tag: str  # marks sessions made with this password; a new password ends them
     loopback_only: bool
+    sessions: SessionStore
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
-    last_ok: bytes = b""  # keyed hash of the last password that checked out
+    last_ok: bytes = b""  # keyed hash of the last user name and password that checked out
     pepper: bytes = field(default_factory=lambda: secrets.token_bytes(16))
 
     @property
@@ -228,19 +258,36 @@ class AuthState:
     def check(self, username: str, password: str) -> bool:
         """Right user and password? A Basic client sends them on every request, and
         scrypt costs ~0.1 s on a PC (more on a Pi), so a success is remembered (as a
-        keyed hash, in memory only)."""
+        keyed hash of user name *and* password, in memory only).
 
-        digest = hmac.new(self.pepper, password.encode("utf-8", "surrogatepass"), "sha256")
-        user_ok = hmac.compare_digest(username.encode(), self.username.encode())
-        if self.last_ok and hmac.compare_digest(self.last_ok, digest.digest()):
-            return user_ok
+        Whatever came before, a wrong pair costs one full hash check, and the user name
+        is compared in constant time: neither the time nor the answer tells which half
+        was wrong.
+        """
+
+        pair = hmac.new(self.pepper, _pair(username, password), "sha256").digest()
+        if self.last_ok and hmac.compare_digest(self.last_ok, pair):
+            return True
+        user_ok = hmac.compare_digest(
+            hmac.new(self.pepper, _text(username), "sha256").digest(),
+            hmac.new(self.pepper, _text(self.username), "sha256").digest(),
+        )
         try:
             ok = check_password_hash(self.password_hash, password)
         except ValueError:
             ok = False
-        if ok:
-            self.last_ok = digest.digest()
+        if ok and user_ok:
+            self.last_ok = pair
         return ok and user_ok
+
+
+def _text(value: str) -> bytes:
+    return value.encode("utf-8", "surrogatepass")
+
+
+def _pair(username: str, password: str) -> bytes:
+    user = _text(username)
+    return len(user).to_bytes(4, "big") + user + _text(password)
 
 
 def state(app: Flask | None = None) -> AuthState:
@@ -249,8 +296,9 @@ def state(app: Flask | None = None) -> AuthState:
     return (app or current_app).extensions[EXTENSION]
 
 
-def init_app(app: Flask, web: WebConfig, secret_key: bytes) -> None:
-    """Install login, session, CSRF and rate limiting on ``app``."""
+def init_app(app: Flask, web: WebConfig, secret_key: bytes, state_dir: Path | None = None) -> None:
+    """Install login, session, CSRF and rate limiting on ``app``; live sessions are kept
+    in ``state_dir`` (in memory without one)."""
 
     if web.password_hash and not web.password_hash.startswith(HASH_METHODS):
         raise ValueError(
@@ -269,7 +317,7 @@ def init_app(app: Flask, web: WebConfig, secret_key: bytes) -> None:
         SESSION_COOKIE_NAME="lightctl_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(days=30),
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
     )
     tag = hmac.new(secret_key, web.password_hash.encode(), hashlib.sha256).hexdigest()[:16]
     app.extensions[EXTENSION] = AuthState(
@@ -277,6 +325,11 @@ def init_app(app: Flask, web: WebConfig, secret_key: bytes) -> None:
         password_hash=web.password_hash,
         tag=tag,
         loopback_only=not web.password_hash,
+        sessions=SessionStore(
+            state_dir if web.password_hash else None,
+            tag=tag,
+            lifetime=SESSION_LIFETIME.total_seconds(),
+        ),
     )
 
     def csrf_token() -> str:
@@ -305,7 +358,7 @@ def _guard():
         _basic(st, credentials.username or "", credentials.password or "")
         g.auth = "basic"
         return None
-    if session.get("auth") == st.tag:
+    if logged_in(st):
         g.auth = "session"
         if request.method not in SAFE_METHODS:
             check_csrf()
@@ -313,15 +366,20 @@ def _guard():
     return _challenge()
 
 
+def logged_in(st: AuthState) -> bool:
+    """The request's session cookie is from this password and still on the server's list."""
+    return session.get("auth") == st.tag and st.sessions.alive(session.get("sid"))
+
+
 def _basic(st: AuthState, username: str, password: str) -> None:
 
     client = request.remote_addr or "unknown"
-    wait = st.limiter.retry_after(client)
+    wait = st.limiter.attempt(client)
     if wait is not None:
         raise TooManyRequests(f"too many failed logins; retry in {wait} s", retry_after=wait)
     if not st.check(username, password):
-        st.limiter.failed(client)
         raise _unauthorized("wrong user name or password")
+    st.limiter.succeeded(client)
 
 
 def _unauthorized(message: str):
@@ -382,47 +440,56 @@ def safe_next(target: str | None) -> str:
 # --- login form ------------------------------------------------------------------------
 
 bp = Blueprint("auth", __name__)
+#: CR, LF and the other control characters: never part of a path to return to.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """The login form; on success a session cookie, then back where the user was going."""
     st = state()
-    target = safe_next(request.values.get("next"))
+    raw_next = request.values.get("next")
+    if raw_next is not None and _CONTROL.search(raw_next):
+        abort(400, description="next: a path to return to must not hold control characters")
+    target = safe_next(raw_next)
     if not st.enabled:
         return redirect(target)
     if request.method == "GET":
-        if session.get("auth") == st.tag:
+        if logged_in(st):
             return redirect(target)
         return _form(target)
-    client = request.remote_addr or "unknown"
-    wait = st.limiter.retry_after(client)
-    if wait is not None:
-        error = f"Too many failed logins. Try again in {wait} seconds."
-        return _form(target, error, 429, {"Retry-After": str(wait)})
     sent, expected = request.form.get("csrf", ""), session.get("csrf", "")
     if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         return _form(target, "The form had expired. Please try again.", 400)
+    client = request.remote_addr or "unknown"
+    wait = st.limiter.attempt(client)
+    if wait is not None:
+        error = f"Too many failed logins. Try again in {wait} seconds."
+        return _form(target, error, 429, {"Retry-After": str(wait)})
     username = request.form.get("username", "")
     if not st.check(username, request.form.get("password", "")):
-        st.limiter.failed(client)
         return _form(target, "Wrong user name or password.", 401, username=username)
+    st.limiter.succeeded(client)
+    st.sessions.revoke(session.get("sid"))  # a login never keeps an older session id
     session.clear()
     session.permanent = True
     session["auth"] = st.tag
+    session["sid"] = st.sessions.create()
     session["csrf"] = secrets.token_urlsafe(32)  # a fresh token for the new session
     return redirect(target)
 
 
 @bp.post("/logout")
 def logout():
-    """End the session (the guard has checked its CSRF token)."""
+    """End the session here and on the server (the guard has checked its CSRF token), so
+    a copy of the cookie no longer works either."""
+    st = state()
+    st.sessions.revoke(session.get("sid"))
     session.clear()
-    return redirect(url_for("auth.login") if state().enabled else "/")
+    return redirect(url_for("auth.login") if st.enabled else "/")
 
 
-def _form(target: str, error: str | None = None, code: int = 200, headers=None, username=None):
-    body = render_template(
-        "login.html", error=error, next=target, username=username or state().username
-    )
+def _form(target: str, error: str | None = None, code: int = 200, headers=None, username=""):
+    """The login form; the user name is only ever what this client typed itself."""
+    body = render_template("login.html", error=error, next=target, username=username)
     return body, code, headers or {}

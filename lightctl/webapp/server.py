@@ -1,13 +1,39 @@
-"""The HTTP server: waitress (pure Python, threaded, clean stop) in a daemon thread."""
+"""The HTTP server: waitress (pure Python, threaded, clean stop) in a daemon thread.
+
+Slow clients must not lock anybody out. waitress serves a fixed number of connections
+(``connection_limit``) and only drops one after ``channel_timeout`` seconds of *silence*,
+so clients trickling one header byte every few seconds could hold every slot forever.
+Three limits keep room for a normal client (docs/faults.md has the measurements):
+
+- a cap of :data:`PER_CLIENT` open connections per client address: one host cannot take
+  more than that, whatever it does (a browser uses at most 6);
+- a request deadline: a request must arrive whole within :data:`REQUEST_DEADLINE`
+  seconds of its first byte, else the connection is closed (a normal client sends its
+  few hundred bytes at once);
+- :data:`CONNECTION_LIMIT` slots in all (polled, so not bound by select()'s 1024 fds),
+  and an idle keep-alive connection is closed after :data:`IDLE_TIMEOUT` seconds.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
+import time
 from typing import Any
+
+log = logging.getLogger("lightctl.web")
 
 #: waitress refuses bodies past this before Flask sees them (Flask's own limit is 16 KiB)
 MAX_REQUEST_BODY = 64 * 1024
+#: open connections from one client address
+PER_CLIENT = 16
+#: seconds from the first byte of a request to its last
+REQUEST_DEADLINE = 10.0
+#: open connections in all
+CONNECTION_LIMIT = 256
+#: seconds an idle keep-alive connection is kept
+IDLE_TIMEOUT = 60
 
 
 class WebServer:
@@ -17,8 +43,21 @@ class WebServer:
     is taken) and serves from a daemon thread.
     """
 
-    def __init__(self, app: Any, host: str, port: int, *, threads: int = 4):
+    def __init__(
+        self,
+        app: Any,
+        host: str,
+        port: int,
+        *,
+        threads: int = 4,
+        per_client: int = PER_CLIENT,
+        request_deadline: float = REQUEST_DEADLINE,
+        connection_limit: int = CONNECTION_LIMIT,
+    ):
         self.app = app
+        self.per_client = per_client
+        self.request_deadline = request_deadline
+        self.connection_limit = connection_limit
         # "localhost" may resolve to both ::1 and 127.0.0.1: two sockets, two ports
         self.host = "127.0.0.1" if host == "localhost" else host
         self.requested_port = port
@@ -40,7 +79,15 @@ class WebServer:
             ident="lightctl",
             max_request_body_size=MAX_REQUEST_BODY,
             clear_untrusted_proxy_headers=True,
+            connection_limit=self.connection_limit,
+            channel_timeout=IDLE_TIMEOUT,
+            cleanup_interval=1,
+            asyncore_use_poll=True,
         )
+        listeners = getattr(self._server, "map", None)  # several sockets: MultiSocketServer
+        for listener in [self._server] if listeners is None else list(listeners.values()):
+            if hasattr(listener, "handle_accept"):
+                _guard(listener, self.per_client, self.request_deadline)
         self._thread = threading.Thread(target=self._server.run, name="lightctl-web", daemon=True)
         self._thread.start()
         return self
@@ -112,3 +159,72 @@ class WebServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _guard(server: Any, per_client: int, deadline: float) -> None:
+    """Add the per-address cap and the request deadline to a waitress server (see the
+    module docstring): its channels note when a request started, its accept counts the
+    connections of the address, its once-a-second maintenance closes late requests."""
+    from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
+
+    from lightctl.webapp import SECURITY_HEADERS
+
+    class HeaderedErrorTask(ErrorTask):
+        """waitress's own error answers (bad request line, body too large) carry the
+        security headers too."""
+
+        def execute(self) -> None:
+            self.response_headers.extend(SECURITY_HEADERS.items())
+            super().execute()
+
+    class TimedChannel(HTTPChannel):
+        request_started = 0.0
+        error_task_class = HeaderedErrorTask
+
+        def received(self, data: bytes) -> bool:
+            if self.request is None and data:
+                self.request_started = time.monotonic()
+            return super().received(data)
+
+    server.channel_class = TimedChannel
+    accept, maintenance = server.handle_accept, server.maintenance
+    warned: dict[str, float] = {}
+
+    def handle_accept() -> None:
+        before = set(server._map)
+        accept()
+        for fd in set(server._map) - before:
+            channel = server._map[fd]
+            host = _host(getattr(channel, "addr", None))
+            if host is None or not isinstance(channel, HTTPChannel):
+                continue
+            same = sum(
+                1
+                for c in list(server._map.values())
+                if isinstance(c, HTTPChannel) and _host(c.addr) == host
+            )
+            if same > per_client:
+                channel.close()  # before reading a byte: refused
+                now = time.monotonic()
+                if now - warned.get(host, -3600.0) > 60.0:
+                    warned[host] = now
+                    log.warning("%s holds %d connections: more are refused", host, per_client)
+                    if len(warned) > 1024:
+                        warned.clear()
+
+    def guarded_maintenance(now: float) -> None:
+        maintenance(now)
+        late = time.monotonic() - deadline
+        for channel in list(server.active_channels.values()):
+            request = getattr(channel, "request", None)
+            started = getattr(channel, "request_started", 0.0)
+            if request is not None and not request.completed and started < late:
+                channel.will_close = True
+
+    server.handle_accept = handle_accept
+    server.maintenance = guarded_maintenance
+
+
+def _host(addr: Any) -> str | None:
+    return addr[0] if isinstance(addr, tuple) and addr else None

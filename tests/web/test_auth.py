@@ -212,17 +212,20 @@ def test_empty_session_token_never_matches(client, ctl):
     assert r.status_code == 400
 
 
-def test_session_made_with_an_old_password_is_void(ctl):
-    """Changing web.password_hash logs every session out."""
+def test_session_made_with_an_old_password_is_void(ctl, tmp_path):
+    """Changing web.password_hash logs every session out; a restart with the same one
+    (the live sessions kept in state_dir) does not."""
     web = WebConfig(username="admin", password_hash=PW_HASH)
-    first = create_app(ctl, web, secret_key=SECRET, testing=True).test_client()
+    first = create_app(ctl, web, secret_key=SECRET, state_dir=tmp_path).test_client()
     login(first)
     cookie = first.get_cookie("lightctl_session")
     new_hash = generate_password_hash("another", method="pbkdf2:sha256:1000")
-    second = create_app(ctl, WebConfig(password_hash=new_hash), secret_key=SECRET).test_client()
+    second = create_app(
+        ctl, WebConfig(password_hash=new_hash), secret_key=SECRET, state_dir=tmp_path
+    ).test_client()
     second.set_cookie("lightctl_session", cookie.value)
     assert second.get("/api/status").status_code == 401
-    same = create_app(ctl, web, secret_key=SECRET).test_client()
+    same = create_app(ctl, web, secret_key=SECRET, state_dir=tmp_path).test_client()
     same.set_cookie("lightctl_session", cookie.value)
     assert same.get("/api/status").status_code == 200
 
