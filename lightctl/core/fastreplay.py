@@ -14,9 +14,14 @@ simple shape, computed here with array operations:
    on_delay (off_delay): one ``searchsorted`` per run;
 4. fail-safe, the off window (boundaries from the same schedule code) and the
    sun guard (per minute, as ``step`` caches it) give a target code per sample;
-5. a short Python loop over the runs of that code applies min_on / min_off the
-   way ``step`` does: a held switch happens at the first later *sample* where
-   the hold has expired and the target still differs.
+5. a short Python loop over the runs of that code applies min_on / min_off and the
+   chatter budget the way ``step`` does: a held switch happens at the first later
+   *sample* where the hold has expired and the target still differs.
+6. the sky rules (an estimated or configured site): dark in broad daylight is the
+   band, light that begins in the middle of the night needs ``night_off_delay``,
+   fail_safe "sun" follows the elevation; minutes near each limit ask astral as
+   step() does. A self-lighting loop (selflight.py) is the one rule left to the
+   fold: where the switches show its cycle, the fold computes the answer.
 
 Inputs this path does not model (time going backwards, non-finite times, lux
 values that are not plain numbers) go to the streaming fold, so the answer is
@@ -268,8 +273,8 @@ def _switch_points(
 
     # 5. the lamp, over runs of the target code
     found = _lamp(t, base, s)
-    if _loop_cycle(t, found) or _chatter_spent(t, found, s.chatter_limit):
-        return None  # a held loop or a spent chatter budget: only the fold can tell
+    if _loop_cycle(t, found):
+        return None  # the lamp may be lighting its own sensor: only the fold can tell
     return found
 
 
@@ -493,23 +498,16 @@ def _loop_cycle(t: np.ndarray, found: list[tuple[int, bool, Reason]]) -> bool:
     return False
 
 
-def _chatter_spent(t: np.ndarray, found: list[tuple[int, bool, Reason]], limit: int) -> bool:
-    """True where step() would hold a switch for the chatter budget: ``limit`` switches
-    already within CHATTER_SPAN before it. Without one, the budget changed nothing."""
-    if limit <= 0 or len(found) <= limit:
-        return False
-    at = t[[i for i, _, _ in found]]
-    gaps = np.rint((at[limit:] - at[:-limit]) * 1000.0)
-    return bool(np.any(gaps < round(CHATTER_SPAN * 1000.0)))
-
-
 def _lamp(t: np.ndarray, code: np.ndarray, s: Settings) -> list[tuple[int, bool, Reason]]:
-    """Follow the target code run by run, holding the relay for min_on / min_off."""
+    """Follow the target code run by run, holding the relay for min_on / min_off and
+    for the chatter budget (both hold until a time has passed, so a held switch happens
+    at the first sample past both, as in step())."""
     starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
     ends = np.r_[starts[1:] - 1, code.size - 1]
     out: list[tuple[int, bool, Reason]] = []
     lamp: bool | None = None
     since = 0.0
+    limit = s.chatter_limit
     for a, b, c in zip(starts.tolist(), ends.tolist(), code[starts].tolist(), strict=True):
         if c == NONE:
             continue
@@ -520,6 +518,9 @@ def _lamp(t: np.ndarray, code: np.ndarray, s: Settings) -> list[tuple[int, bool,
         if lamp is not None:
             minimum = s.min_on if lamp else s.min_off
             j = int(_first_reached(t, since, minimum, np.array([a]), np.array([b]))[0])
+            if j >= 0 and limit > 0 and len(out) >= limit:
+                oldest = float(t[out[-limit][0]])  # the budget frees an hour after it
+                j = int(_first_reached(t, oldest, CHATTER_SPAN, np.array([j]), np.array([b]))[0])
             if j < 0:
                 continue  # held for the whole run
         if lamp is not None or on:

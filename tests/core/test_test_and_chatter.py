@@ -57,7 +57,7 @@ def test_the_chatter_budget_holds_the_lamp_and_says_why():
     assert on_off(later) == [(True, "dark")] and d.state.chatter_problem is None
 
 
-def test_fast_replay_hands_a_spent_budget_to_the_fold():
+def test_fast_replay_models_the_chatter_budget():
     s = Settings(on_delay=10, off_delay=10, smoothing=1, chatter_limit=6)
     samples = flicker(14)
     assert fast_replay(samples, s) == replay(samples, s)
