@@ -13,9 +13,6 @@ import os
 import signal
 import sys
 import threading
-import urllib.error
-import urllib.request
-from base64 import b64encode
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
@@ -271,6 +268,10 @@ def _status_url(args) -> str:
 
 
 def cmd_status(args) -> int:
+    import urllib.error  # only this command talks HTTP: `run` starts faster without them
+    import urllib.request
+    from base64 import b64encode
+
     url = _status_url(args) + "/api/status"
     req = urllib.request.Request(url, headers={"Accept": "application/json"})
     user, pw = os.environ.get("LIGHTCTL_USER", "admin"), os.environ.get("LIGHTCTL_PASSWORD")
