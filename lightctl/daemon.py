@@ -487,14 +487,10 @@ class Daemon:
             log.info("a night light (%s) did not switch the lamp off: the sun is far down", light)
             if self.hist is not None:
                 self.hist.add_input(self._now().wall, REJECTED, {"lux": new.light})
-        if (old.settings, old.mode, old.mode_until_wall, old.override) != (
-            new.settings,
-            new.mode,
-            new.mode_until_wall,
-            new.override,
-        ):
+        kept = (old.settings, old.mode, old.mode_until_wall, old.override)
+        self._publish(new)  # the state goes out before the saver thread is woken
+        if kept != (new.settings, new.mode, new.mode_until_wall, new.override):
             self._persist_runtime()  # only what a restart keeps; not on every sample
-        self._publish(new)
 
     def _publish(self, st: ControlState) -> None:
         status = self._snapshot(st)
