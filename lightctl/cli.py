@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -158,11 +159,16 @@ def _override(cfg, args):
 
 
 def cmd_run(args) -> int:
-    import gc
-
     # no cycle collection while the modules load and the parts are built: about a tenth
     # of the start-up's CPU, which a Pi Zero feels; enabled again once the page serves
     gc.disable()
+    try:
+        return _run(args)
+    finally:
+        gc.enable()
+
+
+def _run(args) -> int:
     from lightctl.config import demo_config, load_config
 
     fresh = False
