@@ -69,9 +69,10 @@ def _daemon_pid(proc: subprocess.Popen, traced: bool, timeout: float = 10.0) -> 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-        for kid in kids:  # strace may fork a short-lived helper first
+        for kid in kids:  # strace may fork a short-lived helper first (strace's argv)
             with contextlib.suppress(OSError):
-                if b"lightctl" in Path(f"/proc/{kid}/cmdline").read_bytes():
+                argv = Path(f"/proc/{kid}/cmdline").read_bytes().split(b"\0")
+                if b"lightctl" in argv and not argv[0].endswith(b"strace"):
                     return int(kid)
         time.sleep(0.01)
     raise RuntimeError("strace did not start the daemon")

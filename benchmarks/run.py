@@ -15,7 +15,10 @@ PYTHONPATH). Sections:
 3. ``lightctl replay`` of a 7-day CSV minus a 1-day CSV (benchmarks/replay_cli_bench.py);
 4. MQTT ``lamp/set`` -> state beside the broker's own echo (benchmarks/mqtt_latency.py);
 5. the daemon as a process at 1 Hz: start-up, CPU, RSS, disk writes
-   (benchmarks/daemon_resources.py).
+   (benchmarks/daemon_resources.py);
+6. with ``--pi`` (root): the real ``lightctl run`` with 8 days of history, unlimited,
+   on a Pi Zero's CPU budget and with SD-card fsyncs, side by side
+   (benchmarks/pi_budget.py).
 
 Benchmarks are not part of the test suite; a missed goal is reported, not failed on.
 With a goal missed, the section prints a profile of where the time (or memory) goes.
@@ -332,6 +335,75 @@ def bench_daemon(quick: bool, history: Path) -> list[Figure]:
     return figures
 
 
+# --- 6. a Pi Zero's budget ----------------------------------------------------------
+
+PI_GOALS = {  # figure -> (goal unlimited, goal on the budget / 30 ms fsync)
+    "lat_p50": (1e-3, 2e-3),
+    "lat_p99": (5e-3, 10e-3),
+    "start_status": (0.5, 3.0),
+    "preview_first": (0.5, 1.0),
+    "rss_after": (60 * MIB, 60 * MIB),
+}
+
+
+def _pi_cell(key: str, value: float) -> str:
+    if key.startswith("rss"):
+        return f"{value / MIB:.1f} MiB"
+    if key.startswith("lat"):
+        return f"{value * 1e3:.2f} ms"
+    return f"{value:.2f} s"
+
+
+def bench_pi(quick: bool) -> list[Figure]:
+    """The daemon benchmarks of pi_budget.py unlimited, on 1/8 core, with 30 ms fsyncs."""
+    import benchmarks.pi_budget as pb
+
+    modes = {"unlimited": {}, "Pi CPU budget": {"cpu": True}, "30 ms fsync": {"slow_fsync": True}}
+    runs: dict[str, dict] = {}
+    for name, extra in modes.items():
+        opts = {"cpu": False, "slow_fsync": False, "arena2": False, "days": 8.0, "dir": "/var/tmp"}
+        opts.update(n=30 if quick else 100, **extra)
+        print(f"  {name} ...", flush=True)
+        try:
+            runs[name] = pb.run(argparse.Namespace(**opts))
+        except Exception as exc:  # no root, no strace: the other columns still count
+            print(f"    could not run: {type(exc).__name__}: {exc}")
+    rows = (
+        ("lat_p50", "lamp/set -> state p50"),
+        ("lat_p99", "lamp/set -> state p99"),
+        ("start_status", "start -> /api/status 200"),
+        ("start_history", "start -> history loaded"),
+        ("preview_first", "8-day preview, first"),
+        ("preview_warm", "8-day preview, warm"),
+        ("chart", "8-day chart"),
+        ("rss_start", "RSS after start"),
+        ("rss_after", "RSS after previews and chart"),
+        ("rss_peak", "RSS peak"),
+    )
+    names = list(runs)
+    print(f"  {'figure':<30}" + "".join(f"{n:>16}" for n in names) + "  goal")
+    figures = []
+    for key, label in rows:
+        cells = "".join(f"{_pi_cell(key, runs[n][key]):>16}" for n in names)
+        goal = PI_GOALS.get(key)
+        goal_s = f"  <= {_pi_cell(key, goal[0])} / {_pi_cell(key, goal[1])}" if goal else ""
+        print(f"  {label:<30}{cells}{goal_s}")
+        for n in names:
+            value = runs[n][key]
+            limit = None if goal is None else goal[0 if n == "unlimited" else 1]
+            figures.append(
+                Figure(
+                    f"{label} ({n})",
+                    _pi_cell(key, value),
+                    "" if limit is None else f"<= {_pi_cell(key, limit)}",
+                    None if limit is None else value <= limit,
+                )
+            )
+    if len(runs) < len(modes):
+        figures.append(Figure("Pi profile", "some modes could not run (see above)", "", False))
+    return figures
+
+
 # --- the run --------------------------------------------------------------------------
 
 
@@ -356,9 +428,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smoke run: 10 s windows, fewer runs")
     sections = ("replay", "preview", "cli", "mqtt", "daemon")
-    ap.add_argument("--only", nargs="+", choices=sections, help="run only these sections")
+    ap.add_argument("--only", nargs="+", choices=(*sections, "pi"), help="run only these sections")
+    ap.add_argument(
+        "--pi",
+        action="store_true",
+        help="also run the daemon on a Pi Zero's budget: 1/8 core and 30 ms fsyncs (root)",
+    )
     args = ap.parse_args(argv)
-    chosen = args.only or sections
+    chosen = args.only or (*sections, *(("pi",) if args.pi else ()))
     started = time.perf_counter()
     print("lightctl benchmarks" + (" (--quick)" if args.quick else ""))
     print("\n".join(machine()))
@@ -382,6 +459,10 @@ def main(argv: list[str] | None = None) -> int:
             ),
             "mqtt": ("MQTT lamp/set -> state", lambda: bench_mqtt(args.quick)),
             "daemon": ("the daemon process at 1 Hz", lambda: bench_daemon(args.quick, history)),
+            "pi": (
+                "the daemon on a Pi Zero's budget (8 days of history, state_dir in /var/tmp)",
+                lambda: bench_pi(args.quick),
+            ),
         }
         for key in chosen:
             ok &= _section(*steps[key], figures)

@@ -122,9 +122,12 @@ class App:
     def start(self) -> None:
         if self.mqtt is not None:
             self.mqtt.start()
-        self.daemon.start()
+        # the history loads once the page serves: on a Pi Zero, reading days of it
+        # alongside would hold the interpreter lock while the web server starts
+        self.daemon.start(history=False)
         if self.web is not None:
             self.web.start()
+        self.daemon.load_history()
         if self.notify is not None:
             self.notify("READY=1")
 

@@ -142,14 +142,20 @@ class Daemon:
         """Called on the control thread after each change; must not block."""
         self._listeners.append(listener)
 
-    def start(self) -> None:
-        """Restore runtime settings, then run the loop on its own thread."""
+    def start(self, *, history: bool = True) -> None:
+        """Restore runtime settings, then run the loop on its own thread; ``history=False``
+        leaves the history to a later :meth:`load_history`."""
         self.open()
-        if self.hist is not None and not self._history_ready():
-            self.hist.open_in_background(self.clock.wall())  # the lamp does not wait for it
+        if history:
+            self.load_history()
         self._heartbeat = time.monotonic()
         self._thread = threading.Thread(target=self._loop, name="lightctl-control", daemon=True)
         self._thread.start()
+
+    def load_history(self) -> None:
+        """Read the history on its own thread: the lamp and the status do not wait for it."""
+        if self.hist is not None and not self._history_ready():
+            self.hist.open_in_background(self.clock.wall())
 
     def open(self) -> None:
         """Restore runtime settings and record the start; the loop (or a test calling
@@ -481,14 +487,10 @@ class Daemon:
             log.info("a night light (%s) did not switch the lamp off: the sun is far down", light)
             if self.hist is not None:
                 self.hist.add_input(self._now().wall, REJECTED, {"lux": new.light})
-        if (old.settings, old.mode, old.mode_until_wall, old.override) != (
-            new.settings,
-            new.mode,
-            new.mode_until_wall,
-            new.override,
-        ):
+        kept = (old.settings, old.mode, old.mode_until_wall, old.override)
+        self._publish(new)  # the state goes out before the saver thread is woken
+        if kept != (new.settings, new.mode, new.mode_until_wall, new.override):
             self._persist_runtime()  # only what a restart keeps; not on every sample
-        self._publish(new)
 
     def _publish(self, st: ControlState) -> None:
         status = self._snapshot(st)

@@ -14,12 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import tzinfo
 from types import SimpleNamespace
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from lightctl.core.control import catch_up, initial_state, step
-from lightctl.core.fastreplay import fast_replay_arrays
 from lightctl.core.model import (
     DUSK_ELEVATION,
     TEST_DURATION,
@@ -39,6 +36,9 @@ from lightctl.core.model import (
 )
 from lightctl.core.settings import FIELDS, apply_patch, to_dict
 from lightctl.runtime import restore, runtime_of
+
+if TYPE_CHECKING:
+    import numpy as np
 
 START, STOP = "start", "stop"
 #: A night light the sky kept from switching the lamp off (a mark for the chart; a
@@ -196,6 +196,11 @@ def what_if(
 ) -> list[Switch]:
     """The automatic switches these settings would have made over the samples (NaN =
     failed reading), starting afresh at each recorded start as the daemon did."""
+    # numpy (about 14 MiB and a slow import on a Pi) loads at the first preview, not at start
+    import numpy as np
+
+    from lightctl.core.fastreplay import fast_replay_arrays
+
     t = np.asarray(times, dtype=float)
     v = np.asarray(lux, dtype=float)
     cuts = sorted({int(np.searchsorted(t, s, side="left")) for s in starts} - {0, t.size})

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import functools
 
 M_TRIM_THRESHOLD = -1
@@ -22,10 +21,19 @@ THRESHOLD = 128 * 1024
 
 @functools.cache
 def _libc():
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim"):
-            return libc
+    # glibc's own name first: find_library runs `ldconfig -p` in a subprocess, a cost
+    # at every start on a Pi Zero
+    for name in ("libc.so.6", None):
+        with contextlib.suppress(OSError, AttributeError):
+            if name is None:
+                from ctypes.util import find_library
+
+                name = find_library("c")
+                if name is None:
+                    return None
+            libc = ctypes.CDLL(name)
+            if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim"):
+                return libc
     return None
 
 

@@ -26,6 +26,10 @@ log = logging.getLogger("lightctl")
 
 PROBLEM_KEY = "settings-unsaved"
 FIRST_RETRY = 0.5
+#: a save starts this long after its submit: the state goes out on MQTT first (the save's
+#: thread would otherwise take the interpreter lock from the one writing it), and a burst
+#: of changes (a slider dragged) is written once
+SETTLE = 0.01
 MAX_RETRY = 10.0
 
 
@@ -39,11 +43,13 @@ class RuntimeSaver:
         *,
         first_retry: float = FIRST_RETRY,
         max_retry: float = MAX_RETRY,
+        settle: float = SETTLE,
     ):
         self._save = save
         self._problems = problems
         self._first_retry = first_retry
         self._max_retry = max_retry
+        self._settle = settle
         self._cond = threading.Condition()
         self._pending: Any = None
         self._has_pending = False
@@ -91,6 +97,8 @@ class RuntimeSaver:
                 self._cond.wait_for(lambda: self._has_pending or self._stopping)
                 if not self._has_pending:
                     return  # stopping with nothing to write
+                if self._settle > 0:  # a newer submit meanwhile replaces this one
+                    self._cond.wait_for(lambda: self._stopping, self._settle)
                 state, self._has_pending, self._busy = self._pending, False, True
                 stopping = self._stopping
             try:

@@ -7,7 +7,6 @@ current settings are never half-changed.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -158,6 +157,8 @@ NUMBER_KEYS = ("threshold", "hysteresis", "on_delay", "off_delay")
 
 def suggest(key: str, known: Any) -> str:
     """' (did you mean "x"?)' for a near miss, else ''."""
+    import difflib  # only for a mistyped key: not among every start's imports
+
     close = difflib.get_close_matches(key, list(known), n=1)
     return f' (did you mean "{close[0]}"?)' if close else ""
 

@@ -7,13 +7,14 @@ counted in the request path, so the numbers are exactly the controller's snapsho
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from lightctl.core.model import Mode
 
 if TYPE_CHECKING:
-    from flask import Flask
+    from flask import Flask, Response
     from prometheus_client import CollectorRegistry
     from prometheus_client.metrics_core import Metric
 
@@ -131,15 +132,23 @@ def make_registry(status: Callable[[], Status], version: str = "") -> CollectorR
 
 def init_app(app: Flask) -> None:
     """Add ``/metrics`` to ``app`` (behind the same login as everything else)."""
-    from flask import Response
-    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-
     ctx = app.extensions["lightctl"]
-    registry = make_registry(lambda: ctx.controller.status(), ctx.version)
-    ctx.extras["registry"] = registry
+    lock = threading.Lock()
+
+    def registry() -> CollectorRegistry:
+        # built at the first scrape: prometheus_client is a slow import on a Pi Zero,
+        # and most nodes are never scraped
+        with lock:
+            if "registry" not in ctx.extras:
+                ctx.extras["registry"] = make_registry(lambda: ctx.controller.status(), ctx.version)
+            return ctx.extras["registry"]
 
     def metrics() -> Response:
         """Prometheus text exposition of the current status."""
-        return Response(generate_latest(registry), mimetype=None, content_type=CONTENT_TYPE_LATEST)
+        from flask import Response
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        body = generate_latest(registry())
+        return Response(body, mimetype=None, content_type=CONTENT_TYPE_LATEST)
 
     app.add_url_rule("/metrics", "metrics", metrics, methods=["GET"])

@@ -359,6 +359,8 @@ def test_create_app_builds_independent_apps():
     app_b = create_app(b, WebConfig(), secret_key=SECRET)
     assert app_a.extensions["lightctl"].controller is a
     assert app_b.extensions["lightctl"].controller is b
+    for app in (app_a, app_b):  # the registry is built at the first scrape
+        assert app.test_client().get("/metrics").status_code == 200
     assert (
         app_a.extensions["lightctl"].extras["registry"]
         is not app_b.extensions["lightctl"].extras["registry"]
