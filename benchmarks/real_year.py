@@ -44,6 +44,7 @@ from astral.sun import sunrise, sunset  # noqa: E402
 from benchmarks.tmy_year import Year, build_year, cache_dir, fetch_tmy3  # noqa: E402
 from lightctl.core.fastreplay import fast_replay_arrays  # noqa: E402
 from lightctl.core.model import SensorLimits, Settings  # noqa: E402
+from lightctl.core.replay import replay  # noqa: E402
 from lightctl.core.settings import apply_patch  # noqa: E402
 
 MID_NIGHT = -9.0  # an OFF below this sun elevation is not the dawn
@@ -80,14 +81,26 @@ def settings_rows(year: Year, extra: dict[str, str] | None = None) -> dict[str, 
     return rows
 
 
-def replay_setting(year: Year, name: str, settings: Settings) -> Run:
-    """The automatic switches of ``settings`` over the year, timed (one replay)."""
-    limits = SensorLimits(interval=10.0)
+LIMITS = SensorLimits(interval=10.0)  # 3 failed readings in a row (30 s) are a fault
+
+
+def replay_setting(year: Year, name: str, settings: Settings, repeat: int = 1) -> Run:
+    """The automatic switches of ``settings`` over the year, and the best replay time."""
     tz = ZoneInfo(year.site.zone)
-    start = time.perf_counter()
-    found = fast_replay_arrays(year.times, year.lux, settings, limits=limits, tz=tz)
-    took = time.perf_counter() - start
-    return Run(name, [(s.at.wall, s.on) for s in found], took)
+    took = []
+    for _ in range(max(1, repeat)):
+        start = time.perf_counter()
+        found = fast_replay_arrays(year.times, year.lux, settings, limits=LIMITS, tz=tz)
+        took.append(time.perf_counter() - start)
+    return Run(name, [(s.at.wall, s.on) for s in found], min(took))
+
+
+def check_streaming(year: Year, settings: Settings, run: Run) -> bool:
+    """True when the live rules (``step`` folded over every reading) switch the same way."""
+    lux = [None if v != v else v for v in year.lux.tolist()]  # NaN: a failed reading
+    pairs = list(zip(year.times.tolist(), lux, strict=True))
+    found = replay(pairs, settings, limits=LIMITS, tz=ZoneInfo(year.site.zone))
+    return [(s.at.wall, s.on) for s in found] == run.switches
 
 
 def sun_timer(year: Year) -> Run:
@@ -191,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
         metavar="KEY=VALUE",
         help="add a row: the defaults with the location and these settings",
     )
+    ap.add_argument("--repeat", type=int, default=3, help="replays per setting, best time kept")
+    ap.add_argument(
+        "--check", action="store_true", help="also fold every reading through step() (slow)"
+    )
     args = ap.parse_args(argv)
     extra = dict(item.split("=", 1) for item in args.set)
     extra = {k: _number(v) for k, v in extra.items()}
@@ -208,7 +225,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     rows = {}
     for name, settings in settings_rows(year, extra).items():
-        rows[name] = figures(year, replay_setting(year, name, settings))
+        run = replay_setting(year, name, settings, args.repeat)
+        rows[name] = figures(year, run)
+        if args.check:
+            start = time.perf_counter()
+            same = check_streaming(year, settings, run)
+            took = time.perf_counter() - start
+            print(
+                f"{name}: step() folded over the year in {took:.0f} s: "
+                f"{'the same' if same else 'DIFFERENT'} {len(run.switches)} switches"
+            )
     timer = sun_timer(year)
     rows[timer.name] = figures(year, timer)
     print(table(rows))

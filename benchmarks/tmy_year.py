@@ -20,7 +20,9 @@ Model of the readings (every random part seeded):
   coarse in 100 lx units), interpolated linearly between hour centres; twilight and
   night take the factor of the nearest daylight hours, so an overcast evening gets
   dark earlier. Within the hour, passing clouds: a log-normal AR(1) flicker (2 min
-  correlation) whose spread peaks at half cover ("TotCld" of the file);
+  correlation) whose spread peaks at half cover ("TotCld" of the file), never above
+  1.3 times the clear sky (the brightening at a cloud's edge; real peaks stay far below
+  the 200 klx where lightctl calls a reading failed);
 - **sensor**: 2 % noise, never below 0;
 - **headlights**: while the sun is below −6°, a car about once an hour (Poisson):
   20–80 lx more for 10–60 s;
@@ -175,6 +177,7 @@ def build_year(
     phi = np.exp(-STEP / 120.0)
     flicker = _ar1(rng.standard_normal(times.size) * np.sqrt(1 - phi * phi), phi)
     lux = clear * k * np.exp(spread * flicker - spread * spread / 2)
+    np.minimum(lux, 1.3 * clear, out=lux)  # a cloud's edge brightens the sky 30 % at most
     lux *= 1.0 + 0.02 * rng.standard_normal(times.size)
 
     # headlights in darkness
