@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from astral import Observer  # noqa: E402
 from astral.sun import sunrise, sunset  # noqa: E402
 
-from benchmarks.tmy_year import Year, build_year, cache_dir, fetch_tmy3  # noqa: E402
+from benchmarks.tmy_year import Year, build_year, cache_dir, fetch_tmy3, model_check  # noqa: E402
 from lightctl.core.fastreplay import fast_replay_arrays  # noqa: E402
 from lightctl.core.model import SensorLimits, Settings  # noqa: E402
 from lightctl.core.replay import replay  # noqa: E402
@@ -213,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     extra = {k: _number(v) for k, v in extra.items()}
 
     start = time.perf_counter()
-    year = build_year(fetch_tmy3(args.cache), seed=args.seed)
+    path = fetch_tmy3(args.cache)
+    year = build_year(path, seed=args.seed)
     built = time.perf_counter() - start
     s = year.site
     fmt = "%Y-%m-%d %H:%M"
@@ -223,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{year.times.size} readings every 10 s, built in {built:.1f} s; "
         f"{year.headlights} headlights; dead sensor {dead[0]} to {dead[1]} local standard time"
     )
+    print(model_check(year, path))
     rows = {}
     for name, settings in settings_rows(year, extra).items():
         run = replay_setting(year, name, settings, args.repeat)

@@ -195,6 +195,20 @@ def build_year(
     return Year(site, times, lux, sun, dead, int(cars.size), f"{path.name} sha256 {digest}…")
 
 
+def model_check(year: Year, path: Path) -> str:
+    """How the readings compare with the file's hourly means, and what twilight reads."""
+    _site, hourly, _cloud = read_tmy3(path, year.site.zone)
+    per_hour = year.lux.reshape(8760, -1)
+    sel = (hourly >= MIN_CLEAR) & ~np.isnan(per_hour).any(axis=1)
+    q = np.percentile(per_hour[sel].mean(axis=1) / hourly[sel], [5, 50, 95])
+    at = [float(np.nanmedian(year.lux[np.abs(year.sun - e) < 0.1])) for e in (0, -4, -6)]
+    return (
+        f"hourly mean / measured, {int(sel.sum())} hours of 2 klx or more: median {q[1]:.3f} "
+        f"[p5 {q[0]:.3f}, p95 {q[2]:.3f}]; median reading at sun 0° {at[0]:.0f} lx, "
+        f"−4° {at[1]:.1f} lx, −6° {at[2]:.1f} lx"
+    )
+
+
 def _ar1(noise: np.ndarray, phi: float) -> np.ndarray:
     """x[i] = phi * x[i-1] + noise[i], stationary with unit variance, without a Python loop."""
     # the filter as a convolution would be O(n²); a log-depth doubling scan is O(n log n)
