@@ -1,6 +1,7 @@
 """A real year replayed: how often the lamp switches, and when, for several settings.
 
-Run: python benchmarks/real_year.py [--cache DIR] [--seed 2025] [--set KEY=VALUE ...]
+Run: python benchmarks/real_year.py [--cache DIR] [--seed 2025] [--repeat 3] [--check]
+                                    [--set KEY=VALUE ...]
 
 The readings are 10 s samples built on a measured TMY3 year (benchmarks/tmy_year.py:
 real hourly clouds, the twilight shape from the sun's elevation, headlights at night,
@@ -45,7 +46,7 @@ from benchmarks.tmy_year import Year, build_year, cache_dir, fetch_tmy3, model_c
 from lightctl.core.fastreplay import fast_replay_arrays  # noqa: E402
 from lightctl.core.model import SensorLimits, Settings  # noqa: E402
 from lightctl.core.replay import replay  # noqa: E402
-from lightctl.core.settings import apply_patch  # noqa: E402
+from lightctl.core.settings import SettingsError, apply_patch  # noqa: E402
 
 MID_NIGHT = -9.0  # an OFF below this sun elevation is not the dawn
 DAYLIGHT, DARKNESS = 0.0, -6.0
@@ -209,11 +210,16 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="also fold every reading through step() (slow)"
     )
     args = ap.parse_args(argv)
-    extra = dict(item.split("=", 1) for item in args.set)
-    extra = {k: _number(v) for k, v in extra.items()}
+    if any("=" not in item for item in args.set):
+        ap.error("--set takes KEY=VALUE, e.g. --set fail_safe=off")
+    extra = {k: _number(v) for k, v in (item.split("=", 1) for item in args.set)}
+    try:
+        apply_patch(Settings(), extra)
+    except SettingsError as exc:
+        ap.error(f"--set: {exc}")
 
-    start = time.perf_counter()
     path = fetch_tmy3(args.cache)
+    start = time.perf_counter()
     year = build_year(path, seed=args.seed)
     built = time.perf_counter() - start
     s = year.site
@@ -225,13 +231,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{year.headlights} headlights; dead sensor {dead[0]} to {dead[1]} local standard time"
     )
     print(model_check(year, path))
-    rows = {}
+    rows, differ = {}, False
     for name, settings in settings_rows(year, extra).items():
         run = replay_setting(year, name, settings, args.repeat)
         rows[name] = figures(year, run)
         if args.check:
             start = time.perf_counter()
             same = check_streaming(year, settings, run)
+            differ |= not same
             took = time.perf_counter() - start
             print(
                 f"{name}: step() folded over the year in {took:.0f} s: "
@@ -240,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     timer = sun_timer(year)
     rows[timer.name] = figures(year, timer)
     print(table(rows))
-    return 0
+    return 1 if differ else 0
 
 
 def _number(text: str) -> object:
