@@ -32,6 +32,8 @@ SETTING_GAUGES = {
         "lightctl_night_off_delay_seconds",
         "how long light must last to switch off in the middle of the night",
     ),
+    "lamp_power": ("lightctl_lamp_power_watts", "the lamp's power (0: unknown)"),
+    "relay_rated_cycles": ("lightctl_relay_rated_cycles", "switch cycles the relay is rated for"),
 }
 MQTT_STATES = ("connected", "disconnected", "disabled")
 

@@ -48,7 +48,7 @@ def test_html_inputs_carry_the_keys_and_step_any(live_server):
         assert f'name="{key}"' in html, key
         assert f'<label for="in-{key}"' in html, key
     numbers = re.findall(r'<input[^>]*type="number"[^>]*>', html)
-    assert len(numbers) == 11
+    assert len(numbers) == 13
     assert all('step="any"' in tag for tag in numbers)
     assert "http://" not in html.replace(live_server.url, "") and "https://" not in html
 
