@@ -329,7 +329,7 @@ class Daemon:
         out = {
             "settings": to_dict(settings),
             "events": [[e.at.wall, "on" if e.on else "off", e.reason.value] for e in events],
-            "summary": summarize(events, self.tz, span=span),
+            "summary": summarize(events, self.tz, span=span, power=settings.lamp_power),
         }
         if loading:
             out["loading"] = True

@@ -257,7 +257,7 @@
     const body = $("#preview-table tbody");
     body.replaceChildren(...nights.map((nt) => {
       const tr = document.createElement("tr");
-      for (const v of [nt.night, nt.switches, clock(nt.first_on), clock(nt.last_off)]) {
+      for (const v of [nt.night, nt.switches, clock(nt.first_on), clock(nt.last_off), (nt.on_hours ?? 0).toFixed(1)]) {
         const td = document.createElement("td"); td.textContent = String(v); tr.appendChild(td);
       }
       return tr;
