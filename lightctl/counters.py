@@ -262,6 +262,7 @@ class Counters:
         if on and not self._on:
             self._totals = replace(self._totals, cycles=self._totals.cycles + 1)
             self._dirty = True
+            self._next_flush = -math.inf  # a few a day: saved at once, the count stays exact
         self._on = on
 
     def _count(self, start: Instant, end: Instant) -> None:

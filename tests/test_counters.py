@@ -98,18 +98,29 @@ def test_totals_equal_the_sum_of_on_periods_and_never_decrease(steps):
 
 
 def test_flush_every_period_and_reload(tmp_path):
-    """Nothing is written before a flush period; then both copies hold the totals."""
+    """ON time is written once per flush period (the cycle at once); both copies hold it."""
     store = CounterFile(tmp_path)
     c = Counters(store, flush_period=60, power=100)
     c.switch(at(0), True)
-    assert not c.maybe_flush(0, EVENING)
+    assert c.maybe_flush(0, EVENING)  # the new cycle
     c.advance(at(59))
-    assert not c.maybe_flush(59, EVENING + 59) and not store.path.exists()
+    assert not c.maybe_flush(59, EVENING + 59)
+    assert Counters(CounterFile(tmp_path)).totals.total.on_seconds == 0
     c.advance(at(60))
     assert c.maybe_flush(60, EVENING + 60)
     assert store.path.exists() and store.backup.exists()
     again = Counters(CounterFile(tmp_path))
     assert again.totals.total.on_seconds == 60 and again.totals.cycles == 1
+
+
+def test_a_new_cycle_is_saved_at_the_next_turn(tmp_path):
+    store = CounterFile(tmp_path)
+    c = Counters(store, flush_period=60)
+    assert not c.maybe_flush(0, EVENING)
+    c.switch(at(1), True)
+    assert c.maybe_flush(1, EVENING + 1)
+    assert Counters(CounterFile(tmp_path)).totals.cycles == 1
+    assert not c.maybe_flush(2, EVENING + 2)  # then the period again
 
 
 @pytest.mark.parametrize("damage", ["garbage", "missing", "negative", "empty"])
