@@ -515,7 +515,7 @@ class Daemon:
         prev = self._status
         self._status = status
         important = _important(prev, status)
-        if important or status.light != prev.light:
+        if important or status.light != prev.light or _counted_minute(prev, status):
             for listener in self._listeners:
                 try:
                     listener(status, important)
@@ -660,6 +660,14 @@ def _important(a: Status, b: Status) -> bool:
         or a.dark != b.dark
         or a.mqtt != b.mqtt
     )
+
+
+def _counted_minute(a: Status, b: Status) -> bool:
+    """Another minute of ON time was counted: a (rate-limited) state for Home Assistant's
+    energy and hours sensors, also through a night of perfectly steady light."""
+    if a.counters is None or b.counters is None:
+        return False
+    return a.counters.total.on_seconds // 60 != b.counters.total.on_seconds // 60
 
 
 def _describe(patch: Mapping[str, Any]) -> str:

@@ -254,3 +254,15 @@ def replace_settings(**kw) -> Settings:
     from dataclasses import replace
 
     return replace(FAST, **kw)
+
+
+def test_steady_night_still_updates_the_listeners_every_counted_minute(tmp_path):
+    """Steady light never changes the status' light, but MQTT gets the counters a minute on."""
+    r = CountingRig(tmp_path, FAST)
+    r.sensor.value = 1.0
+    r.run(5)
+    seen: list[float] = []
+    r.daemon.add_listener(lambda st, important: seen.append(st.counters.total.on_seconds))
+    r.run(185)
+    assert len(seen) == 3
+    assert [round(b - a) for a, b in zip(seen, seen[1:], strict=False)] == [60, 60]
