@@ -235,7 +235,7 @@ def test_a_crash_loses_at_most_one_flush_period(tmp_path):
 
 def test_relay_wear_past_90_percent_is_a_problem(tmp_path):
     """Rated 10 cycles: the 9th ON raises the problem; raising the rating clears it."""
-    r = CountingRig(tmp_path, replace_settings(relay_rated_cycles=10))
+    r = CountingRig(tmp_path, replace_settings(relay_rated_cycles=10, chatter_limit=0))
     for _ in range(9):
         r.sensor.value = 1.0
         r.run(2)
