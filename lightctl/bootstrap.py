@@ -145,6 +145,20 @@ class App:
             self.mqtt.stop()
 
 
+def _counters(state_dir: Path, tz: tzinfo, environ) -> Any:
+    """The persisted ON time, energy and relay counters; ``LIGHTCTL_COUNTERS_FLUSH``
+    (seconds, default 60) sets how often they are saved."""
+    from lightctl.counters import FLUSH_PERIOD, CounterFile, Counters
+
+    try:
+        period = float(environ.get("LIGHTCTL_COUNTERS_FLUSH", FLUSH_PERIOD))
+    except ValueError:
+        period = FLUSH_PERIOD
+    if not 0 < period <= 3600:
+        period = FLUSH_PERIOD
+    return Counters(CounterFile(state_dir), tz=tz, flush_period=period)
+
+
 def build(
     cfg: Config,
     *,
@@ -196,6 +210,7 @@ def build(
     store = SettingsStore(state_dir)
     history = History(state_dir / "history", retention_days=cfg.history_days, problems=problems)
     # loaded in the background when the daemon starts: the lamp does not wait for it
+    counters = _counters(state_dir, tz, environ)
 
     from lightctl import sdnotify
 
@@ -214,6 +229,7 @@ def build(
         watchdog_period=period,
         problems=problems,
         zone_location=zone_location(tz, zoneinfo),
+        counters=counters,
     )
     if mqtt is not None:
         mqtt.attach(daemon)

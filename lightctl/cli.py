@@ -572,16 +572,26 @@ def cmd_replay(args) -> int:
         stamp = datetime.fromtimestamp(e.at.wall, tz).isoformat(timespec=spec)
         out.write(f"{stamp},{'on' if e.on else 'off'},{e.reason.value}\n")
     span = (float(times[0]), float(times[-1]))
-    summary = summarize(events, tz, span=span)
+    summary = summarize(events, tz, span=span, power=settings.lamp_power)
     err.write(f"# {_replay_summary(len(times), summary['switches'], span)}\n")
     for n in summary["nights"]:
         err.write(
             f"# night of {n['night']}: {_plural(n['switches'], 'switch', 'switches')}, "
-            f"first ON {_clock(n['first_on'])}, last OFF {_clock(n['last_off'])}\n"
+            f"first ON {_clock(n['first_on'])}, last OFF {_clock(n['last_off'])}, "
+            f"ON {n['on_hours']:.2f} h{_kwh(n['energy_kwh'], settings.lamp_power)}\n"
         )
+    err.write(
+        f"# in all: ON {summary['on_hours']:.2f} h"
+        f"{_kwh(summary['energy_kwh'], settings.lamp_power)}\n"
+    )
     zone = zone_name(tz) or datetime.now(tz).strftime("UTC%z")
     err.write(f"# times in {zone}\n")
     return 0
+
+
+def _kwh(kwh: float, power: float) -> str:
+    """ ", 1.234 kWh" when the lamp power is known, else nothing."""
+    return f", {kwh:.3f} kWh" if power else ""
 
 
 def _plural(n: int, one: str, many: str) -> str:

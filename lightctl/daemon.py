@@ -47,6 +47,8 @@ from lightctl.core.model import (
 )
 from lightctl.core.replay import summarize
 from lightctl.core.settings import SettingsError, apply_patch, to_dict
+from lightctl.counters import PROBLEM_KEY as WEAR_KEY
+from lightctl.counters import Counters
 from lightctl.errors import LightctlError, RelayError
 from lightctl.journal import (
     AFTER_SAMPLE,
@@ -101,6 +103,7 @@ class Daemon:
         stall_after: float = STALL_AFTER,
         problems: Problems | None = None,
         zone_location: Location = NO_LOCATION,
+        counters: Counters | None = None,
     ):
         self.cfg = cfg
         self.clock = clock
@@ -119,6 +122,15 @@ class Daemon:
         self.problems.on_change(self._problems_changed)
         self._saver = None if store is None else RuntimeSaver(self._save_runtime, self.problems)
         self._switch_counts: Counter[tuple[str, str]] = Counter()
+        # ON time, energy and relay cycles; written by their own saver thread
+        self.counters = counters if counters is not None else Counters(tz=tz)
+        self._counter_saver = None
+        if self.counters.sink is not None:
+            self._counter_saver = RuntimeSaver(
+                self.counters.sink, self.problems, what="counters", problem_key="counters-unsaved"
+            )
+            self.counters.sink = self._counter_saver.submit
+        self._wear_seen: tuple[int, int] | None = None
         self._listeners: list[Listener] = []
         self._queue: queue.SimpleQueue[tuple[Callable[[], Any], Future]] = queue.SimpleQueue()
         self._stop = threading.Event()
@@ -162,6 +174,7 @@ class Daemon:
         :meth:`turn` with a manual clock) takes it from there."""
         now = self._now()
         self._restore(now)
+        self._count(now)
         self._due = now.mono
         self._opened = True
         if self.hist is not None:
@@ -179,8 +192,12 @@ class Daemon:
             self._advance(now)  # deadlines up to now, as a replay will fold them
             if self.hist is not None:
                 self.hist.add_input(now.wall, STOP, {})
+            self._count(now)
+            self.counters.flush(now.wall)
         if self._saver is not None:
             self._saver.stop(timeout)  # writes a pending save first
+        if self._counter_saver is not None:
+            self._counter_saver.stop(timeout)
         if self.hist is not None:
             try:
                 self.hist.close()
@@ -318,7 +335,7 @@ class Daemon:
         out = {
             "settings": to_dict(settings),
             "events": [[e.at.wall, "on" if e.on else "off", e.reason.value] for e in events],
-            "summary": summarize(events, self.tz, span=span),
+            "summary": summarize(events, self.tz, span=span, power=settings.lamp_power),
         }
         if loading:
             out["loading"] = True
@@ -446,7 +463,7 @@ class Daemon:
         if sample:
             self._last_sample = event.at.mono
         self._last_mono = max(self._last_mono or event.at.mono, event.at.mono)
-        self._commit(old, new, effects + more)
+        self._commit(old, new, effects + more, event.at)
 
     def _advance(self, now: Instant) -> None:
         """Fold the ticks of every deadline up to ``now``."""
@@ -458,9 +475,11 @@ class Daemon:
             return
         self._last_mono = max(self._last_mono or now.mono, now.mono)
         if new is not old:
-            self._commit(old, new, effects)
+            self._commit(old, new, effects, now)
+        else:
+            self._count(now)
 
-    def _commit(self, old: ControlState, new: ControlState, effects: list) -> None:
+    def _commit(self, old: ControlState, new: ControlState, effects: list, at: Instant) -> None:
         self._state = new
         for eff in effects:
             if isinstance(eff, Switch):
@@ -487,6 +506,7 @@ class Daemon:
             log.info("a night light (%s) did not switch the lamp off: the sun is far down", light)
             if self.hist is not None:
                 self.hist.add_input(self._now().wall, REJECTED, {"lux": new.light})
+        self._count(at)
         kept = (old.settings, old.mode, old.mode_until_wall, old.override)
         self._publish(new)  # the state goes out before the saver thread is woken
         if kept != (new.settings, new.mode, new.mode_until_wall, new.override):
@@ -497,15 +517,31 @@ class Daemon:
         prev = self._status
         self._status = status
         important = _important(prev, status)
-        if important or status.light != prev.light:
+        if important or status.light != prev.light or _counted_minute(prev, status):
             for listener in self._listeners:
                 try:
                     listener(status, important)
                 except Exception:
                     log.exception("status listener failed")
 
+    def _count(self, at: Instant) -> None:
+        """Count ON time up to ``at``; take the power and rated cycles in force; raise or
+        clear the relay wear problem; save the counters when a flush period has passed."""
+        settings = self._state.settings
+        self.counters.advance(at, settings.lamp_power, settings.relay_rated_cycles)
+        totals = self.counters.totals
+        if (totals.cycles, totals.rated) != self._wear_seen:
+            self._wear_seen = (totals.cycles, totals.rated)
+            text = self.counters.wear_problem()
+            if text:
+                self.problems.raise_(WEAR_KEY, text)
+            else:
+                self.problems.clear(WEAR_KEY, "relay wear is below 90 % of its rated cycles")
+        self.counters.maybe_flush(at.mono, at.wall)
+
     def _switch(self, sw: Switch) -> None:
         self._switch_counts["on" if sw.on else "off", sw.reason.value] += 1
+        self.counters.switch(sw.at, sw.on)
         try:
             self.relay.set(sw.on)
         except (RelayError, OSError) as exc:
@@ -606,6 +642,7 @@ class Daemon:
             switches=tuple(
                 (lamp, why, n) for (lamp, why), n in sorted(self._switch_counts.items())
             ),
+            counters=self.counters.totals,
         )
 
     @property
@@ -625,6 +662,14 @@ def _important(a: Status, b: Status) -> bool:
         or a.dark != b.dark
         or a.mqtt != b.mqtt
     )
+
+
+def _counted_minute(a: Status, b: Status) -> bool:
+    """Another minute of ON time was counted: a (rate-limited) state for Home Assistant's
+    energy and hours sensors, also through a night of perfectly steady light."""
+    if a.counters is None or b.counters is None:
+        return False
+    return a.counters.total.on_seconds // 60 != b.counters.total.on_seconds // 60
 
 
 def _describe(patch: Mapping[str, Any]) -> str:

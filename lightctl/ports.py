@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from lightctl.core.model import Mode, Settings
+from lightctl.counters import Totals
 from lightctl.location import NO_LOCATION, Location
 
 
@@ -74,6 +75,8 @@ class Status:
     proposed_hysteresis: float | None = None
     #: epoch seconds the installer's test ends (None: not testing)
     test_until: float | None = None
+    #: ON time, energy and relay cycles (today, this month, all time)
+    counters: Totals | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The `/api/status` body; MQTT state uses the same with lamp ON/OFF."""
@@ -106,6 +109,7 @@ class Status:
             "lamp_delta": None if self.lamp_delta is None else round(self.lamp_delta, 1),
             "proposed_hysteresis": self.proposed_hysteresis,
             "test_until": self.test_until,
+            "counters": None if self.counters is None else self.counters.to_json(),
         }
 
 

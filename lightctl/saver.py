@@ -44,8 +44,12 @@ class RuntimeSaver:
         first_retry: float = FIRST_RETRY,
         max_retry: float = MAX_RETRY,
         settle: float = SETTLE,
+        what: str = "settings",
+        problem_key: str = PROBLEM_KEY,
     ):
         self._save = save
+        self._what = what  # what the problem text says is unsaved
+        self._key = problem_key
         self._problems = problems
         self._first_retry = first_retry
         self._max_retry = max_retry
@@ -88,7 +92,7 @@ class RuntimeSaver:
         if thread is not None:
             thread.join(timeout)
         if self.unsaved:
-            log.error("runtime settings could not be saved before stopping")
+            log.error("%s could not be saved before stopping", self._what)
 
     def _run(self) -> None:
         delay = self._first_retry
@@ -105,7 +109,7 @@ class RuntimeSaver:
                 self._save(state)
             except OSError as exc:
                 reason = exc.strerror or str(exc) or type(exc).__name__
-                self._problems.raise_(PROBLEM_KEY, f"settings not saved: {reason} (retrying)")
+                self._problems.raise_(self._key, f"{self._what} not saved: {reason} (retrying)")
                 with self._cond:
                     self._busy = False
                     if not self._has_pending:  # retry this one unless a newer one came
@@ -120,4 +124,4 @@ class RuntimeSaver:
                 self._busy = False
                 self._cond.notify_all()
             delay = self._first_retry
-            self._problems.clear(PROBLEM_KEY, "runtime settings saved again")
+            self._problems.clear(self._key, f"{self._what} saved again")

@@ -97,6 +97,10 @@ class Settings:
     fail_safe: FailSafe = FailSafe.SUN
     night_off_delay: float = 600.0
     chatter_limit: int = 6
+    #: the lamp's power in W (0 = unknown) and the relay's rated switch cycles; they
+    #: change no decision: the shell counts energy and relay wear with them
+    lamp_power: float = 0.0
+    relay_rated_cycles: int = 100_000
     off_window: str | None = None
     latitude: float | None = None
     longitude: float | None = None

@@ -112,6 +112,8 @@ _window.schema = {"type": "text", "optional": True, "pattern": "HH:MM-HH:MM"}  #
 
 MAX_LUX = 200_000.0
 DAY = 86_400.0
+MAX_POWER = 100_000.0  # W
+MAX_CYCLES = 1_000_000_000
 
 #: key -> (validator, unit, one line of help). Order is the page's order.
 FIELDS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
@@ -141,6 +143,16 @@ FIELDS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
         "switches",
         "more automatic switches than this in an hour hold the lamp (0 = no limit)",
     ),
+    "lamp_power": (
+        _number(0, MAX_POWER, " W"),
+        "W",
+        "the lamp's power, for the energy counter (0: unknown, no energy counted)",
+    ),
+    "relay_rated_cycles": (
+        _integer(1, MAX_CYCLES, " cycles"),
+        "cycles",
+        "switch cycles the relay is rated for; past 90 % it is reported as a problem",
+    ),
     "off_window": (_window, "", 'lamp stays off in this local-time window, e.g. "23:30-05:30"'),
     "latitude": (_optional(_number(-90, 90, "°")), "°", "for the sun guard (with longitude)"),
     "longitude": (_optional(_number(-180, 180, "°")), "°", "for the sun guard (with latitude)"),
@@ -152,7 +164,14 @@ FIELDS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
 }
 
 #: The settings that MQTT exposes as Home Assistant numbers, with their bounds.
-NUMBER_KEYS = ("threshold", "hysteresis", "on_delay", "off_delay")
+NUMBER_KEYS = (
+    "threshold",
+    "hysteresis",
+    "on_delay",
+    "off_delay",
+    "lamp_power",
+    "relay_rated_cycles",
+)
 
 
 def suggest(key: str, known: Any) -> str:
@@ -196,7 +215,7 @@ def describe() -> dict[str, dict[str, Any]]:
 
 
 def to_dict(settings: Settings) -> dict[str, Any]:
-    """JSON-ready settings (enums as their text)."""
+    """JSON-ready settings (enums as their text), in the schema's (the page's) order."""
     out = asdict(settings)
     out["fail_safe"] = settings.fail_safe.value
-    return out
+    return {key: out[key] for key in FIELDS}

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from lightctl.config import MqttConfig
 from lightctl.core.model import Mode
-from lightctl.core.settings import DAY, FIELDS, MAX_LUX, NUMBER_KEYS
+from lightctl.core.settings import DAY, FIELDS, MAX_CYCLES, MAX_LUX, MAX_POWER, NUMBER_KEYS
 from lightctl.mqtt.topics import ENTITIES, Topics
 
 MANUFACTURER = "lightctl"
@@ -52,6 +52,10 @@ NUMBERS: dict[str, NumberSpec] = {
     "hysteresis": NumberSpec("Hysteresis", 0.0, MAX_LUX, 0.1, "mdi:arrow-expand-vertical"),
     "on_delay": NumberSpec("On delay", 0.0, DAY, 1.0, "mdi:timer-sand"),
     "off_delay": NumberSpec("Off delay", 0.0, DAY, 1.0, "mdi:timer-sand-complete"),
+    "lamp_power": NumberSpec("Lamp power", 0.0, MAX_POWER, 0.1, "mdi:lightning-bolt"),
+    "relay_rated_cycles": NumberSpec(
+        "Relay rated cycles", 1.0, float(MAX_CYCLES), 1.0, "mdi:electric-switch"
+    ),
 }
 
 assert tuple(NUMBERS) == NUMBER_KEYS  # ENTITIES (topics.py) lists the numbers in this order
@@ -69,6 +73,44 @@ COMPONENT = {
     "problem": "binary_sensor",
     "test": "button",
     "testing": "binary_sensor",
+    "energy": "sensor",
+    "on_hours": "sensor",
+    "relay_cycles": "sensor",
+}
+
+
+#: The counters (``counters`` of the state JSON) as sensors: energy for HA's Energy
+#: dashboard (an individual device), ON hours, and relay wear as a diagnostic entity.
+#: All three only grow, so HA's long-term statistics sum them (total_increasing).
+COUNTER_SENSORS: dict[str, dict[str, Any]] = {
+    "energy": {
+        "name": "Energy",
+        "device_class": "energy",
+        "state_class": "total_increasing",
+        "unit_of_measurement": "kWh",
+        "suggested_display_precision": 3,
+        "value_template": "{{ value_json.counters.energy_kwh }}",
+    },
+    "on_hours": {
+        "name": "ON hours",
+        "device_class": "duration",
+        "state_class": "total_increasing",
+        "unit_of_measurement": "h",
+        "suggested_display_precision": 2,
+        "value_template": "{{ value_json.counters.on_hours }}",
+        "icon": "mdi:timer-outline",
+    },
+    "relay_cycles": {
+        "name": "Relay cycles",
+        "state_class": "total_increasing",
+        "entity_category": "diagnostic",
+        "value_template": "{{ value_json.counters.relay_cycles }}",
+        "json_attributes_template": (
+            "{{ {'rated_cycles': value_json.counters.relay_rated_cycles,"
+            " 'wear_percent': value_json.counters.relay_wear_percent} | tojson }}"
+        ),
+        "icon": "mdi:counter",
+    },
 }
 
 
@@ -173,6 +215,8 @@ def _entity(key: str) -> dict[str, Any]:
             "json_attributes_template": "{{ {'until': value_json.test_until} | tojson }}",
             "icon": "mdi:ladder",
         }
+    if key in COUNTER_SENSORS:
+        return dict(COUNTER_SENSORS[key])
     raise ValueError(f"unknown entity {key!r}; known: {', '.join(ENTITIES)}")
 
 

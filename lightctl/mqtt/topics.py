@@ -26,7 +26,19 @@ from lightctl.core.settings import NUMBER_KEYS, parse_number
 
 #: The Home Assistant entities of a node (object ids), in order; ``[mqtt] entities_off``
 #: names some of them to remove from Home Assistant.
-ENTITIES = ("lamp", "illuminance", *NUMBER_KEYS, "mode", "dark", "problem", "test", "testing")
+ENTITIES = (
+    "lamp",
+    "illuminance",
+    *NUMBER_KEYS,
+    "mode",
+    "dark",
+    "problem",
+    "test",
+    "testing",
+    "energy",
+    "on_hours",
+    "relay_cycles",
+)
 
 MAX_PAYLOAD = 256
 COMMANDS = ("lamp", "mode", *NUMBER_KEYS, "test")

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
     from prometheus_client.metrics_core import Metric
 
+    from lightctl.counters import Totals
     from lightctl.ports import Status
 
 #: settings exported as gauges: key -> (metric name, help)
@@ -33,6 +34,8 @@ SETTING_GAUGES = {
         "lightctl_night_off_delay_seconds",
         "how long light must last to switch off in the middle of the night",
     ),
+    "lamp_power": ("lightctl_lamp_power_watts", "the lamp's power (0: unknown)"),
+    "relay_rated_cycles": ("lightctl_relay_rated_cycles", "switch cycles the relay is rated for"),
 }
 MQTT_STATES = ("connected", "disconnected", "disabled")
 
@@ -87,6 +90,8 @@ class StatusCollector:
             "night lights that did not switch the lamp off (the sun was far down), since start",
             value=float(st.rejected_lights),
         )
+        if st.counters is not None:
+            yield from _counters(st.counters)
         yield _one_of(
             "lightctl_mode",
             "operating mode (1 = current)",
@@ -108,6 +113,26 @@ class StatusCollector:
             [st.reason],
             st.reason,
         )
+
+
+def _counters(t: Totals) -> Iterator[Metric]:
+    """The persisted counters (all time): they survive restarts, so rate() sees no resets."""
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+    yield CounterMetricFamily(
+        "lightctl_lamp_on_seconds", "time the lamp was on, all time", value=t.total.on_seconds
+    )
+    yield CounterMetricFamily(
+        "lightctl_lamp_energy_joules",
+        "energy the lamp used (ON time x lamp_power), all time; kWh = J / 3.6e6",
+        value=t.total.energy_wh * 3600.0,
+    )
+    yield CounterMetricFamily(
+        "lightctl_relay_cycles", "relay switch cycles (switches ON), all time", value=t.cycles
+    )
+    yield GaugeMetricFamily(
+        "lightctl_relay_wear_ratio", "relay cycles / rated cycles (1 = rated life)", value=t.wear
+    )
 
 
 def _one_of(name: str, doc: str, label: str, values, current: str) -> Metric:

@@ -29,6 +29,8 @@ LABELS = {
     "latitude": "Latitude",
     "longitude": "Longitude",
     "sun_max_elevation": "Sun max elevation",
+    "lamp_power": "Lamp power",
+    "relay_rated_cycles": "Relay rated cycles",
 }
 
 #: Settings shown under "Schedule"; the others are "Control".

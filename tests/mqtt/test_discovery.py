@@ -13,7 +13,7 @@ from lightctl.mqtt.discovery import COMPONENT, ENTITIES, NUMBERS, build
 CFG = MqttConfig(base_topic="lightctl", discovery_prefix="homeassistant")
 REQUIRED = {
     "light": {"command_topic"},
-    "sensor": {"state_topic", "device_class", "unit_of_measurement", "state_class"},
+    "sensor": {"state_topic", "state_class"},
     "number": {"command_topic", "state_topic", "min", "max", "step"},
     "select": {"command_topic", "state_topic", "options"},
     "binary_sensor": {"state_topic"},
@@ -99,7 +99,7 @@ def test_number_bounds_match_the_settings_validator(key):
     """HA's min/max are exactly what apply_patch accepts; one step beyond is refused."""
     cfg = by_key()[key].payload
     assert cfg["entity_category"] == "config" and cfg["mode"] == "box"
-    assert cfg["unit_of_measurement"] in ("lx", "s")
+    assert cfg["unit_of_measurement"] in ("lx", "s", "W", "cycles")
     assert cfg["command_topic"] == f"lightctl/porch/{key}/set"
     assert cfg["value_template"] == f"{{{{ value_json.settings.{key} }}}}"
     apply_patch(Settings(), {key: cfg["min"]})

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from lightctl.core.model import Mode
-from lightctl.core.settings import FIELDS
+from lightctl.core.settings import FIELDS, describe
 from lightctl.webapp.page import page_fields
 
 browser = pytest.mark.browser
@@ -48,7 +48,8 @@ def test_html_inputs_carry_the_keys_and_step_any(live_server):
         assert f'name="{key}"' in html, key
         assert f'<label for="in-{key}"' in html, key
     numbers = re.findall(r'<input[^>]*type="number"[^>]*>', html)
-    assert len(numbers) == 12
+    kinds = [spec["type"] for spec in describe().values()]
+    assert len(numbers) == kinds.count("number") + kinds.count("integer")
     assert all('step="any"' in tag for tag in numbers)
     assert "http://" not in html.replace(live_server.url, "") and "https://" not in html
 

@@ -94,10 +94,24 @@
     setText("#node-id", s.node_id ? "· " + s.node_id : "");
     document.title = `${s.lamp === "on" ? "ON" : "OFF"} · ${s.node_id || "lightctl"}`;
     for (const b of $$("button.mode")) b.setAttribute("aria-pressed", String(b.dataset.mode === s.mode));
+    renderCounters(s.counters, s.settings || {});
     if (s.settings) { saved = s.settings; fillForm(); }
     if (lastSince !== undefined && s.since !== lastSince) loadHistory();
     lastSince = s.since;
     drawChart();
+  }
+
+  function renderCounters(c, set) {
+    if (!c) return;
+    const h = (v) => (v ?? 0).toFixed(1), kwh = (v) => (set.lamp_power ? (v ?? 0).toFixed(2) : "–");
+    for (const [key, part] of [["today", c.today], ["month", c.month], ["total", c]]) {
+      setText(`#hours-${key}`, h(part.on_hours));
+      setText(`#kwh-${key}`, kwh(part.energy_kwh));
+    }
+    setText("#power-note", set.lamp_power ? `Energy is ON time × lamp power (${set.lamp_power} W).` :
+      "Set the lamp power below to count energy.");
+    setText("#cycles", `${c.relay_cycles} of ${c.relay_rated_cycles} rated (${c.relay_wear_percent.toFixed(1)} %)`,
+      c.relay_wear_percent >= 90 ? "bad" : "");
   }
 
   async function poll() {
@@ -243,7 +257,7 @@
     const body = $("#preview-table tbody");
     body.replaceChildren(...nights.map((nt) => {
       const tr = document.createElement("tr");
-      for (const v of [nt.night, nt.switches, clock(nt.first_on), clock(nt.last_off)]) {
+      for (const v of [nt.night, nt.switches, clock(nt.first_on), clock(nt.last_off), (nt.on_hours ?? 0).toFixed(1)]) {
         const td = document.createElement("td"); td.textContent = String(v); tr.appendChild(td);
       }
       return tr;
