@@ -7,6 +7,7 @@ current settings are never half-changed.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -15,6 +16,14 @@ from typing import Any
 
 from lightctl.core.model import FailSafe, Settings
 from lightctl.core.schedule import parse_window
+
+
+def shown(value: Any) -> str:
+    """A value as the person sent it: JSON spelling (true, null, "text"), not Python's."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=True)[:80]
+    except (TypeError, ValueError):
+        return repr(value)[:80]
 
 
 class SettingsError(ValueError):
@@ -53,13 +62,13 @@ def parse_whole(text: str) -> int:
 def _number(lo: float, hi: float, unit: str = "") -> Callable[[Any], float]:
     def check(value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"must be a number from {lo:g} to {hi:g}{unit}, got {value!r}")
+            raise ValueError(f"must be a number from {lo:g} to {hi:g}{unit}, got {shown(value)}")
         try:
             v = float(value)
         except OverflowError:  # an integer too large for a float
             v = math.inf
         if not math.isfinite(v) or not lo <= v <= hi:
-            raise ValueError(f"must be from {lo:g} to {hi:g}{unit}, got {value!r}")
+            raise ValueError(f"must be from {lo:g} to {hi:g}{unit}, got {shown(value)}")
         return v + 0.0  # stores -0.0 as 0.0
 
     check.schema = {"type": "number", "min": lo, "max": hi}  # type: ignore[attr-defined]
@@ -72,7 +81,7 @@ def _integer(lo: int, hi: int, unit: str = "") -> Callable[[Any], int]:
         if isinstance(value, float) and math.isfinite(value) and value.is_integer():
             ok, value = True, int(value)
         if not ok or not lo <= value <= hi:
-            raise ValueError(f"must be a whole number from {lo} to {hi}{unit}, got {value!r}")
+            raise ValueError(f"must be a whole number from {lo} to {hi}{unit}, got {shown(value)}")
         return int(value)
 
     check.schema = {"type": "integer", "min": lo, "max": hi}  # type: ignore[attr-defined]
@@ -92,7 +101,7 @@ def _fail_safe(value: Any) -> FailSafe:
         return FailSafe(value)
     except ValueError:
         choices = ", ".join(f.value for f in FailSafe)
-        raise ValueError(f"must be one of {choices}, got {value!r}") from None
+        raise ValueError(f"must be one of {choices}, got {shown(value)}") from None
 
 
 _fail_safe.schema = {"type": "choice", "choices": [f.value for f in FailSafe]}  # type: ignore[attr-defined]
@@ -102,7 +111,7 @@ def _window(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise ValueError(f'must be a text like "23:30-05:30" or empty, got {value!r}')
+        raise ValueError(f'must be a text like "23:30-05:30" or empty, got {shown(value)}')
     parse_window(value)  # raises ValueError with the reason
     return value.strip()
 
