@@ -7,7 +7,6 @@ current settings are never half-changed.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -20,10 +19,13 @@ from lightctl.core.schedule import parse_window
 
 def shown(value: Any) -> str:
     """A value as the person sent it: JSON spelling (true, null, "text"), not Python's."""
-    try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=True)[:80]
-    except (TypeError, ValueError):
-        return repr(value)[:80]
+    if value is True or value is False:
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return '"' + value[:78].replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(value)[:80]
 
 
 class SettingsError(ValueError):
