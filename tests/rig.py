@@ -82,9 +82,14 @@ class Rig:
             store=SettingsStore(self.state_dir),
             history=hist,
             tz=self.tz,
+            **self.parts(),
         )
         self.daemon.open()
         return self.daemon
+
+    def parts(self) -> dict:
+        """More keyword parts for each new Daemon (a subclass adds, e.g., counters)."""
+        return {}
 
     def restart(self, down: float = 0.0) -> Daemon:
         """Stop (history flushed), stay down ``down`` s (at least a millisecond, as any

@@ -11,10 +11,6 @@ from hypothesis import strategies as st
 
 from lightctl.core.model import Instant, Settings
 from lightctl.counters import FILE_NAME, CounterFile, Counters
-from lightctl.daemon import Daemon
-from lightctl.history import History
-from lightctl.relays.mock import MockRelay
-from lightctl.store import SettingsStore
 from tests.rig import Rig
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -162,24 +158,8 @@ def test_the_highest_copy_wins(tmp_path):
 class CountingRig(Rig):
     """The rig with persisted counters (flushed every 60 s) over its state folder."""
 
-    def start(self) -> Daemon:
-        hist = History(self.state_dir / "history", flush_interval=0.0)
-        hist.open(self.clock.wall())
-        relay = MockRelay()
-        self.relays.append(relay)
-        counters = Counters(CounterFile(self.state_dir), tz=self.tz, flush_period=60)
-        self.daemon = Daemon(
-            self.cfg,
-            clock=self.clock,
-            sensor=self.sensor,
-            relay=relay,
-            store=SettingsStore(self.state_dir),
-            history=hist,
-            tz=self.tz,
-            counters=counters,
-        )
-        self.daemon.open()
-        return self.daemon
+    def parts(self) -> dict:
+        return {"counters": Counters(CounterFile(self.state_dir), tz=self.tz, flush_period=60)}
 
 
 FAST = Settings(on_delay=0, off_delay=0, smoothing=1, lamp_power=100.0)
