@@ -132,6 +132,17 @@ def device(node_id: str, version: str, page_url: str | None) -> dict[str, Any]:
     return dev
 
 
+def _binary(name: str, field: str, **extra: str) -> dict[str, Any]:
+    """A binary sensor ON while the state JSON's ``field`` is truthy."""
+    return {
+        "name": name,
+        "value_template": f"{{{{ 'ON' if value_json.{field} else 'OFF' }}}}",
+        "payload_on": "ON",
+        "payload_off": "OFF",
+        **extra,
+    }
+
+
 def _entity(key: str) -> dict[str, Any]:
     """The entity's own config, without the shared device/origin/availability keys."""
     t_state = "{{ value_json.%s }}"
@@ -180,23 +191,15 @@ def _entity(key: str) -> dict[str, Any]:
             "icon": "mdi:auto-mode",
         }
     if key == "dark":
-        return {
-            "name": "Dark",
-            "value_template": "{{ 'ON' if value_json.dark else 'OFF' }}",
-            "payload_on": "ON",
-            "payload_off": "OFF",
-            "icon": "mdi:weather-night",
-        }
+        return _binary("Dark", "dark", icon="mdi:weather-night")
     if key == "problem":
-        return {
-            "name": "Sensor problem",
-            "device_class": "problem",
-            "entity_category": "diagnostic",
-            "value_template": "{{ 'ON' if value_json.problem else 'OFF' }}",
-            "payload_on": "ON",
-            "payload_off": "OFF",
-            "json_attributes_template": "{{ {'problem': value_json.problem} | tojson }}",
-        }
+        return _binary(
+            "Sensor problem",
+            "problem",
+            device_class="problem",
+            entity_category="diagnostic",
+            json_attributes_template="{{ {'problem': value_json.problem} | tojson }}",
+        )
     if key == "test":
         return {
             "name": "Installer's test (10 min)",
@@ -206,15 +209,13 @@ def _entity(key: str) -> dict[str, Any]:
             "icon": "mdi:ladder",
         }
     if key == "testing":
-        return {
-            "name": "Installer's test",
-            "entity_category": "diagnostic",
-            "value_template": "{{ 'ON' if value_json.test_until else 'OFF' }}",
-            "payload_on": "ON",
-            "payload_off": "OFF",
-            "json_attributes_template": "{{ {'until': value_json.test_until} | tojson }}",
-            "icon": "mdi:ladder",
-        }
+        return _binary(
+            "Installer's test",
+            "test_until",
+            entity_category="diagnostic",
+            json_attributes_template="{{ {'until': value_json.test_until} | tojson }}",
+            icon="mdi:ladder",
+        )
     if key in COUNTER_SENSORS:
         return dict(COUNTER_SENSORS[key])
     raise ValueError(f"unknown entity {key!r}; known: {', '.join(ENTITIES)}")
