@@ -1,5 +1,6 @@
 """Checks for single config values, and the collector of problems.
 
+Built on :mod:`lightctl.core.checks` (numbers, choices), the one family of checks.
 Every check either returns the cleaned value or raises :class:`Bad` with the text of
 what is allowed ("must be ..."). :class:`Problems` turns that into one line naming the
 dotted key, the bad value (secrets masked) and the rule, and the readers go on, so one
@@ -11,27 +12,24 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
-import math
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
+
+# the checks every input shares (the settings, the HTTP commands) live in the core;
+# the ones here need the machine (files, time zones) or speak of the config file only
+from lightctl.core.checks import Bad as Bad
+from lightctl.core.checks import Check as Check
+from lightctl.core.checks import integer as integer
+from lightctl.core.checks import number as number
+from lightctl.core.checks import one_of as one_of
+from lightctl.core.checks import rule_of as rule_of
 
 MISSING: Any = object()
 REQUIRED: Any = object()
 SECRET = "<SECRET>"
 SECRET_KEYS = frozenset({"mqtt.password", "web.password_hash"})
-
-Check = Callable[[Any], Any]
-
-
-class Bad(ValueError):
-    """A value broke a rule; ``rule`` completes "must be ..."; ``wrong_type`` for TOML types."""
-
-    def __init__(self, rule: str, wrong_type: bool = False, text: str | None = None):
-        super().__init__(rule)
-        self.rule, self.wrong_type = rule, wrong_type
-        self.text = text or f"must be {rule}"  # the whole explanation, when more precise
 
 
 def toml_type(value: Any) -> str:
@@ -96,66 +94,6 @@ class Problems:
 
 
 # --- checks ----------------------------------------------------------------------------
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def number(lo: float, hi: float = math.inf, unit: str = "", *, above: bool = False) -> Check:
-    """A finite number in [lo, hi] (or (lo, hi] with ``above``); integers welcome."""
-    if hi == math.inf:
-        rule = f"a number above {lo:g}{unit}" if above else f"a number of {lo:g}{unit} or more"
-    elif above:
-        rule = f"a number above {lo:g} and at most {hi:g}{unit}"
-    else:
-        rule = f"a number from {lo:g} to {hi:g}{unit}"
-
-    def check(value: Any) -> float:
-        if not _is_number(value):
-            raise Bad(rule, wrong_type=True)
-        v = float(value) if abs(value) < 1e308 else math.inf  # huge ints overflow float()
-        if not math.isfinite(v) or v < lo or (above and v == lo) or v > hi:
-            raise Bad(rule)
-        return v
-
-    return check
-
-
-def integer(lo: int, hi: int, unit: str = "", *, hex_: bool = False) -> Check:
-    """A whole number in [lo, hi]; ``hex_`` words the range in hexadecimal."""
-    rule = (
-        f"a whole number from {lo:#x} to {hi:#x}" if hex_ else f"a whole number from {lo} to {hi}"
-    )
-    rule += unit
-
-    def check(value: Any) -> int:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if not _is_number(value) or isinstance(value, float):
-            raise Bad(rule, wrong_type=not _is_number(value))
-        if not lo <= value <= hi:
-            raise Bad(rule)
-        return int(value)
-
-    return check
-
-
-def one_of(*options: Any, hex_: bool = False) -> Check:
-    """Exactly one of ``options`` (numbers compare by value, never booleans)."""
-    words = [f"{o:#x}" if hex_ else str(o) for o in options]
-    rule = "one of " + ", ".join(words)
-    numeric = all(_is_number(o) for o in options)
-
-    def check(value: Any) -> Any:
-        if numeric != _is_number(value) or (not numeric and not isinstance(value, str)):
-            raise Bad(rule, wrong_type=True)
-        for option in options:
-            if value == option:
-                return option
-        raise Bad(rule)
-
-    return check
 
 
 def names_from(*options: str) -> Check:
@@ -273,15 +211,6 @@ def listen(value: Any) -> tuple[str, int]:
     if int(port) > 65535:
         raise Bad(rule + " (port 1 to 65535, or 0 for any free port)")
     return host, int(port)
-
-
-def rule_of(check: Check) -> str:
-    """The rule text of a check (every check rejects a foreign object as a wrong type)."""
-    try:
-        check(MISSING)
-    except Bad as exc:
-        return exc.rule
-    raise AssertionError(f"{check!r} accepted any object")
 
 
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")

@@ -3,12 +3,11 @@
 Each ``read_*`` takes the raw TOML table and a :class:`Problems` collector and returns
 the validated keyword arguments for the matching dataclass of ``lightctl.config``
 (which imports this module, never the reverse). [control] and [schedule] go through
-``core.settings.apply_patch``, the same path the HTTP API and MQTT use.
+the checks of their records in ``core.settings``, the same ones the HTTP API and MQTT use.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,9 +35,9 @@ from lightctl.config_checks import (
     timezone,
     topic,
 )
-from lightctl.core.model import Settings
-from lightctl.core.settings import FIELDS, SettingsError, apply_patch, suggest
-from lightctl.mqtt.topics import ENTITIES
+from lightctl.core.checks import Bad
+from lightctl.core.settings import FIELDS, Settings, check_patch, suggest
+from lightctl.entities import ENTITIES
 
 #: key -> (check, default); REQUIRED when the key has no default.
 Spec = dict[str, tuple[Check, Any]]
@@ -117,8 +116,9 @@ WEB: Spec = {
 }
 HISTORY: Spec = {"days": (number(1, 366, " days"), 8.0)}
 
-SCHEDULE_KEYS = ("off_window", "latitude", "longitude", "sun_max_elevation")
-CONTROL_KEYS = tuple(k for k in FIELDS if k not in SCHEDULE_KEYS)
+#: the settings of [schedule] and of [control], as their records say
+SCHEDULE_KEYS = tuple(k for k, f in FIELDS.items() if f.section == "schedule")
+CONTROL_KEYS = tuple(k for k, f in FIELDS.items() if f.section == "control")
 
 
 def _dotted(prefix: str, key: Any) -> str:
@@ -274,7 +274,8 @@ def read_history(table: Mapping, p: Problems) -> dict:
 
 
 def read_settings(control: Mapping, schedule: Mapping, p: Problems) -> tuple[Settings, Any]:
-    """[control] + [schedule] through apply_patch; returns (settings, timezone)."""
+    """[control] + [schedule], each value checked once by its record's check (the path
+    the HTTP API and MQTT take too); returns (settings, timezone)."""
     merged: dict[str, Any] = {}
     for prefix, table, keys, other, other_keys in (
         ("control", control, CONTROL_KEYS, "schedule", SCHEDULE_KEYS),
@@ -290,24 +291,11 @@ def read_settings(control: Mapping, schedule: Mapping, p: Problems) -> tuple[Set
                     prefix, {key: value}, keys if prefix == "control" else [*keys, "timezone"], p
                 )
     tz = read_keys("schedule", schedule, {"timezone": (timezone, None)}, p).get("timezone")
-    try:
-        return apply_patch(Settings(), merged), tz
-    except SettingsError as exc:
-        for key, msg in exc.problems.items():
-            dotted = f"{'schedule' if key in SCHEDULE_KEYS else 'control'}.{key}"
-            value = merged.get(key, MISSING)
-            if value is MISSING:
-                p.note(dotted, msg)
-                continue
-            allowed = re.sub(r", got .*\Z", "", msg, flags=re.S)
-            numeric = isinstance(value, int | float) and not isinstance(value, bool)
-            wrong = allowed.startswith(("must be a number", "must be a whole")) and not numeric
-            p.bad(dotted, value, allowed, wrong_type=wrong)
-        # apply_patch checks the pair only once every field is valid; say it now too.
-        lat, lon = merged.get("latitude"), merged.get("longitude")
-        if (lat in (None, "")) != (lon in (None, "")) and not {"latitude", "longitude"} & set(
-            exc.problems
-        ):
-            missing = "longitude" if lon in (None, "") else "latitude"
-            p.note(f"schedule.{missing}", "latitude and longitude go together: set both or neither")
-        return Settings(), tz
+    changes, problems = check_patch(Settings(), merged)
+    for key, problem in problems.items():
+        dotted = f"{FIELDS[key].section}.{key}"
+        if isinstance(problem, Bad):
+            p.bad(dotted, merged[key], problem.text, problem.wrong_type)
+        else:
+            p.note(dotted, problem)
+    return (Settings() if problems else Settings(**changes)), tz

@@ -411,7 +411,7 @@ CASES: list[tuple[dict[str, Any], str, str]] = [
         '(did you mean "points"?)',
     ),
     # control and schedule (the apply_patch path)
-    ({"control": {"threshold": -5}}, "control.threshold", "-5 is not allowed: must be from 0 to "),
+    ({"control": {"threshold": -5}}, "control.threshold", "-5 is not allowed: must be a number from 0 to "),
     ({"control": {"threshold": "5"}}, "control.threshold", '"5" is a string; must be a number'),
     ({"control": {"hysteresis": 1e9}}, "control.hysteresis", "is not allowed"),
     ({"control": {"on_delay": -1}}, "control.on_delay", "is not allowed"),

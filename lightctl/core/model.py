@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from enum import StrEnum
 
+# the settings are built from their records in core/settings.py; here for every importer
+from lightctl.core.settings import FailSafe as FailSafe
+from lightctl.core.settings import Settings as Settings
+
 
 @dataclass(frozen=True, slots=True)
 class Instant:
@@ -56,15 +60,6 @@ TEST_DURATION = 600.0
 CHATTER_SPAN = 3600.0
 
 
-class FailSafe(StrEnum):
-    """Lamp state while the sensor is failing; ``sun`` follows the sun's elevation."""
-
-    ON = "on"
-    OFF = "off"
-    HOLD = "hold"
-    SUN = "sun"
-
-
 #: The sun deeper than this (civil twilight ends at -6°; 3° of margin for a location
 #: estimated a few hundred km off) is the middle of the night: light there is not dawn.
 NIGHT_ELEVATION = -9.0
@@ -78,38 +73,6 @@ DUSK_ELEVATION = -4.0
 #: ON by dark, OFF by light and ON by dark again, each within this time: the lamp is
 #: lighting its own sensor (lightctl/core/selflight.py).
 LOOP_WINDOW = 1800.0
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """The tunable control and schedule settings (config file, page, API, MQTT).
-
-    Validation lives in :mod:`lightctl.core.settings`; an instance is always valid.
-    """
-
-    threshold: float = 20.0
-    hysteresis: float = 20.0
-    on_delay: float = 30.0
-    off_delay: float = 60.0
-    smoothing: int = 5
-    min_on: float = 0.0
-    min_off: float = 0.0
-    fail_safe: FailSafe = FailSafe.SUN
-    night_off_delay: float = 600.0
-    chatter_limit: int = 6
-    #: the lamp's power in W (0 = unknown) and the relay's rated switch cycles; they
-    #: change no decision: the shell counts energy and relay wear with them
-    lamp_power: float = 0.0
-    relay_rated_cycles: int = 100_000
-    off_window: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    sun_max_elevation: float = 0.0
-
-    @property
-    def off_level(self) -> float:
-        """Light level above which (after off_delay) the lamp goes off."""
-        return self.threshold + self.hysteresis
 
 
 @dataclass(frozen=True, slots=True)

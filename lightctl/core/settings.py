@@ -1,4 +1,12 @@
-"""One validation path for the tunable settings: config file, HTTP API and MQTT.
+"""The tunable settings: one record each, and the one validation path for them.
+
+A setting is one :class:`Field` in :data:`FIELDS`: its type, default, bounds, step,
+unit, label, help, config section (``[control]`` or ``[schedule]``) and whether Home
+Assistant shows it as a number. Everything else comes from these records: the
+:class:`Settings` class itself, the checks of the config file, ``PATCH
+/api/settings`` and MQTT commands, ``GET /api/schema`` and the page's form, the Home
+Assistant number entities, the Prometheus gauges and the docs' tables (a test compares
+them). The decision that uses a setting lives in control.py (and fastreplay.py).
 
 ``apply_patch(current, patch)`` checks every field of a partial mapping and returns
 new :class:`Settings`, or raises :class:`SettingsError` naming *every* bad field; the
@@ -7,25 +15,50 @@ current settings are never half-changed.
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, replace
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from enum import StrEnum
 from typing import Any
 
-from lightctl.core.model import FailSafe, Settings
+from lightctl.core.checks import (
+    Bad,
+    Check,
+    got,
+    integer,
+    number,
+    one_of,
+    optional,
+    parse_number,
+    parse_whole,
+    shown,
+)
 from lightctl.core.schedule import parse_window
 
+__all__ = [
+    "FIELDS",
+    "FailSafe",
+    "Field",
+    "Settings",
+    "SettingsError",
+    "apply_patch",
+    "check_patch",
+    "describe",
+    "parse_number",
+    "parse_whole",
+    "shown",
+    "suggest",
+    "to_dict",
+]
 
-def shown(value: Any) -> str:
-    """A value as the person sent it: JSON spelling (true, null, "text"), not Python's."""
-    if value is True or value is False:
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return '"' + value[:78].replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return repr(value)[:80]
+
+class FailSafe(StrEnum):
+    """Lamp state while the sensor is failing; ``sun`` follows the sun's elevation."""
+
+    ON = "on"
+    OFF = "off"
+    HOLD = "hold"
+    SUN = "sun"
 
 
 class SettingsError(ValueError):
@@ -36,152 +69,143 @@ class SettingsError(ValueError):
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.problems.items()))
 
 
-#: A decimal number as people and Home Assistant write it, in ASCII only: no ``1_0``
-#: (Python's float() takes it), no other scripts' digits (``５``, ``٣``), no nan/inf.
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
-_WHOLE = re.compile(r"[+-]?[0-9]+", re.ASCII)
-
-
-def parse_number(text: str) -> float:
-    """A finite number from text (MQTT payloads, query strings); ValueError otherwise.
-
-    Surrounding white space is allowed; ``-0`` gives 0.0."""
-    if not isinstance(text, str) or not _DECIMAL.fullmatch(text.strip()):
-        raise ValueError(f"{str(text)[:40]!r} is not a decimal number")
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text.strip()[:40]!r} is not a finite number")
-    return value + 0.0  # -0.0 + 0.0 is 0.0
-
-
-def parse_whole(text: str) -> int:
-    """A whole number from text, ASCII digits only; ValueError otherwise."""
-    if not isinstance(text, str) or not _WHOLE.fullmatch(text.strip()) or len(text) > 40:
-        raise ValueError(f"{str(text)[:40]!r} is not a whole number")
-    return int(text)
-
-
-def _number(lo: float, hi: float, unit: str = "") -> Callable[[Any], float]:
-    def check(value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"must be a number from {lo:g} to {hi:g}{unit}, got {shown(value)}")
-        try:
-            v = float(value)
-        except OverflowError:  # an integer too large for a float
-            v = math.inf
-        if not math.isfinite(v) or not lo <= v <= hi:
-            raise ValueError(f"must be from {lo:g} to {hi:g}{unit}, got {shown(value)}")
-        return v + 0.0  # stores -0.0 as 0.0
-
-    check.schema = {"type": "number", "min": lo, "max": hi}  # type: ignore[attr-defined]
-    return check
-
-
-def _integer(lo: int, hi: int, unit: str = "") -> Callable[[Any], int]:
-    def check(value: Any) -> int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-            ok, value = True, int(value)
-        if not ok or not lo <= value <= hi:
-            raise ValueError(f"must be a whole number from {lo} to {hi}{unit}, got {shown(value)}")
-        return int(value)
-
-    check.schema = {"type": "integer", "min": lo, "max": hi}  # type: ignore[attr-defined]
-    return check
-
-
-def _optional(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def inner(value: Any) -> Any:
-        return None if value is None or value == "" else check(value)
-
-    inner.schema = {**getattr(check, "schema", {}), "optional": True}  # type: ignore[attr-defined]
-    return inner
-
-
-def _fail_safe(value: Any) -> FailSafe:
-    try:
-        return FailSafe(value)
-    except ValueError:
-        choices = ", ".join(f.value for f in FailSafe)
-        raise ValueError(f"must be one of {choices}, got {shown(value)}") from None
-
-
-_fail_safe.schema = {"type": "choice", "choices": [f.value for f in FailSafe]}  # type: ignore[attr-defined]
-
-
 def _window(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
+    rule = 'a text like "23:30-05:30" or empty'
     if not isinstance(value, str):
-        raise ValueError(f'must be a text like "23:30-05:30" or empty, got {shown(value)}')
-    parse_window(value)  # raises ValueError with the reason
+        raise Bad(rule, wrong_type=True)
+    try:
+        parse_window(value)
+    except ValueError as exc:
+        raise Bad(rule, text=str(exc)) from None
     return value.strip()
 
 
-_window.schema = {"type": "text", "optional": True, "pattern": "HH:MM-HH:MM"}  # type: ignore[attr-defined]
+def _fail_safe(value: Any) -> FailSafe:
+    return FailSafe(one_of(*(f.value for f in FailSafe))(value))
+
+
+_TYPES = {"number": float, "integer": int, "choice": FailSafe, "text": str}
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One tunable setting: what it is, what it may be, how people see it."""
+
+    key: str
+    kind: str  # "number" | "integer" | "choice" | "text"
+    default: Any
+    label: str
+    help: str
+    unit: str = ""
+    lo: float | None = None
+    hi: float | None = None
+    step: float | None = None  # the page's and Home Assistant's increment
+    choices: tuple[str, ...] = ()
+    pattern: str = ""  # what a text looks like, for the form's placeholder
+    optional: bool = False  # None (unset) is allowed
+    section: str = "control"  # the config file's table: "control" | "schedule"
+    ha_number: bool = False  # Home Assistant shows it as a number entity
+
+    @property
+    def check(self) -> Check:
+        """The value check; ``Bad`` explains a refusal."""
+        suffix = f" {self.unit}" if self.unit and self.unit != "°" else self.unit
+        if self.kind == "number":
+            base = number(self.lo, self.hi, suffix)
+        elif self.kind == "integer":
+            base = integer(int(self.lo), int(self.hi), suffix)
+        elif self.kind == "choice":
+            base = _fail_safe
+        else:
+            base = _window
+        return optional(base) if self.optional else base
+
+    def schema(self) -> dict[str, Any]:
+        """The field as ``GET /api/schema`` describes it."""
+        out: dict[str, Any] = {"type": self.kind}
+        if self.lo is not None:
+            out.update(min=self.lo, max=self.hi)
+        if self.step is not None:
+            out["step"] = self.step
+        if self.choices:
+            out["choices"] = list(self.choices)
+        if self.pattern:
+            out["pattern"] = self.pattern
+        if self.optional:
+            out["optional"] = True
+        return {**out, "unit": self.unit, "help": self.help}
 
 
 MAX_LUX = 200_000.0
 DAY = 86_400.0
 MAX_POWER = 100_000.0  # W
 MAX_CYCLES = 1_000_000_000
+LUX = {"kind": "number", "unit": "lx", "lo": 0.0, "hi": MAX_LUX, "step": 0.1}
+SECONDS = {"kind": "number", "unit": "s", "lo": 0.0, "hi": DAY, "step": 1.0}
+DEGREES = {"kind": "number", "unit": "°", "step": 0.01}
+WHERE = {**DEGREES, "default": None, "optional": True, "section": "schedule"}
 
-#: key -> (validator, unit, one line of help). Order is the page's order.
-FIELDS: dict[str, tuple[Callable[[Any], Any], str, str]] = {
-    "threshold": (_number(0, MAX_LUX, " lx"), "lx", "darker than this turns the lamp on"),
-    "hysteresis": (
-        _number(0, MAX_LUX, " lx"),
-        "lx",
-        "the lamp goes off only above threshold + hysteresis",
-    ),
-    "on_delay": (_number(0, DAY, " s"), "s", "how long it must stay dark before switching on"),
-    "off_delay": (_number(0, DAY, " s"), "s", "how long it must stay light before switching off"),
-    "smoothing": (_integer(1, 600, " samples"), "samples", "median over this many readings"),
-    "min_on": (_number(0, DAY, " s"), "s", "shortest ON period (protects the lamp)"),
-    "min_off": (_number(0, DAY, " s"), "s", "shortest OFF period"),
-    "fail_safe": (
-        _fail_safe,
-        "",
-        "lamp state while the sensor is failing: on, off, hold, or sun (follows the sun)",
-    ),
-    "night_off_delay": (
-        _number(0, DAY, " s"),
-        "s",
-        "in the middle of the night, light must last this long to switch the lamp off",
-    ),
-    "chatter_limit": (
-        _integer(0, 1000, " switches"),
-        "switches",
-        "more automatic switches than this in an hour hold the lamp (0 = no limit)",
-    ),
-    "lamp_power": (
-        _number(0, MAX_POWER, " W"),
-        "W",
-        "the lamp's power, for the energy counter (0: unknown, no energy counted)",
-    ),
-    "relay_rated_cycles": (
-        _integer(1, MAX_CYCLES, " cycles"),
-        "cycles",
-        "switch cycles the relay is rated for; past 90 % it is reported as a problem",
-    ),
-    "off_window": (_window, "", 'lamp stays off in this local-time window, e.g. "23:30-05:30"'),
-    "latitude": (_optional(_number(-90, 90, "°")), "°", "for the sun guard (with longitude)"),
-    "longitude": (_optional(_number(-180, 180, "°")), "°", "for the sun guard (with latitude)"),
-    "sun_max_elevation": (
-        _number(-18, 90, "°"),
-        "°",
-        "never on while the sun is higher than this",
-    ),
-}
+_RECORDS = (
+    Field("threshold", **LUX, default=20.0, label="Threshold", ha_number=True,
+          help="darker than this turns the lamp on"),
+    Field("hysteresis", **LUX, default=20.0, label="Hysteresis", ha_number=True,
+          help="the lamp goes off only above threshold + hysteresis"),
+    Field("on_delay", **SECONDS, default=30.0, label="On delay", ha_number=True,
+          help="how long it must stay dark before switching on"),
+    Field("off_delay", **SECONDS, default=60.0, label="Off delay", ha_number=True,
+          help="how long it must stay light before switching off"),
+    Field("smoothing", "integer", 5, "Smoothing", "median over this many readings",
+          unit="samples", lo=1, hi=600, step=1),
+    Field("min_on", **SECONDS, default=0.0, label="Minimum ON time",
+          help="shortest ON period (protects the lamp)"),
+    Field("min_off", **SECONDS, default=0.0, label="Minimum OFF time",
+          help="shortest OFF period"),
+    Field("fail_safe", "choice", FailSafe.SUN, "If the sensor fails",
+          "lamp state while the sensor is failing: on, off, hold, or sun (follows the sun)",
+          choices=tuple(f.value for f in FailSafe)),
+    Field("night_off_delay", **SECONDS, default=600.0, label="Night off delay",
+          help="in the middle of the night, light must last this long to switch the lamp off"),
+    Field("chatter_limit", "integer", 6, "Chatter limit",
+          "more automatic switches than this in an hour hold the lamp (0 = no limit)",
+          unit="switches", lo=0, hi=1000, step=1),
+    # the lamp's power and the relay's rating change no decision: the shell counts
+    # energy and relay wear with them
+    Field("lamp_power", "number", 0.0, "Lamp power",
+          "the lamp's power, for the energy counter (0: unknown, no energy counted)",
+          unit="W", lo=0.0, hi=MAX_POWER, step=0.1, ha_number=True),
+    Field("relay_rated_cycles", "integer", 100_000, "Relay rated cycles",
+          "switch cycles the relay is rated for; past 90 % it is reported as a problem",
+          unit="cycles", lo=1, hi=MAX_CYCLES, step=1, ha_number=True),
+    Field("off_window", "text", None, "Off window",
+          'lamp stays off in this local-time window, e.g. "23:30-05:30"',
+          pattern="HH:MM-HH:MM", optional=True, section="schedule"),
+    Field("latitude", **WHERE, lo=-90.0, hi=90.0, label="Latitude",
+          help="for the sun guard (with longitude)"),
+    Field("longitude", **WHERE, lo=-180.0, hi=180.0, label="Longitude",
+          help="for the sun guard (with latitude)"),
+    Field("sun_max_elevation", **DEGREES, default=0.0, lo=-18.0, hi=90.0,
+          label="Sun max elevation", section="schedule",
+          help="never on while the sun is higher than this"),
+)  # fmt: skip
 
-#: The settings that MQTT exposes as Home Assistant numbers, with their bounds.
-NUMBER_KEYS = (
-    "threshold",
-    "hysteresis",
-    "on_delay",
-    "off_delay",
-    "lamp_power",
-    "relay_rated_cycles",
+#: key -> record, in the page's order.
+FIELDS: dict[str, Field] = {f.key: f for f in _RECORDS}
+_CHECKS: dict[str, Check] = {key: f.check for key, f in FIELDS.items()}
+
+
+def _off_level(self) -> float:
+    """Light level above which (after off_delay) the lamp goes off."""
+    return self.threshold + self.hysteresis
+
+
+#: The tunable control and schedule settings (config file, page, API, MQTT), built
+#: from FIELDS; an instance made through apply_patch is always valid.
+Settings = dataclasses.make_dataclass(
+    "Settings",
+    [(f.key, _TYPES[f.kind] | None if f.optional else _TYPES[f.kind], f.default) for f in _RECORDS],
+    namespace={"off_level": property(_off_level), "__module__": __name__},
+    frozen=True,
+    slots=True,
 )
 
 
@@ -193,36 +217,47 @@ def suggest(key: str, known: Any) -> str:
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 
-def apply_patch(current: Settings, patch: Mapping[str, Any]) -> Settings:
-    """Return ``current`` with ``patch`` applied, or raise SettingsError for every bad key."""
-    if not isinstance(patch, Mapping):
-        raise SettingsError({"settings": f"must be an object of settings, got {patch!r}"})
-    problems: dict[str, str] = {}
+def check_patch(
+    current: Settings, patch: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Bad | str]]:
+    """(clean changes, problems) for a partial mapping: each value checked once.
+
+    A problem is the :class:`Bad` of a refused value, or a text (unknown key, a rule
+    between fields); the config file and apply_patch each word them their way."""
+    problems: dict[str, Bad | str] = {}
     changes: dict[str, Any] = {}
     for key, value in patch.items():
         if not isinstance(key, str) or key not in FIELDS:
             problems[str(key)] = f"unknown setting{suggest(str(key), FIELDS)}"
             continue
         try:
-            changes[key] = FIELDS[key][0](value)
-        except ValueError as exc:
-            problems[key] = str(exc)
+            changes[key] = _CHECKS[key](value)
+        except Bad as exc:
+            problems[key] = exc
     if "latitude" not in problems and "longitude" not in problems:
-        merged = {**asdict(current), **changes}
-        if (merged["latitude"] is None) != (merged["longitude"] is None):
-            missing = "longitude" if merged["longitude"] is None else "latitude"
+        lat = changes.get("latitude", current.latitude)
+        lon = changes.get("longitude", current.longitude)
+        if (lat is None) != (lon is None):
+            missing = "longitude" if lon is None else "latitude"
             problems[missing] = "latitude and longitude go together: set both or neither"
+    return changes, problems
+
+
+def apply_patch(current: Settings, patch: Mapping[str, Any]) -> Settings:
+    """Return ``current`` with ``patch`` applied, or raise SettingsError for every bad key."""
+    if not isinstance(patch, Mapping):
+        raise SettingsError({"settings": f"must be an object of settings, got {patch!r}"})
+    changes, problems = check_patch(current, patch)
     if problems:
-        raise SettingsError(problems)
+        raise SettingsError(
+            {k: got(p, patch[k]) if isinstance(p, Bad) else p for k, p in problems.items()}
+        )
     return replace(current, **changes)
 
 
 def describe() -> dict[str, dict[str, Any]]:
     """Each field's type, bounds, unit and help, in page order (the page and HA numbers)."""
-    return {
-        key: {**getattr(check, "schema", {}), "unit": unit, "help": help_}
-        for key, (check, unit, help_) in FIELDS.items()
-    }
+    return {key: f.schema() for key, f in FIELDS.items()}
 
 
 def to_dict(settings: Settings) -> dict[str, Any]:

@@ -13,13 +13,13 @@ not the newer device-based message, so HA releases before 2024.11 work too.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from lightctl.config import MqttConfig
 from lightctl.core.model import Mode
-from lightctl.core.settings import DAY, FIELDS, MAX_CYCLES, MAX_LUX, MAX_POWER, NUMBER_KEYS
-from lightctl.mqtt.topics import ENTITIES, Topics
+from lightctl.core.settings import FIELDS, Field
+from lightctl.entities import ENTITIES, NUMBER_KEYS
+from lightctl.mqtt.topics import Topics
 
 MANUFACTURER = "lightctl"
 MODEL = "Twilight switch"
@@ -34,31 +34,20 @@ class Message(NamedTuple):
     retain: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class NumberSpec:
-    """How HA shows one tunable setting; bounds are those of core.settings.FIELDS."""
-
-    name: str
-    minimum: float
-    maximum: float
-    step: float
-    icon: str
-
-
-#: setting key -> how HA shows it. The bounds mirror the validators in
-#: lightctl.core.settings (a test checks they accept the ends and refuse beyond).
-NUMBERS: dict[str, NumberSpec] = {
-    "threshold": NumberSpec("Threshold", 0.0, MAX_LUX, 0.1, "mdi:brightness-5"),
-    "hysteresis": NumberSpec("Hysteresis", 0.0, MAX_LUX, 0.1, "mdi:arrow-expand-vertical"),
-    "on_delay": NumberSpec("On delay", 0.0, DAY, 1.0, "mdi:timer-sand"),
-    "off_delay": NumberSpec("Off delay", 0.0, DAY, 1.0, "mdi:timer-sand-complete"),
-    "lamp_power": NumberSpec("Lamp power", 0.0, MAX_POWER, 0.1, "mdi:lightning-bolt"),
-    "relay_rated_cycles": NumberSpec(
-        "Relay rated cycles", 1.0, float(MAX_CYCLES), 1.0, "mdi:electric-switch"
-    ),
+#: Home Assistant's icon for each number; a setting not listed gets ``DEFAULT_ICON``.
+ICONS = {
+    "threshold": "mdi:brightness-5",
+    "hysteresis": "mdi:arrow-expand-vertical",
+    "on_delay": "mdi:timer-sand",
+    "off_delay": "mdi:timer-sand-complete",
+    "lamp_power": "mdi:lightning-bolt",
+    "relay_rated_cycles": "mdi:electric-switch",
 }
+DEFAULT_ICON = "mdi:tune"
 
-assert tuple(NUMBERS) == NUMBER_KEYS  # ENTITIES (topics.py) lists the numbers in this order
+#: setting key -> its record, for the settings shown as numbers (``ha_number``): name,
+#: bounds, step and unit are the record's, so HA offers exactly what the checks accept.
+NUMBERS: dict[str, Field] = {key: FIELDS[key] for key in NUMBER_KEYS}
 
 #: (component, object_id) of entities earlier versions published and this one no longer
 #: does; they are deleted at every announce so an upgrade leaves no orphans in HA.
@@ -171,16 +160,16 @@ def _entity(key: str) -> dict[str, Any]:
     if key in NUMBERS:
         spec = NUMBERS[key]
         return {
-            "name": spec.name,
+            "name": spec.label,
             "command_topic": key,
             "value_template": t_state % f"settings.{key}",
-            "min": spec.minimum,
-            "max": spec.maximum,
-            "step": spec.step,
+            "min": float(spec.lo),
+            "max": float(spec.hi),
+            "step": float(spec.step),
             "mode": "box",
-            "unit_of_measurement": FIELDS[key][1],
+            "unit_of_measurement": spec.unit,
             "entity_category": "config",
-            "icon": spec.icon,
+            "icon": ICONS.get(key, DEFAULT_ICON),
         }
     if key == "mode":
         return {

@@ -21,24 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lightctl.core.checks import parse_number
 from lightctl.core.model import Mode
-from lightctl.core.settings import NUMBER_KEYS, parse_number
-
-#: The Home Assistant entities of a node (object ids), in order; ``[mqtt] entities_off``
-#: names some of them to remove from Home Assistant.
-ENTITIES = (
-    "lamp",
-    "illuminance",
-    *NUMBER_KEYS,
-    "mode",
-    "dark",
-    "problem",
-    "test",
-    "testing",
-    "energy",
-    "on_hours",
-    "relay_cycles",
-)
+from lightctl.entities import ENTITIES as ENTITIES
+from lightctl.entities import NUMBER_KEYS
 
 MAX_PAYLOAD = 256
 COMMANDS = ("lamp", "mode", *NUMBER_KEYS, "test")

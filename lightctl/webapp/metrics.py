@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from lightctl.core.model import Mode
+from lightctl.core.settings import FIELDS
 
 if TYPE_CHECKING:
     from flask import Flask, Response
@@ -21,21 +22,20 @@ if TYPE_CHECKING:
     from lightctl.counters import Totals
     from lightctl.ports import Status
 
-#: settings exported as gauges: key -> (metric name, help)
+#: Prometheus' base unit for each settings unit (a metric name ends with its unit)
+UNIT_SUFFIX = {"lx": "lux", "s": "seconds", "W": "watts", "°": "degrees"}
+
+
+def _gauge_name(key: str, unit: str) -> str:
+    suffix = UNIT_SUFFIX.get(unit, unit)
+    return f"lightctl_{key}" if not suffix or key.endswith(suffix) else f"lightctl_{key}_{suffix}"
+
+
+#: every numeric setting as a gauge: key -> (metric name, help), from its record
 SETTING_GAUGES = {
-    "threshold": ("lightctl_threshold_lux", "darker than this turns the lamp on"),
-    "hysteresis": ("lightctl_hysteresis_lux", "gap between the on and off levels"),
-    "on_delay": ("lightctl_on_delay_seconds", "how long it must stay dark before ON"),
-    "off_delay": ("lightctl_off_delay_seconds", "how long it must stay light before OFF"),
-    "min_on": ("lightctl_min_on_seconds", "shortest ON period"),
-    "min_off": ("lightctl_min_off_seconds", "shortest OFF period"),
-    "smoothing": ("lightctl_smoothing_samples", "median window in samples"),
-    "night_off_delay": (
-        "lightctl_night_off_delay_seconds",
-        "how long light must last to switch off in the middle of the night",
-    ),
-    "lamp_power": ("lightctl_lamp_power_watts", "the lamp's power (0: unknown)"),
-    "relay_rated_cycles": ("lightctl_relay_rated_cycles", "switch cycles the relay is rated for"),
+    key: (_gauge_name(key, f.unit), f.help)
+    for key, f in FIELDS.items()
+    if f.kind in ("number", "integer")
 }
 MQTT_STATES = ("connected", "disconnected", "disabled")
 

@@ -1,8 +1,9 @@
 """The tuning page: one server-rendered HTML form, brought to life by web/static/app.js.
 
-The page itself carries no state: labels, units and help come from the settings schema
-(:func:`lightctl.core.settings.describe`), values and everything live come from the JSON API.
-So the form lists every setting the core knows, and a new setting appears here by itself.
+The page itself carries no state: labels, units, help and the box each setting sits in
+("Control" or "Schedule") come from the settings' records (:mod:`lightctl.core.settings`),
+values and everything live come from the JSON API. So the form lists every setting the
+core knows, and a new setting appears here by itself.
 """
 
 from __future__ import annotations
@@ -11,30 +12,10 @@ from dataclasses import dataclass
 
 from flask import Blueprint, render_template
 
-from lightctl.core.settings import describe
+from lightctl.core.settings import FIELDS, describe
 
 bp = Blueprint("page", __name__)
 
-#: Human names for the setting keys; a key missing here is shown capitalised.
-LABELS = {
-    "threshold": "Threshold",
-    "hysteresis": "Hysteresis",
-    "on_delay": "On delay",
-    "off_delay": "Off delay",
-    "smoothing": "Smoothing",
-    "min_on": "Minimum ON time",
-    "min_off": "Minimum OFF time",
-    "fail_safe": "If the sensor fails",
-    "off_window": "Off window",
-    "latitude": "Latitude",
-    "longitude": "Longitude",
-    "sun_max_elevation": "Sun max elevation",
-    "lamp_power": "Lamp power",
-    "relay_rated_cycles": "Relay rated cycles",
-}
-
-#: Settings shown under "Schedule"; the others are "Control".
-SCHEDULE_KEYS = frozenset({"off_window", "latitude", "longitude", "sun_max_elevation"})
 #: Schema types -> the HTML control drawn for them.
 KINDS = {"number": "number", "integer": "number", "choice": "select", "text": "text"}
 
@@ -62,7 +43,7 @@ def page_fields() -> tuple[list[Field], list[Field]]:
     for key, spec in describe().items():
         field = Field(
             key=key,
-            label=LABELS.get(key, key.replace("_", " ").capitalize()),
+            label=FIELDS[key].label,
             unit=spec.get("unit", ""),
             help=spec.get("help", ""),
             kind=KINDS.get(spec.get("type", "text"), "text"),
@@ -72,7 +53,7 @@ def page_fields() -> tuple[list[Field], list[Field]]:
             max=spec.get("max"),
             placeholder=spec.get("pattern", "") if spec.get("type") == "text" else "",
         )
-        (schedule if key in SCHEDULE_KEYS else control).append(field)
+        (schedule if FIELDS[key].section == "schedule" else control).append(field)
     return control, schedule
 
 

@@ -15,6 +15,7 @@ from lightctl.core.model import (
     Settings,
     Tick,
 )
+from lightctl.core.settings import FIELDS, Field
 
 #: A synced wall clock (2026-01-15, a winter evening in Paris) for generated streams.
 WALL0 = 1_768_500_000.0
@@ -45,24 +46,44 @@ def windows(draw) -> str | None:
     return f"{_hhmm(start)}-{_hhmm(end)}"
 
 
-@st.composite
-def valid_settings(draw) -> Settings:
+def whole_range(f: Field) -> st.SearchStrategy:
+    """Any value a setting's record allows (None aside)."""
+    if f.kind == "number":
+        return st.floats(f.lo, f.hi)
+    if f.kind == "integer":
+        return st.integers(int(f.lo), int(f.hi))
+    if f.kind == "choice":
+        return st.sampled_from(f.choices).map(f.check)
+    return windows()
+
+
+def settings_from(
+    by_key: dict[str, st.SearchStrategy] | None = None,
+    by_unit: dict[str, st.SearchStrategy] | None = None,
+) -> st.SearchStrategy[Settings]:
+    """Valid Settings drawn field by field from the records in FIELDS: ``by_key`` first,
+    then ``by_unit``, else the record's whole range; a new setting is drawn with no edit
+    here. The optional numbers (latitude and longitude) are set together or not at all."""
+    by_key, by_unit = by_key or {}, by_unit or {}
+
+    @st.composite
+    def build(draw) -> Settings:
+        pair = draw(st.booleans())
+        values = {}
+        for key, f in FIELDS.items():
+            if f.optional and f.kind != "text" and not pair:
+                values[key] = None
+                continue
+            strategy = by_key[key] if key in by_key else by_unit.get(f.unit, whole_range(f))
+            values[key] = draw(strategy)
+        return Settings(**values)
+
+    return build()
+
+
+def valid_settings() -> st.SearchStrategy[Settings]:
     """Any valid Settings over the whole allowed ranges."""
-    coords = draw(st.booleans())
-    return Settings(
-        threshold=draw(st.floats(0, 200_000)),
-        hysteresis=draw(st.floats(0, 200_000)),
-        on_delay=draw(st.floats(0, 86_400)),
-        off_delay=draw(st.floats(0, 86_400)),
-        smoothing=draw(st.integers(1, 600)),
-        min_on=draw(st.floats(0, 86_400)),
-        min_off=draw(st.floats(0, 86_400)),
-        fail_safe=draw(st.sampled_from(list(FailSafe))),
-        off_window=draw(windows()),
-        latitude=draw(st.floats(-90, 90)) if coords else None,
-        longitude=draw(st.floats(-180, 180)) if coords else None,
-        sun_max_elevation=draw(st.floats(-18, 90)),
-    )
+    return settings_from()
 
 
 @st.composite

@@ -18,9 +18,10 @@ from lightctl.core.fastreplay import (
     fast_replay,
     fast_replay_arrays,
 )
-from lightctl.core.model import FailSafe, Reason, SensorLimits, Settings
+from lightctl.core.model import Reason, SensorLimits, Settings
 from lightctl.core.replay import replay
 from lightctl.core.schedule import sun_elevation
+from tests.core.strategies import settings_from
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -69,28 +70,23 @@ def streams(draw) -> list[tuple[float, float | None]]:
     return out
 
 
-@st.composite
-def replay_settings(draw) -> Settings:
-    """Valid settings on a scale where short streams cross the levels and the delays."""
-    coords = draw(st.booleans())
-    latitude = st.sampled_from([48.85, 69.65, -33.9]) | st.floats(-90, 90)
+def replay_settings() -> st.SearchStrategy[Settings]:
+    """Valid settings on a scale where short streams cross the levels and the delays;
+    every setting is drawn (from its record), so a new one is covered with no edit here."""
     time = st.one_of(st.sampled_from([0.0, 1.0, 3.0, 10.0, 60.0, 900.0]), st.floats(0, 3_600))
-    return Settings(
-        threshold=draw(st.sampled_from([0.0, 10.0, 20.0]) | st.floats(0, 60)),
-        hysteresis=draw(st.sampled_from([0.0, 10.0, 20.0]) | st.floats(0, 40)),
-        on_delay=draw(time),
-        off_delay=draw(time),
-        smoothing=draw(st.integers(1, 15)),
-        min_on=draw(time),
-        min_off=draw(time),
-        fail_safe=draw(st.sampled_from(list(FailSafe))),
-        off_window=draw(st.sampled_from(WINDOWS)),
-        latitude=draw(latitude) if coords else None,
-        longitude=draw(st.floats(-180, 180)) if coords else None,
-        sun_max_elevation=draw(st.sampled_from([-6.0, 0.0, 5.0]) | st.floats(-18, 90)),
-        night_off_delay=draw(time),
-        chatter_limit=draw(st.sampled_from([0, 0, 2, 6])),
-    )
+    by_unit = {
+        "s": time,
+        "lx": st.sampled_from([0.0, 10.0, 20.0]) | st.floats(0, 50),
+        "°": st.sampled_from([-6.0, 0.0, 5.0]) | st.floats(-18, 90),
+    }
+    by_key = {
+        "smoothing": st.integers(1, 15),
+        "chatter_limit": st.sampled_from([0, 0, 2, 6]),
+        "off_window": st.sampled_from(WINDOWS),
+        "latitude": st.sampled_from([48.85, 69.65, -33.9]) | st.floats(-90, 90),
+        "longitude": st.floats(-180, 180),
+    }
+    return settings_from(by_key, by_unit)
 
 
 limits_st = st.builds(

@@ -115,7 +115,7 @@ def alone_is_bad(current: Settings, key, value) -> bool:
     if key not in FIELDS:
         return True
     try:
-        FIELDS[key][0](value)
+        FIELDS[key].check(value)
     except ValueError:
         return True
     return False
