@@ -20,7 +20,6 @@ from lightctl import __version__
 from lightctl.clock import Clock, SystemClock, zone_name
 from lightctl.config import Config
 from lightctl.daemon import Daemon
-from lightctl.errors import ConfigError
 from lightctl.location import Location, effective, zone_estimate
 
 log = logging.getLogger("lightctl")
@@ -237,13 +236,6 @@ def build(
 
     server = None
     if web:
-        if not cfg.web.is_loopback and not cfg.web.password_hash:
-            raise ConfigError(
-                [
-                    f"web.listen: {cfg.web.listen} is reachable from the network and "
-                    "web.password_hash is empty; set one with `lightctl hash-password`"
-                ]
-            )
         from lightctl.webapp import create_app
         from lightctl.webapp.server import WebServer
 

@@ -145,17 +145,14 @@ def _demo_state_dir() -> Path:
     return Path(base) / "lightctl-demo"
 
 
-def _override(cfg, args):
-    from dataclasses import replace
-
+def _overrides(args) -> dict:
+    """--state-dir and --listen as config keys, checked with the file they are laid over."""
+    out = {}
     if getattr(args, "state_dir", None):
-        cfg = replace(cfg, state_dir=args.state_dir)
+        out["state_dir"] = ("--state-dir", str(args.state_dir))
     if getattr(args, "listen", None):
-        host, _, port = args.listen.rpartition(":")
-        if not host or not (port.isascii() and port.isdigit()):
-            raise ConfigError([f"--listen: {args.listen!r} is not HOST:PORT"])
-        cfg = replace(cfg, web=replace(cfg.web, host=host.strip("[]"), port=int(port)))
-    return cfg
+        out["web.listen"] = ("--listen", args.listen)
+    return out
 
 
 def cmd_run(args) -> int:
@@ -175,10 +172,10 @@ def _run(args) -> int:
     if args.demo:
         from lightctl import demo
 
-        cfg = _override(demo_config(args.state_dir or _demo_state_dir()), args)
+        cfg = demo_config(args.state_dir or _demo_state_dir(), _overrides(args))
         fresh = demo.prepare_state_dir(cfg.state_dir)
     else:
-        cfg = _override(load_config(args.config), args)
+        cfg = load_config(args.config, overrides=_overrides(args))
     from lightctl.instance_lock import AlreadyRunning, InstanceLock
 
     try:  # before any network or hardware is touched

@@ -156,11 +156,13 @@ def load_config(
     *,
     environ: Mapping[str, str] = os.environ,
     require_calibration: bool = True,
+    overrides: Overrides | None = None,
 ) -> Config:
     """Read and validate the config file; ConfigError lists every problem found.
 
     ``require_calibration=False`` lets an analogue sensor lack [sensor.calibration]:
-    only `lightctl calibrate`, which measures those points, loads it so.
+    only `lightctl calibrate`, which measures those points, loads it so. ``overrides``
+    (command-line options) are laid over the file before it is checked.
     """
     where = resolve_path(path, environ)
     origin = " (from $LIGHTCTL_CONFIG)" if path is None and environ.get("LIGHTCTL_CONFIG") else ""
@@ -179,15 +181,63 @@ def load_config(
         raise ConfigError([f"{where}: is not UTF-8 text (byte {exc.start})"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{where}: is not valid TOML: {exc}"]) from None
-    return parse_config(data, source=str(where), require_calibration=require_calibration)
+    return parse_config(
+        data, source=str(where), require_calibration=require_calibration, overrides=overrides
+    )
+
+
+#: dotted key -> (the command-line option that gave it, its value)
+Overrides = Mapping[str, tuple[str, Any]]
+
+
+def _laid_over(data: Mapping, overrides: Overrides) -> dict:
+    """A copy of the raw TOML with each dotted key set ("web.listen"), before any check;
+    a section that is not a table keeps its own error rather than being replaced."""
+    out = dict(data)
+    for dotted, (_option, value) in overrides.items():
+        *tables, key = dotted.split(".")
+        node = out
+        for name in tables:
+            sub = node.get(name, {})
+            if not isinstance(sub, Mapping):
+                break
+            node[name] = dict(sub)
+            node = node[name]
+        else:
+            node[key] = value
+    return out
 
 
 def parse_config(
-    data: Mapping, *, source: str = "config", require_calibration: bool = True
+    data: Mapping,
+    *,
+    source: str = "config",
+    require_calibration: bool = True,
+    overrides: Overrides | None = None,
 ) -> Config:
-    """Validate a parsed TOML document into a Config, or raise ConfigError naming every problem."""
+    """Validate a parsed TOML document into a Config, or raise ConfigError naming every problem.
+
+    ``overrides`` are set in the document first, so they pass the same checks, and a
+    problem with one names its option: a validated Config is never patched afterwards."""
     if not isinstance(data, Mapping):
         raise ConfigError([f"{source}: is {toml_type(data)}; must be a table of keys and sections"])
+    try:
+        return _parse(_laid_over(data, overrides or {}), require_calibration)
+    except ConfigError as exc:
+        given = {
+            f"{key}: ": f"{key} (from {option}): " for key, (option, _) in (overrides or {}).items()
+        }
+        raise ConfigError([_relabel(line, given) for line in exc.problems]) from None
+
+
+def _relabel(line: str, given: Mapping[str, str]) -> str:
+    for prefix, label in given.items():
+        if line.startswith(prefix):
+            return label + line.removeprefix(prefix)
+    return line
+
+
+def _parse(data: Mapping, require_calibration: bool) -> Config:
     p = Problems()
     top, tables = schema.read_root(data, p)
     has_mqtt = "mqtt" in data
@@ -212,20 +262,25 @@ def parse_config(
     )
 
 
-def demo_config(state_dir: Path) -> Config:
+def demo_config(state_dir: Path, overrides: Overrides | None = None) -> Config:
     """`lightctl run --demo`: an accelerated simulated day, a mock relay, no hardware, no MQTT."""
-    return Config(
-        node_id="demo",
-        state_dir=Path(state_dir),
-        timezone="Europe/Paris",  # the simulated sensor's sun is the one over Paris
-        sensor=SensorConfig(type="simulated", speed=60.0, interval=10.0),
-        settings=Settings(
-            threshold=20.0, hysteresis=20.0, on_delay=60.0, off_delay=120.0, smoothing=3
-        ),
-        relay=RelayConfig(type="mock"),
-        mqtt=None,
-        web=WebConfig(host="127.0.0.1", port=8080),
-    )
+    demo = {
+        "node_id": "demo",
+        "state_dir": str(state_dir),
+        "sensor": {"type": "simulated", "speed": 60.0, "interval": 10.0},
+        "control": {
+            "threshold": 20.0,
+            "hysteresis": 20.0,
+            "on_delay": 60.0,
+            "off_delay": 120.0,
+            "smoothing": 3,
+        },
+        # the simulated sensor's sun is the one over Paris
+        "schedule": {"timezone": "Europe/Paris"},
+        "relay": {"type": "mock"},
+        "web": {"listen": "127.0.0.1:8080"},
+    }
+    return parse_config(demo, source="the demo", overrides=overrides)
 
 
 def _toml_value(key: str, value: Any) -> str:

@@ -67,21 +67,8 @@ from lightctl.saver import RuntimeSaver
 
 log = logging.getLogger("lightctl")
 
-MAX_DURATION = 7 * 86400.0
 STALL_AFTER = 10.0  # s without a loop turn: /healthz says 503
 Listener = Callable[[Status, bool], None]
-
-
-def check_duration(duration: Any) -> float | None:
-    """A command's optional "for": seconds, > 0 and at most a week."""
-    if duration is None:
-        return None
-    if isinstance(duration, bool) or not isinstance(duration, int | float):
-        raise ValueError(f'"for" must be a number of seconds, got {duration!r}')
-    finite = isinstance(duration, int) or math.isfinite(duration)  # huge ints overflow isfinite
-    if not finite or not 0 < duration <= MAX_DURATION:
-        raise ValueError(f'"for" must be more than 0 s and at most {MAX_DURATION:.0f} s')
-    return float(duration)
 
 
 class Daemon:
@@ -235,7 +222,6 @@ class Daemon:
             mode = Mode(mode)
         except ValueError:
             raise ValueError(f"mode must be one of auto, on, off, got {mode!r}") from None
-        duration = check_duration(duration)
 
         def job() -> Status:
             self._apply(SetMode(self._now(), mode, duration))
@@ -247,7 +233,6 @@ class Daemon:
     def set_lamp(self, on: bool | None, duration: float | None = None) -> Status:
         if on is not None and not isinstance(on, bool):
             raise ValueError(f"lamp state must be on, off or auto, got {on!r}")
-        duration = check_duration(duration)
 
         def job() -> Status:
             now = self._now()
@@ -676,4 +661,4 @@ def _describe(patch: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in patch.items()) or "none"
 
 
-__all__ = ["Daemon", "Settings", "check_duration"]
+__all__ = ["Daemon", "Settings"]

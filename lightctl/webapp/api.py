@@ -17,13 +17,13 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import UnsupportedMediaType
 
+from lightctl.core import checks
 from lightctl.core.model import Mode
-from lightctl.core.settings import SettingsError, describe, parse_number, parse_whole, to_dict
+from lightctl.core.settings import SettingsError, describe, to_dict
 from lightctl.webapp import context
 
 bp = Blueprint("api", __name__)
 
-WEEK = 7 * 86_400.0
 MAX_HOURS = 24 * 8
 MAX_POINTS = 20_000
 
@@ -99,16 +99,11 @@ def json_body(allowed: Sequence[str] | None) -> dict[str, Any]:
 
 
 def _duration(body: Mapping[str, Any], key: str = "for") -> float | None:
-    """Optional override/mode duration in seconds: 0 < s <= 7 days."""
+    """Optional override/mode duration in seconds: 0 < s <= 7 days (checked only here)."""
     value = body.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
-        raise bad(key, f"must be a number of seconds, got {_show(value)}")
-    if not 0 < value <= WEEK:
-        msg = f"must be more than 0 and at most {WEEK:g} s (7 days), got {_show(value)}"
-        raise bad(key, msg)
-    return float(value)
+    return _checked(key, value, checks.duration)
 
 
 def _choice(body: Mapping[str, Any], key: str, choices: Sequence[str]) -> str:
@@ -116,53 +111,34 @@ def _choice(body: Mapping[str, Any], key: str, choices: Sequence[str]) -> str:
     value = body.get(key)
     word = value.strip().lower() if isinstance(value, str) else value
     if word not in choices:
-        msg = f"must be one of {', '.join(choices)}, got {_show(value)}"
+        msg = f"must be one of {', '.join(choices)}, got {checks.shown(value)}"
         raise bad(key, msg)
     return word
+
+
+_HOURS = checks.number(0, MAX_HOURS, " h", above=True)
+_POINTS = checks.integer(3, MAX_POINTS)
 
 
 def _hours(value: Any, *, text: bool = False, key: str = "hours", default: float = 24.0) -> float:
     """Hours of history: 0 < h <= 192 (8 days); a JSON number, or query ``text``."""
     if value is None:
         return default
-    msg = f"must be a number of hours more than 0 and at most {MAX_HOURS}, got {_show(value)}"
-    if text and isinstance(value, str):
-        try:
-            value = parse_number(value)
-        except ValueError:
-            raise bad(key, msg) from None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise bad(key, msg)
-    if not _finite(value) or not 0 < value <= MAX_HOURS:
-        raise bad(key, msg)
-    return float(value)
-
-
-def _finite(value: int | float) -> bool:
-    """Python ints are always finite (math.isfinite overflows on huge ones)."""
-    return isinstance(value, int) or math.isfinite(value)
-
-
-def _show(value: Any, limit: int = 40) -> str:
-    """A value as JSON writes it (true, null, "on"), bounded for error messages."""
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):  # an int past Python's digit limit
-        return "a number too large"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return _checked(key, value, _HOURS, checks.parse_number if text else None)
 
 
 def _points(value: str | None) -> int | None:
-    if value is None:
-        return None
-    msg = f"must be a whole number from 3 to {MAX_POINTS}, got {value!r}"
+    """How many samples a chart wants: a whole number from 3, as query text."""
+    return None if value is None else _checked("points", value, _POINTS, checks.parse_whole)
+
+
+def _checked(key: str, value: Any, check: checks.Check, parse=None) -> Any:
+    """``check(value)`` (after ``parse`` for query text), or a 400 naming ``key``."""
     try:
-        n = parse_whole(value)
-    except ValueError:
-        raise bad("points", msg) from None
-    if not 3 <= n <= MAX_POINTS:
-        raise bad("points", msg)
-    return n
+        return check(parse(value) if parse and isinstance(value, str) else value)
+    except ValueError as exc:
+        rule = exc.text if isinstance(exc, checks.Bad) else f"must be {checks.rule_of(check)}"
+        raise bad(key, f"{rule}, got {checks.shown(value)}") from None
 
 
 # --- views ----------------------------------------------------------------------------

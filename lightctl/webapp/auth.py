@@ -62,7 +62,6 @@ OPEN_ENDPOINTS = frozenset({"api.healthz", "auth.login", "static"})
 #: Paths answered with JSON and a Basic challenge rather than a redirect to the form.
 API_PREFIXES = ("/api/", "/metrics")
 SECRET_BYTES = 32
-HASH_METHODS = ("scrypt:", "pbkdf2:")
 SESSION_LIFETIME = timedelta(days=30)
 
 
@@ -300,16 +299,6 @@ def init_app(app: Flask, web: WebConfig, secret_key: bytes, state_dir: Path | No
     """Install login, session, CSRF and rate limiting on ``app``; live sessions are kept
     in ``state_dir`` (in memory without one)."""
 
-    if web.password_hash and not web.password_hash.startswith(HASH_METHODS):
-        raise ValueError(
-            "web.password_hash: not a password hash (expected scrypt:... or pbkdf2:...); "
-            "make one with `lightctl hash-password`"
-        )
-    if not web.password_hash and not web.is_loopback:
-        raise ValueError(
-            f"web.listen = {web.listen!r} is reachable from the network: set "
-            "web.password_hash (see `lightctl hash-password`) or listen on 127.0.0.1"
-        )
     if len(secret_key) < 16:
         raise ValueError("secret_key must be at least 16 bytes")
     app.secret_key = secret_key

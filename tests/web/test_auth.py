@@ -299,18 +299,6 @@ def test_no_password_refuses_foreign_host_names(ctl):
     assert not loopback_host("127.0.0.1.evil.example")
 
 
-def test_network_listen_without_password_is_refused(ctl):
-    """create_app refuses a non-loopback listen address without a password."""
-    with pytest.raises(ValueError, match="web.password_hash"):
-        create_app(ctl, WebConfig(host="0.0.0.0"), secret_key=SECRET)
-
-
-def test_junk_password_hash_is_refused(ctl):
-    """A web.password_hash that is not a hash is named at start-up."""
-    with pytest.raises(ValueError, match="not a password hash"):
-        create_app(ctl, WebConfig(password_hash="hunter2"), secret_key=SECRET)
-
-
 # --- hash-password and the secret key -------------------------------------------------------------
 
 
