@@ -203,6 +203,7 @@ SETTINGS = st.builds(
     fail_safe=st.sampled_from(list(FailSafe)),
     off_window=st.sampled_from([None, None, "22:10-22:40", "21:59-22:01"]),
     chatter_limit=st.sampled_from([0, 3, 6]),
+    override_duration=st.sampled_from([0.0, 0.0, 40.0]),
 )
 ACTIONS = st.one_of(
     st.tuples(st.just("light"), LUX, st.sampled_from([0.3, 1.0, 7.0, 45.0, 130.0, 400.0])),

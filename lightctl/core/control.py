@@ -98,13 +98,17 @@ def step(state: ControlState, event: Event) -> tuple[ControlState, list[Effect]]
         changes["mode_until_wall"] = now.wall + event.duration if timed else None
         changes["override"] = None  # a mode command, auto included, ends any override
     elif isinstance(event, SetLamp):
-        # the base is filled in by _decide, once the automatic target is known
-        timed = event.duration is not None
+        # the base is filled in by _decide, once the automatic target is known; without a
+        # duration of its own the command lasts override_duration, if set
+        duration = event.duration
+        if duration is None and state.settings.override_duration > 0:
+            duration = state.settings.override_duration
+        timed = duration is not None
         changes["override"] = Override(
             on=event.on,
             base=None,
-            until_mono=now.mono + event.duration if timed else None,
-            until_wall=now.wall + event.duration if timed else None,
+            until_mono=now.mono + duration if timed else None,
+            until_wall=now.wall + duration if timed else None,
         )
         changes["_new_override"] = True
     elif isinstance(event, ClearOverride):

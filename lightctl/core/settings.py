@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from lightctl.core.checks import (
+    WEEK,
     Bad,
     Check,
     got,
@@ -168,6 +169,10 @@ _RECORDS = (
     Field("chatter_limit", "integer", 6, "Chatter limit",
           "more automatic switches than this in an hour hold the lamp (0 = no limit)",
           unit="switches", lo=0, hi=1000, step=1),
+    Field("override_duration", "number", 0.0, "Hand switch lasts",
+          "a lamp switched by hand without a duration goes back to automatic after this "
+          "long (0: when the light next changes)",
+          unit="s", lo=0.0, hi=WEEK, step=60.0),
     # the lamp's power and the relay's rating change no decision: the shell counts
     # energy and relay wear with them
     Field("lamp_power", "number", 0.0, "Lamp power",

@@ -323,6 +323,27 @@ class TestOverride:
         assert d.hold(BRIGHT, 59) == []
         assert on_off(d.sample(BRIGHT)) == [(False, "light")]
 
+    def test_override_duration_ends_a_hand_switch_without_one(self):
+        """override_duration set: a hand switch without a duration lasts that long, then
+        the lamp follows the light again (a lamp switched on by day does not burn till
+        dusk); the override says when it ends."""
+        d = day(replace(INSTANT, override_duration=7200))
+        assert on_off(d.lamp_cmd(True)) == [(True, "override")]
+        assert d.state.override.until_wall == d.now.wall + 7200
+        assert d.hold(BRIGHT, 7199, dt=1) == []
+        assert on_off(d.sample(BRIGHT)) == [(False, "light")]
+        assert d.state.override is None
+
+    def test_a_duration_given_beats_override_duration(self):
+        """A command's own duration wins over the setting; 0 keeps the untimed rule."""
+        d = day(replace(INSTANT, override_duration=7200))
+        d.lamp_cmd(True, duration=60)
+        assert d.hold(BRIGHT, 59) == []
+        assert on_off(d.sample(BRIGHT)) == [(False, "light")]
+        d = day(replace(INSTANT, override_duration=0))
+        d.lamp_cmd(True)
+        assert d.state.override.until_mono is None
+
     def test_timed_override_outlasts_a_change_of_decision(self):
         """A timed override does not end when the automatic decision changes."""
         d = night()
