@@ -24,6 +24,9 @@ from lightctl.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("/etc/lightctl/config.toml")
 SECRET = "<SECRET>"
+#: dotted key -> (the command-line option that gave it, its value), e.g.
+#: {"web.listen": ("--listen", "0.0.0.0:8080")}: laid over the file before it is checked
+Overrides = Mapping[str, tuple[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -186,10 +189,6 @@ def load_config(
     )
 
 
-#: dotted key -> (the command-line option that gave it, its value)
-Overrides = Mapping[str, tuple[str, Any]]
-
-
 def _laid_over(data: Mapping, overrides: Overrides) -> dict:
     """A copy of the raw TOML with each dotted key set ("web.listen"), before any check;
     a section that is not a table keeps its own error rather than being replaced."""
@@ -221,24 +220,9 @@ def parse_config(
     problem with one names its option: a validated Config is never patched afterwards."""
     if not isinstance(data, Mapping):
         raise ConfigError([f"{source}: is {toml_type(data)}; must be a table of keys and sections"])
-    try:
-        return _parse(_laid_over(data, overrides or {}), require_calibration)
-    except ConfigError as exc:
-        given = {
-            f"{key}: ": f"{key} (from {option}): " for key, (option, _) in (overrides or {}).items()
-        }
-        raise ConfigError([_relabel(line, given) for line in exc.problems]) from None
-
-
-def _relabel(line: str, given: Mapping[str, str]) -> str:
-    for prefix, label in given.items():
-        if line.startswith(prefix):
-            return label + line.removeprefix(prefix)
-    return line
-
-
-def _parse(data: Mapping, require_calibration: bool) -> Config:
-    p = Problems()
+    overrides = overrides or {}
+    p = Problems({key: f"{key} (from {option})" for key, (option, _) in overrides.items()})
+    data = _laid_over(data, overrides)
     top, tables = schema.read_root(data, p)
     has_mqtt = "mqtt" in data
     mqtt = schema.read_mqtt(tables["mqtt"], p) if "mqtt" in tables else None

@@ -21,10 +21,13 @@ from typing import Any
 # the ones here need the machine (files, time zones) or speak of the config file only
 from lightctl.core.checks import Bad as Bad
 from lightctl.core.checks import Check as Check
+from lightctl.core.checks import boolean as boolean
 from lightctl.core.checks import integer as integer
+from lightctl.core.checks import names_from as names_from
 from lightctl.core.checks import number as number
 from lightctl.core.checks import one_of as one_of
 from lightctl.core.checks import rule_of as rule_of
+from lightctl.core.checks import text as text
 
 MISSING: Any = object()
 REQUIRED: Any = object()
@@ -71,18 +74,20 @@ def show(key: str, value: Any) -> str:
 class Problems:
     """Every problem found, one line each, naming the dotted key."""
 
-    def __init__(self) -> None:
+    def __init__(self, labels: Mapping[str, str] | None = None) -> None:
         self.items: list[str] = []
+        self.labels = dict(labels or {})  # how to name some keys, e.g. "... (from --listen)"
 
     def bad(self, key: str, value: Any, allowed: str, wrong_type: bool = False) -> None:
         """``allowed`` is the whole rule, e.g. "must be from 0 to 27"."""
+        name = self.labels.get(key, key)
         if wrong_type:
-            self.items.append(f"{key}: {show(key, value)} is {toml_type(value)}; {allowed}")
+            self.items.append(f"{name}: {show(key, value)} is {toml_type(value)}; {allowed}")
         else:
-            self.items.append(f"{key}: {show(key, value)} is not allowed: {allowed}")
+            self.items.append(f"{name}: {show(key, value)} is not allowed: {allowed}")
 
     def note(self, key: str, text: str) -> None:
-        self.items.append(f"{key}: {text}")
+        self.items.append(f"{self.labels.get(key, key)}: {text}")
 
     def check(self, key: str, value: Any, check: Check) -> Any:
         """``check(value)``, or MISSING after recording why not."""
@@ -94,34 +99,6 @@ class Problems:
 
 
 # --- checks ----------------------------------------------------------------------------
-
-
-def names_from(*options: str) -> Check:
-    """A list of distinct names, each one of ``options``; read as a tuple."""
-    rule = "a list of names from " + ", ".join(options)
-
-    def check(value: Any) -> tuple[str, ...]:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise Bad(rule, wrong_type=True)
-        if any(v not in options for v in value) or len(set(value)) != len(value):
-            raise Bad(rule)
-        return tuple(value)
-
-    return check
-
-
-def text(*, empty: bool = False, what: str = "a text") -> Check:
-    """A string, non-empty unless ``empty``; NUL characters are never meant."""
-    rule = what if empty else f"a non-empty {what.removeprefix('a ')}"
-
-    def check(value: Any) -> str:
-        if not isinstance(value, str):
-            raise Bad(rule, wrong_type=True)
-        if (not empty and not value.strip()) or "\x00" in value:
-            raise Bad(rule)
-        return value
-
-    return check
 
 
 def text_or_boolean(value: Any) -> str | bool:
@@ -141,12 +118,6 @@ def state_word(value: Any) -> str | None:
     if isinstance(value, str):
         return value.strip().casefold()
     return None
-
-
-def boolean(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise Bad("true or false", wrong_type=True)
-    return value
 
 
 def topic(*, root: bool = False) -> Check:

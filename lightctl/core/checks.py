@@ -106,6 +106,40 @@ def one_of(*options: Any, hex_: bool = False) -> Check:
     return check
 
 
+def names_from(*options: str) -> Check:
+    """A list of distinct names, each one of ``options``; read as a tuple."""
+    rule = "a list of names from " + ", ".join(options)
+
+    def check(value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise Bad(rule, wrong_type=True)
+        if any(v not in options for v in value) or len(set(value)) != len(value):
+            raise Bad(rule)
+        return tuple(value)
+
+    return check
+
+
+def text(*, empty: bool = False, what: str = "a text") -> Check:
+    """A string, non-empty unless ``empty``; NUL characters are never meant."""
+    rule = what if empty else f"a non-empty {what.removeprefix('a ')}"
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise Bad(rule, wrong_type=True)
+        if (not empty and not value.strip()) or "\x00" in value:
+            raise Bad(rule)
+        return value
+
+    return check
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Bad("true or false", wrong_type=True)
+    return value
+
+
 def optional(check: Check) -> Check:
     """``check``, or None for an absent value (null or an empty text)."""
 
