@@ -208,7 +208,11 @@ def _off_level(self) -> float:
 Settings = dataclasses.make_dataclass(
     "Settings",
     [(f.key, _TYPES[f.kind] | None if f.optional else _TYPES[f.kind], f.default) for f in _RECORDS],
-    namespace={"off_level": property(_off_level), "__module__": __name__},
+    namespace={
+        "off_level": property(_off_level),
+        "__module__": __name__,
+        "__doc__": "The tunable settings, one attribute per record of FIELDS, in its order.",
+    },
     frozen=True,
     slots=True,
 )
