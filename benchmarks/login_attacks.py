@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -21,21 +22,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import lightctl.webapp.auth as auth  # noqa: E402
 from lightctl.config import WebConfig  # noqa: E402
 from lightctl.webapp import create_app  # noqa: E402
-from tests.web.fakes import FakeController  # noqa: E402
+from tests.web.conftest import running_switch  # noqa: E402
 
 
 def basic(user: str, password: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
-def app_with(pw_hash: str):
+def app_with(switch, pw_hash: str):
     web = WebConfig(host="0.0.0.0", port=8080, username="admin", password_hash=pw_hash)
-    return create_app(FakeController(), web, secret_key=b"k" * 32)
+    return create_app(switch.daemon, web, secret_key=b"k" * 32)
 
 
 def main() -> int:
+    """The figures, against the real daemon (manual clock, state in a temporary folder)."""
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        running_switch(Path(folder), serve=False, seed=False) as switch,
+    ):
+        return attack(switch)
+
+
+def attack(switch) -> int:
     pw_hash = auth.hash_password("pw")
-    client = app_with(pw_hash).test_client()
+    client = app_with(switch, pw_hash).test_client()
     assert client.get("/api/status", headers=basic("admin", "pw")).status_code == 200
     times = []
     for _ in range(4):
@@ -45,7 +55,7 @@ def main() -> int:
     shown = ", ".join(f"{t:.1f}" for t in times)
     print(f"after a good login, right password + wrong user: {code} in {shown} ms")
 
-    app = app_with(pw_hash)
+    app = app_with(switch, pw_hash)
     checks = [0]
     real = auth.check_password_hash
 

@@ -170,6 +170,7 @@ class Daemon:
     def stop(self, timeout: float = 3.0) -> None:
         """Stop the loop, save what is buffered, release the hardware. Idempotent."""
         self._stop.set()
+        self._queue.put((lambda: None, Future()))  # wakes the loop from its wait at once
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None

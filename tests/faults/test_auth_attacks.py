@@ -15,16 +15,25 @@ import lightctl.webapp.auth as auth
 from lightctl.config import WebConfig
 from lightctl.webapp import create_app
 from lightctl.webapp.auth import state
-from tests.web.fakes import FakeController
+from tests.web.conftest import running_switch
 
 SECRET = b"s" * 32
 PASSWORD = "correct horse"
 PW_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
-def make_app(state_dir, password_hash: str = PW_HASH):
+@pytest.fixture
+def switch(tmp_path):
+    """The real switch the apps serve (on a manual clock, its state in its own folder)."""
+    with running_switch(tmp_path / "switch", serve=False, seed=False) as sw:
+        yield sw
+
+
+def make_app(switch, state_dir, password_hash: str = PW_HASH):
+    """The web app of ``switch`` keeping its logins in ``state_dir``; a second one over
+    the same folder is the page after a restart."""
     web = WebConfig(host="0.0.0.0", port=8080, username="admin", password_hash=password_hash)
-    return create_app(FakeController(), web, secret_key=SECRET, state_dir=state_dir)
+    return create_app(switch.daemon, web, secret_key=SECRET, state_dir=state_dir)
 
 
 def basic(user: str, password: str) -> dict[str, str]:
@@ -48,9 +57,9 @@ def csrf(client) -> str:
 # --- logout ends the session --------------------------------------------------------------
 
 
-def test_a_copied_cookie_is_dead_after_logout_and_after_a_restart(tmp_path):
+def test_a_copied_cookie_is_dead_after_logout_and_after_a_restart(switch, tmp_path):
     """The cookie saved before logout no longer reads or writes, now or after a restart."""
-    app = make_app(tmp_path)
+    app = make_app(switch, tmp_path)
     browser = app.test_client()
     assert login(browser).status_code == 302
     cookie = browser.get_cookie("lightctl_session").value
@@ -65,37 +74,37 @@ def test_a_copied_cookie_is_dead_after_logout_and_after_a_restart(tmp_path):
     assert r.status_code == 401
     assert thief.get("/").status_code == 302  # to the login form
 
-    restarted = make_app(tmp_path).test_client()
+    restarted = make_app(switch, tmp_path).test_client()
     restarted.set_cookie("lightctl_session", cookie)
     assert restarted.get("/api/status").status_code == 401
 
 
-def test_other_sessions_survive_one_logout_and_a_restart(tmp_path):
+def test_other_sessions_survive_one_logout_and_a_restart(switch, tmp_path):
     """Logging out on the phone leaves the laptop logged in, also after a restart."""
-    app = make_app(tmp_path)
+    app = make_app(switch, tmp_path)
     phone, laptop = app.test_client(), app.test_client()
     login(phone)
     login(laptop)
     phone.post("/logout", data={"csrf": csrf(phone)})
     assert laptop.get("/api/status").status_code == 200
-    again = make_app(tmp_path).test_client()
+    again = make_app(switch, tmp_path).test_client()
     again.set_cookie("lightctl_session", laptop.get_cookie("lightctl_session").value)
     assert again.get("/api/status").status_code == 200
     assert "secret" not in (tmp_path / "sessions.json").read_text()  # digests only
 
 
-def test_a_new_password_ends_every_session(tmp_path):
+def test_a_new_password_ends_every_session(switch, tmp_path):
     """A restart with another password_hash: the old cookies are dead, also if the old
     password comes back later (the new login rewrote the list)."""
-    old = make_app(tmp_path).test_client()
+    old = make_app(switch, tmp_path).test_client()
     login(old)
     cookie = old.get_cookie("lightctl_session").value
     new_hash = generate_password_hash("another one", method="pbkdf2:sha256:1000")
-    new = make_app(tmp_path, new_hash).test_client()
+    new = make_app(switch, tmp_path, new_hash).test_client()
     new.set_cookie("lightctl_session", cookie)
     assert new.get("/api/status").status_code == 401
     assert login(new, password="another one").status_code == 302
-    back = make_app(tmp_path).test_client()
+    back = make_app(switch, tmp_path).test_client()
     back.set_cookie("lightctl_session", cookie)
     assert back.get("/api/status").status_code == 401
 
@@ -104,9 +113,9 @@ def test_a_new_password_ends_every_session(tmp_path):
 
 
 @pytest.mark.parametrize("how", ["basic", "form"])
-def test_parallel_wrong_logins_get_exactly_five_password_checks(tmp_path, monkeypatch, how):
+def test_parallel_wrong_logins_get_exactly_five_password_checks(switch, tmp_path, monkeypatch, how):
     """40 wrong logins at once from one address: 5 password checks, 35 answered 429."""
-    app = make_app(tmp_path)
+    app = make_app(switch, tmp_path)
     checks = []
     real = auth.check_password_hash
 
@@ -140,9 +149,9 @@ def test_parallel_wrong_logins_get_exactly_five_password_checks(tmp_path, monkey
     assert sorted(codes) == [401] * 5 + [429] * 35
 
 
-def test_a_good_login_does_not_count_as_a_failure(tmp_path):
+def test_a_good_login_does_not_count_as_a_failure(switch, tmp_path):
     """Four wrong, then many right: the right ones never trip the limit."""
-    client = make_app(tmp_path).test_client()
+    client = make_app(switch, tmp_path).test_client()
     for i in range(4):
         assert client.get("/api/status", headers=basic("admin", f"x{i}")).status_code == 401
     for _ in range(10):
@@ -154,10 +163,12 @@ def test_a_good_login_does_not_count_as_a_failure(tmp_path):
 # --- no timing oracle, no user name given away ------------------------------------------------
 
 
-def test_after_a_good_login_a_wrong_user_name_still_costs_a_full_check(tmp_path, monkeypatch):
+def test_after_a_good_login_a_wrong_user_name_still_costs_a_full_check(
+    switch, tmp_path, monkeypatch
+):
     """The remembered success is for the pair: right password + wrong user name, or
     right user name + wrong password, runs the whole password hash every time."""
-    app = make_app(tmp_path)
+    app = make_app(switch, tmp_path)
     client = app.test_client()
     calls = []
     real = auth.check_password_hash
@@ -173,9 +184,9 @@ def test_after_a_good_login_a_wrong_user_name_still_costs_a_full_check(tmp_path,
     assert not st.check("root", PASSWORD) and st.check("admin", PASSWORD)
 
 
-def test_the_login_form_does_not_name_the_user(tmp_path):
+def test_the_login_form_does_not_name_the_user(switch, tmp_path):
     """GET /login shows an empty user name; after a failed try only what was typed."""
-    app = make_app(tmp_path)
+    app = make_app(switch, tmp_path)
     client = app.test_client()
     html = client.get("/login").get_data(as_text=True)
     assert 'value="admin"' not in html and "admin" not in html
@@ -190,9 +201,9 @@ def test_the_login_form_does_not_name_the_user(tmp_path):
 @pytest.mark.parametrize(
     "target", ["/%0d%0aX:%201", "/%0aSet-Cookie:%20a=b", "/%09/evil.example", "/%00", "/%7f"]
 )
-def test_next_with_control_characters_is_bad_input(tmp_path, target):
+def test_next_with_control_characters_is_bad_input(switch, tmp_path, target):
     """Logged in or not, GET and POST: 400, no redirect, no header made of it."""
-    app = make_app(tmp_path)
+    app = make_app(switch, tmp_path)
     anon = app.test_client()
     r = anon.get(f"/login?next={target}")
     assert r.status_code == 400 and "Location" not in r.headers

@@ -1,5 +1,5 @@
-"""The JSON API through Flask's test client (fake controller on the real core), the real
-waitress server on port 0, and the real daemon (the live_server fixture)."""
+"""The JSON API through Flask's test client and through the real waitress server on
+port 0, always in front of the real daemon on a manual clock (tests/web/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,28 +11,29 @@ import urllib.request
 import pytest
 
 from lightctl.config import WebConfig
-from lightctl.core.model import Mode
+from lightctl.core.model import Mode, Settings
 from lightctl.core.settings import FIELDS, to_dict
 from lightctl.webapp import MAX_BODY, create_app
 from lightctl.webapp.server import WebServer
-from tests.web.fakes import FakeController
+from tests.web.conftest import Switch
 
 SECRET = b"s" * 32
 
 
 @pytest.fixture
-def ctl() -> FakeController:
-    """A controller with a few readings taken (bright daylight)."""
-    c = FakeController()
+def switch(make_switch) -> Switch:
+    """The switch with the default settings, sampling once a minute, after a few
+    readings of bright daylight; no history before its start."""
+    sw = make_switch(settings=Settings(), interval=60.0, serve=False, seed=False)
     for _ in range(5):
-        c.feed(500.0)
-    return c
+        sw.feed(500.0)
+    return sw
 
 
 @pytest.fixture
-def client(ctl):
+def client(switch):
     """A test client of an app without a password (loopback)."""
-    return create_app(ctl, WebConfig(), secret_key=SECRET, testing=True).test_client()
+    return create_app(switch.daemon, WebConfig(), secret_key=SECRET, testing=True).test_client()
 
 
 def raw(client, method: str, path: str, body: bytes, content_type: str = "application/json"):
@@ -43,21 +44,21 @@ def raw(client, method: str, path: str, body: bytes, content_type: str = "applic
 # --- reading ---------------------------------------------------------------------------
 
 
-def test_status_is_the_controllers_snapshot(client, ctl):
+def test_status_is_the_controllers_snapshot(client, switch):
     """GET /api/status returns Status.to_json() of the controller."""
     r = client.get("/api/status")
     assert r.status_code == 200
     body = r.get_json()
-    expected = ctl.status().to_json()
+    expected = switch.daemon.status().to_json()
     expected.pop("updated"), body.pop("updated")
     assert body == expected
     assert body["lamp"] == "off" and body["light"] == 500.0 and body["mode"] == "auto"
 
 
-def test_settings_get_is_exactly_the_settings_object(client, ctl):
+def test_settings_get_is_exactly_the_settings_object(client, switch):
     """GET /api/settings is to_dict(settings), nothing more, in the schema's order."""
     r = client.get("/api/settings")
-    assert r.get_json() == to_dict(ctl.status().settings)
+    assert r.get_json() == to_dict(switch.daemon.status().settings)
     assert list(json.loads(r.data)) == list(FIELDS)
 
 
@@ -74,14 +75,14 @@ def test_schema_describes_every_field(client):
 # --- PATCH /api/settings ------------------------------------------------------------------
 
 
-def test_patch_applies_and_returns_the_new_settings(client, ctl):
+def test_patch_applies_and_returns_the_new_settings(client, switch):
     """A good partial patch changes those fields only and answers the whole new object."""
     r = client.patch("/api/settings", json={"threshold": 12.5, "smoothing": 3})
     assert r.status_code == 200
     assert r.get_json()["threshold"] == 12.5 and r.get_json()["smoothing"] == 3
-    assert ctl.status().settings.threshold == 12.5
-    assert ctl.status().settings.hysteresis == 20.0
-    assert r.get_json() == to_dict(ctl.status().settings)
+    assert switch.daemon.status().settings.threshold == 12.5
+    assert switch.daemon.status().settings.hysteresis == 20.0
+    assert r.get_json() == to_dict(switch.daemon.status().settings)
 
 
 BAD_PATCHES = {
@@ -98,15 +99,15 @@ BAD_PATCHES = {
 
 
 @pytest.mark.parametrize("body, key", BAD_PATCHES.values(), ids=BAD_PATCHES.keys())
-def test_patch_bad_field_is_400_naming_it_and_changes_nothing(client, ctl, body, key):
+def test_patch_bad_field_is_400_naming_it_and_changes_nothing(client, switch, body, key):
     """Each bad field answers 400 {"error", "fields": {key: message}}; nothing changes."""
-    before = ctl.status().settings
+    before = switch.snapshot()
     r = raw(client, "PATCH", "/api/settings", body)
     assert r.status_code == 400
     err = r.get_json()
     assert isinstance(err["error"], str) and key in err["error"]
     assert key in err["fields"] and err["fields"][key]
-    assert ctl.status().settings == before
+    assert switch.snapshot() == before
 
 
 def test_patch_unknown_field_suggests_the_near_name(client):
@@ -133,39 +134,39 @@ BAD_BODIES = {
 
 
 @pytest.mark.parametrize("body", BAD_BODIES.values(), ids=BAD_BODIES.keys())
-def test_patch_bad_body_is_400_and_changes_nothing(client, ctl, body):
+def test_patch_bad_body_is_400_and_changes_nothing(client, switch, body):
     """Bodies that are not one strict JSON object answer 400 {"error": ...}."""
     if len(body) > MAX_BODY:
         body = b"[" * 8000 + b"]" * 8000  # nesting that still fits the size limit
-    before = ctl.status().settings
+    before = switch.snapshot()
     r = raw(client, "PATCH", "/api/settings", body)
     assert r.status_code == 400, r.data
     assert r.is_json and r.get_json()["error"]
-    assert ctl.status().settings == before
-    assert not [a for a in ctl.asked if a[0] == "update_settings"]
+    assert switch.snapshot() == before
+    assert not [a for a in switch.asked if a[0] == "update_settings"]
 
 
-def test_nan_never_reaches_the_settings(client, ctl):
+def test_nan_never_reaches_the_settings(client, switch):
     """ "NaN" as a JSON string is a wrong type, not a number."""
     r = client.patch("/api/settings", json={"threshold": "NaN"})
     assert r.status_code == 400 and "threshold" in r.get_json()["fields"]
-    assert not math.isnan(ctl.status().settings.threshold)
+    assert not math.isnan(switch.daemon.status().settings.threshold)
 
 
-def test_body_must_be_declared_json(client, ctl):
+def test_body_must_be_declared_json(client, switch):
     """A form or text body is refused with 415 (no cross-site form can post to the API)."""
     r = raw(client, "PATCH", "/api/settings", b'{"threshold": 5}', "text/plain")
     assert r.status_code == 415 and "application/json" in r.get_json()["error"]
-    assert ctl.status().settings.threshold == 20.0
+    assert switch.daemon.status().settings.threshold == 20.0
 
 
-def test_oversized_body_is_413_json(client, ctl):
+def test_oversized_body_is_413_json(client, switch):
     """A body past 16 KiB is refused with 413 and a JSON error."""
     body = json.dumps({"off_window": "x" * (MAX_BODY + 10)}).encode()
     r = raw(client, "PATCH", "/api/settings", body)
     assert r.status_code == 413
     assert r.get_json()["error"]
-    assert ctl.status().settings.off_window is None
+    assert switch.daemon.status().settings.off_window is None
 
 
 def test_errors_on_api_paths_are_json(client):
@@ -178,10 +179,14 @@ def test_errors_on_api_paths_are_json(client):
     assert r.status_code == 404 and not r.is_json
 
 
-def test_internal_error_is_500_json(ctl):
+def test_internal_error_is_500_json(switch, monkeypatch):
     """A failing controller answers 500 {"error": ...} on API paths (not in testing mode)."""
-    app = create_app(ctl, WebConfig(), secret_key=SECRET, testing=False)
-    ctl.fail_with = RuntimeError("boom")
+    app = create_app(switch.daemon, WebConfig(), secret_key=SECRET, testing=False)
+
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(switch.daemon, "status", broken)  # a bug behind the API
     r = app.test_client().get("/api/status")
     assert r.status_code == 500
     assert r.get_json() == {"error": "internal error; see the daemon's log"}
@@ -190,14 +195,14 @@ def test_internal_error_is_500_json(ctl):
 # --- commands ------------------------------------------------------------------------------
 
 
-def test_mode_on_for_a_while(client, ctl):
+def test_mode_on_for_a_while(client, switch):
     """POST /api/mode {"mode": "on", "for": 3600} forces the lamp on until then."""
     r = client.post("/api/mode", json={"mode": "on", "for": 3600})
     assert r.status_code == 200
     body = r.get_json()
     assert body["mode"] == "on" and body["lamp"] == "on" and body["reason"] == "mode"
-    assert body["mode_until"] == pytest.approx(ctl.clock.wall() + 3600)
-    assert ctl.asked[-1] == ("set_mode", (Mode.ON, 3600.0))
+    assert body["mode_until"] == pytest.approx(switch.clock.wall() + 3600)
+    assert switch.asked[-1] == ("set_mode", (Mode.ON, 3600.0))
     r = client.post("/api/mode", json={"mode": "auto"})
     assert r.get_json()["mode"] == "auto" and r.get_json()["lamp"] == "off"
 
@@ -217,26 +222,28 @@ BAD_MODES = {
 
 
 @pytest.mark.parametrize("body, key", BAD_MODES.values(), ids=BAD_MODES.keys())
-def test_bad_mode_command_is_400_and_changes_nothing(client, ctl, body, key):
+def test_bad_mode_command_is_400_and_changes_nothing(client, switch, body, key):
     """Each bad mode command answers 400 naming the field; the controller is not asked."""
+    before = switch.snapshot()
     r = client.post("/api/mode", json=body)
     assert r.status_code == 400
     assert key in r.get_json()["fields"]
-    assert ctl.status().mode is Mode.AUTO and not ctl.asked
+    assert switch.daemon.status().mode is Mode.AUTO and not switch.asked
+    assert switch.snapshot() == before
 
 
-def test_lamp_override_and_back_to_auto(client, ctl):
+def test_lamp_override_and_back_to_auto(client, switch):
     """POST /api/lamp on -> override; {"state": "auto"} clears it (set_lamp(None))."""
     r = client.post("/api/lamp", json={"state": "on", "for": 600})
     body = r.get_json()
     assert r.status_code == 200 and body["lamp"] == "on" and body["reason"] == "override"
-    assert body["override"] == {"state": "on", "until": pytest.approx(ctl.clock.wall() + 600)}
+    assert body["override"] == {"state": "on", "until": pytest.approx(switch.clock.wall() + 600)}
     r = client.post("/api/lamp", json={"state": "auto"})
     assert r.get_json()["override"] is None and r.get_json()["lamp"] == "off"
-    assert ctl.asked[-1] == ("set_lamp", (None, None))
+    assert switch.asked[-1] == ("set_lamp", (None, None))
 
 
-def test_lamp_and_mode_words_in_any_case(client, ctl):
+def test_lamp_and_mode_words_in_any_case(client, switch):
     """ "ON", "Off", "AUTO" are taken as MQTT takes them."""
     r = client.post("/api/lamp", json={"state": "ON"})
     assert r.status_code == 200 and r.get_json()["override"]["state"] == "on"
@@ -256,20 +263,22 @@ def test_lamp_and_mode_words_in_any_case(client, ctl):
         ({"state": "on", "lamp": "on"}, "lamp"),
     ],
 )
-def test_bad_lamp_command_is_400(client, ctl, body, key):
+def test_bad_lamp_command_is_400(client, switch, body, key):
     """Bad lamp commands answer 400 naming the field; nothing is overridden."""
+    before = switch.snapshot()
     r = raw(client, "POST", "/api/lamp", json.dumps(body).encode())  # nan -> NaN literal
     assert r.status_code == 400 and key in r.get_json()["error"]
-    assert ctl.status().override is None and not ctl.asked
+    assert switch.daemon.status().override is None and not switch.asked
+    assert switch.snapshot() == before
 
 
-def test_controller_refusal_is_400(client, ctl, monkeypatch):
+def test_controller_refusal_is_400(client, switch, monkeypatch):
     """A ValueError from the controller (its own checks) answers 400 with its message."""
 
     def refuse(*a, **k):
         raise ValueError("duration must be positive")
 
-    monkeypatch.setattr(ctl, "set_lamp", refuse)
+    monkeypatch.setattr(switch.daemon, "set_lamp", refuse)
     r = client.post("/api/lamp", json={"state": "on"})
     assert r.status_code == 400 and r.get_json()["error"] == "duration must be positive"
 
@@ -277,15 +286,15 @@ def test_controller_refusal_is_400(client, ctl, monkeypatch):
 # --- history and preview ---------------------------------------------------------------------
 
 
-def test_history_default_24h_and_thinning(client, ctl):
+def test_history_default_24h_and_thinning(client, switch):
     """GET /api/history asks 24 h by default; points=M thins samples to at most M."""
     for i in range(600):
-        ctl.feed(5.0 if i % 100 < 50 else 500.0, seconds=60)
+        switch.feed(5.0 if i % 100 < 50 else 500.0, seconds=60)
     full = client.get("/api/history").get_json()
-    assert ctl.asked[-1] == ("history", 24.0)
+    assert switch.asked[-1] == ("history", 24.0)
     assert len(full["samples"]) > 300 and full["events"]
     thin = client.get("/api/history?hours=12&points=50").get_json()
-    assert ctl.asked[-1] == ("history", 12.0)
+    assert switch.asked[-1] == ("history", 12.0)
     assert 3 <= len(thin["samples"]) <= 50
     assert {v for _, v in thin["samples"]} == {5.0, 500.0}  # the extremes survive
     assert thin["events"] == client.get("/api/history?hours=12").get_json()["events"]
@@ -304,26 +313,26 @@ def test_history_default_24h_and_thinning(client, ctl):
         "points=x",
     ],
 )
-def test_history_bad_query_is_400(client, ctl, query):
+def test_history_bad_query_is_400(client, switch, query):
     """hours must be 0 < N <= 192 and points a whole number >= 3."""
     r = client.get(f"/api/history?{query}")
     assert r.status_code == 400 and r.get_json()["fields"]
-    assert not ctl.asked
+    assert not switch.asked
 
 
-def test_preview_runs_the_settings_without_applying_them(client, ctl):
+def test_preview_runs_the_settings_without_applying_them(client, switch):
     """POST /api/preview answers the what-if events and leaves the settings alone."""
     for lux in [500, 500, 5, 5, 5, 5, 500, 500, 500]:
-        ctl.feed(lux, seconds=600)
-    before = ctl.status().settings
+        switch.feed(lux, seconds=600)
+    before = switch.snapshot()
     r = client.post("/api/preview", json={"settings": {"threshold": 1.0}, "hours": 6})
     assert r.status_code == 200
     assert r.get_json()["events"] == [] and r.get_json()["settings"]["threshold"] == 1.0
     patch = {"on_delay": 0, "smoothing": 1}
     r = client.post("/api/preview", json={"settings": patch})
     assert [e[1] for e in r.get_json()["events"]] == ["on", "off"]
-    assert ctl.asked[-1] == ("preview", (patch, 24.0))
-    assert ctl.status().settings == before
+    assert switch.asked[-1] == ("preview", (patch, 24.0))
+    assert switch.snapshot() == before
 
 
 @pytest.mark.parametrize(
@@ -337,24 +346,24 @@ def test_preview_runs_the_settings_without_applying_them(client, ctl):
         ({"settings": {}, "days": 1}, "days"),
     ],
 )
-def test_preview_bad_input_is_400(client, ctl, body, key):
+def test_preview_bad_input_is_400(client, switch, body, key):
     """Bad preview input answers 400 with the same shape as PATCH."""
     r = client.post("/api/preview", json=body)
     assert r.status_code == 400 and key in r.get_json()["fields"]
 
 
-def test_healthz_follows_the_control_loop(client, ctl):
-    """/healthz is 200 {"ok": true} while alive, 503 when the loop stalls."""
+def test_healthz_follows_the_control_loop(client, switch):
+    """/healthz is 200 {"ok": true} while the loop runs, 503 once it does not."""
     assert client.get("/healthz").status_code == 200
     assert client.get("/healthz").get_json() == {"ok": True}
-    ctl.running = False
+    switch.daemon.stop()
     r = client.get("/healthz")
     assert r.status_code == 503 and r.get_json() == {"ok": False}
 
 
-def test_create_app_builds_independent_apps():
+def test_create_app_builds_independent_apps(make_switch):
     """Two apps share nothing: each has its own controller and registry."""
-    a, b = FakeController(), FakeController()
+    a, b = (make_switch(serve=False, seed=False).daemon for _ in range(2))
     app_a = create_app(a, WebConfig(), secret_key=SECRET)
     app_b = create_app(b, WebConfig(), secret_key=SECRET)
     assert app_a.extensions["lightctl"].controller is a
@@ -383,9 +392,9 @@ def _call(url: str, method: str = "GET", body: dict | None = None):
         return e.code, json.loads(e.read())
 
 
-def test_waitress_server_on_a_free_port(ctl):
+def test_waitress_server_on_a_free_port(switch):
     """WebServer serves the app on port 0 -> a free port, and stop() frees it."""
-    app = create_app(ctl, WebConfig(), secret_key=SECRET)
+    app = create_app(switch.daemon, WebConfig(), secret_key=SECRET)
     server = WebServer(app, "127.0.0.1", 0).start()
     try:
         assert server.port > 0 and server.url == f"http://127.0.0.1:{server.port}"

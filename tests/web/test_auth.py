@@ -23,7 +23,7 @@ from lightctl.webapp.auth import (
     safe_next,
     state,
 )
-from tests.web.fakes import FakeController
+from tests.web.conftest import Switch
 
 SECRET = b"k" * 32
 PASSWORD = "correct horse"
@@ -38,16 +38,16 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def ctl() -> FakeController:
+def switch(make_switch) -> Switch:
     """The switch behind the app."""
-    return FakeController()
+    return make_switch(serve=False, seed=False)
 
 
 @pytest.fixture
-def app(ctl, clock):
+def app(switch, clock):
     """An app with a password, its limiter on the manual clock."""
     web = WebConfig(host="0.0.0.0", port=8080, username="admin", password_hash=PW_HASH)
-    app = create_app(ctl, web, secret_key=SECRET, testing=True)
+    app = create_app(switch.daemon, web, secret_key=SECRET, testing=True)
     state(app).limiter.clock = clock.mono
     return app
 
@@ -102,14 +102,14 @@ def test_login_form_is_labelled_and_accessible(client):
     assert 'role="alert"' in html and 'name="csrf"' in html
 
 
-def test_api_without_credentials_is_401_with_basic_challenge(client, ctl):
+def test_api_without_credentials_is_401_with_basic_challenge(client, switch):
     """API and metrics answer 401 JSON with WWW-Authenticate; nothing is changed."""
     r = client.get("/api/status")
     assert r.status_code == 401 and r.get_json()["error"]
     assert r.headers["WWW-Authenticate"].startswith("Basic")
     assert client.get("/metrics").status_code == 401
     r = client.post("/api/lamp", json={"state": "on"})
-    assert r.status_code == 401 and ctl.asked == []
+    assert r.status_code == 401 and switch.asked == []
 
 
 def test_page_fetch_gets_no_basic_challenge(client):
@@ -123,19 +123,19 @@ def test_healthz_is_open(client):
     assert client.get("/healthz").status_code == 200
 
 
-def test_basic_auth_reads_and_writes_without_csrf(client, ctl):
+def test_basic_auth_reads_and_writes_without_csrf(client, switch):
     """HTTP Basic with the right password may read and change state, no CSRF needed."""
     assert client.get("/api/status", headers=basic()).status_code == 200
     r = client.patch("/api/settings", json={"threshold": 9}, headers=basic())
-    assert r.status_code == 200 and ctl.status().settings.threshold == 9.0
+    assert r.status_code == 200 and switch.daemon.status().settings.threshold == 9.0
     assert client.get("/metrics", headers=basic()).status_code == 200
 
 
 @pytest.mark.parametrize("user, password", [("admin", "wrong"), ("root", PASSWORD), ("", "")])
-def test_basic_auth_wrong_credentials_is_401(client, ctl, user, password):
+def test_basic_auth_wrong_credentials_is_401(client, switch, user, password):
     """A wrong user or password is refused and changes nothing."""
     r = client.post("/api/lamp", json={"state": "on"}, headers=basic(user, password))
-    assert r.status_code == 401 and ctl.asked == []
+    assert r.status_code == 401 and switch.asked == []
 
 
 def test_session_login_then_logout(client):
@@ -183,49 +183,49 @@ def test_login_redirect_stays_on_this_site(client):
     [({}, 400), ({"X-CSRF-Token": ""}, 400), ({"X-CSRF-Token": "forged"}, 403)],
     ids=["missing", "empty", "wrong"],
 )
-def test_session_writes_need_the_csrf_token(client, ctl, headers, code):
+def test_session_writes_need_the_csrf_token(client, switch, headers, code):
     """A state change with the session but no/empty/wrong token is refused; nothing changes."""
     login(client)
     r = client.patch("/api/settings", json={"threshold": 3}, headers=headers)
     assert r.status_code == code and r.get_json()["error"]
-    assert ctl.status().settings.threshold == 20.0
+    assert switch.daemon.status().settings.threshold == 20.0
 
 
-def test_session_write_with_the_token_works(client, ctl):
+def test_session_write_with_the_token_works(client, switch):
     """The session's token in X-CSRF-Token lets the page change settings."""
     login(client)
     r = client.patch(
         "/api/settings", json={"threshold": 3}, headers={"X-CSRF-Token": page_token(client)}
     )
-    assert r.status_code == 200 and ctl.status().settings.threshold == 3.0
+    assert r.status_code == 200 and switch.daemon.status().settings.threshold == 3.0
 
 
-def test_empty_session_token_never_matches(client, ctl):
+def test_empty_session_token_never_matches(client, switch):
     """A session whose token is empty does not accept an empty token (compare_digest of two
     empty strings is True)."""
     login(client)
     with client.session_transaction() as sess:
         sess["csrf"] = ""
     r = client.post("/api/lamp", json={"state": "on"}, headers={"X-CSRF-Token": ""})
-    assert r.status_code == 400 and ctl.asked == []
+    assert r.status_code == 400 and switch.asked == []
     r = client.post("/logout", data={"csrf": ""})
     assert r.status_code == 400
 
 
-def test_session_made_with_an_old_password_is_void(ctl, tmp_path):
+def test_session_made_with_an_old_password_is_void(switch, tmp_path):
     """Changing web.password_hash logs every session out; a restart with the same one
     (the live sessions kept in state_dir) does not."""
     web = WebConfig(username="admin", password_hash=PW_HASH)
-    first = create_app(ctl, web, secret_key=SECRET, state_dir=tmp_path).test_client()
+    first = create_app(switch.daemon, web, secret_key=SECRET, state_dir=tmp_path).test_client()
     login(first)
     cookie = first.get_cookie("lightctl_session")
     new_hash = generate_password_hash("another", method="pbkdf2:sha256:1000")
     second = create_app(
-        ctl, WebConfig(password_hash=new_hash), secret_key=SECRET, state_dir=tmp_path
+        switch.daemon, WebConfig(password_hash=new_hash), secret_key=SECRET, state_dir=tmp_path
     ).test_client()
     second.set_cookie("lightctl_session", cookie.value)
     assert second.get("/api/status").status_code == 401
-    same = create_app(ctl, web, secret_key=SECRET, state_dir=tmp_path).test_client()
+    same = create_app(switch.daemon, web, secret_key=SECRET, state_dir=tmp_path).test_client()
     same.set_cookie("lightctl_session", cookie.value)
     assert same.get("/api/status").status_code == 200
 
@@ -281,19 +281,19 @@ def test_limiter_memory_is_bounded():
 # --- without a password ------------------------------------------------------------------------
 
 
-def test_no_password_means_no_login_on_loopback(ctl):
+def test_no_password_means_no_login_on_loopback(switch):
     """Without a password (loopback only) the page and API answer directly."""
-    client = create_app(ctl, WebConfig(), secret_key=SECRET).test_client()
+    client = create_app(switch.daemon, WebConfig(), secret_key=SECRET).test_client()
     assert client.get("/").status_code == 200
     assert client.post("/api/lamp", json={"state": "on"}).status_code == 200
     assert client.get("/login").status_code == 302
 
 
-def test_no_password_refuses_foreign_host_names(ctl):
+def test_no_password_refuses_foreign_host_names(switch):
     """Without a password, a Host that is not loopback (DNS rebinding) gets 403."""
-    client = create_app(ctl, WebConfig(), secret_key=SECRET).test_client()
+    client = create_app(switch.daemon, WebConfig(), secret_key=SECRET).test_client()
     r = client.post("/api/lamp", json={"state": "on"}, headers={"Host": "evil.example:8080"})
-    assert r.status_code == 403 and ctl.asked == []
+    assert r.status_code == 403 and switch.asked == []
     assert client.get("/api/status", headers={"Host": "127.0.0.1:8080"}).status_code == 200
     assert loopback_host("[::1]:80") and loopback_host("localhost")
     assert not loopback_host("127.0.0.1.evil.example")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -12,7 +12,6 @@ from playwright.sync_api import Page, expect
 from lightctl.config import WebConfig
 from lightctl.counters import Tally, Totals
 from lightctl.webapp import create_app
-from tests.web.fakes import FakeController
 from tests.web.test_metrics import SECRET, scrape
 
 TOTALS = Totals(
@@ -25,12 +24,15 @@ TOTALS = Totals(
 
 
 @pytest.fixture
-def client():
-    ctl = FakeController()
-    ctl.feed(3.0)
-    plain = ctl.status
-    ctl.status = lambda: replace(plain(), counters=TOTALS)
-    return create_app(ctl, WebConfig(), secret_key=SECRET).test_client()
+def client(make_switch):
+    """A switch in daylight (its lamp off, so no cycle is added) that finds TOTALS on
+    disk when it starts at noon on their day."""
+    noon = datetime(2026, 3, 14, 12, tzinfo=UTC).timestamp()
+    switch = make_switch(
+        serve=False, seed=False, timezone="UTC", wall=noon, counters=TOTALS, lux=500.0
+    )
+    assert not switch.daemon.status().lamp
+    return create_app(switch.daemon, WebConfig(), secret_key=SECRET).test_client()
 
 
 def test_metrics_export_the_counters(client):

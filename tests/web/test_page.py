@@ -1,7 +1,8 @@
 """The tuning page in Debian's Chromium, against the real daemon and API (tests/web/conftest.py).
 
-Tests take ``live_server`` before ``page`` so the browser (and its keep-alive
-connections) goes away before the server stops.
+The daemon runs on a manual clock: a new reading reaches the page when the test lets
+time pass (``live_server.feed``). Tests take ``live_server`` before ``page`` so the
+browser (and its keep-alive connections) goes away before the server stops.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ def test_values_render(live_server, page: Page):
 def test_live_light_follows_the_sensor(live_server, page: Page):
     """A new reading shows up without reloading (status is polled)."""
     open_page(page, live_server)
-    live_server.set_light(4567)
+    smoothing = live_server.settings().smoothing
+    live_server.feed(4567, seconds=smoothing * live_server.interval)
     expect(page.locator("#light")).to_have_text("4567", timeout=8000)
 
 
@@ -294,8 +296,9 @@ def test_with_password_login_then_changes_carry_the_csrf_token(live_server_with_
 def test_sensor_fault_is_shown(live_server, page: Page):
     """A failing sensor shows its problem in the health list, and clears when it recovers."""
     open_page(page, live_server)
-    live_server.lux_file.write_text("not a number\n")
+    fault_after = live_server.app.cfg.sensor.fault_after
+    live_server.feed("not a number", seconds=fault_after * live_server.interval)
     expect(page.locator("#sensor")).to_have_text(re.compile("^problem: "), timeout=8000)
     expect(page.locator("#sensor")).to_have_class("bad")
-    live_server.set_light(50)
+    live_server.feed(50)
     expect(page.locator("#sensor")).to_have_text("ok", timeout=8000)
