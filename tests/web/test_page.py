@@ -228,6 +228,35 @@ def test_phone_viewport_has_no_horizontal_scroll(live_server, page: Page):
 
 
 @browser
+def test_tuning_on_a_phone_end_to_end(live_server, page: Page):
+    """On a 390x844 screen: raise the threshold above the current light, read the
+    preview, save; once the on delay has passed the lamp goes on and the page, its
+    chart and the daemon agree."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_page(page, live_server)
+    expect(page.locator("#lamp")).to_have_text("OFF")
+    with page.expect_request("**/api/preview") as req:
+        page.fill("[name=threshold]", "200")
+    assert json.loads(req.value.post_data) == {"settings": {"threshold": 200}, "hours": 24}
+    expect(page.locator("#preview-text")).to_contain_text("would have switched")
+    expect(page.locator("#chart svg .thr-line.prev")).to_have_count(1)
+    with page.expect_request(lambda r: r.method == "PATCH") as req:
+        page.click("#save")
+    assert json.loads(req.value.post_data) == {"threshold": 200}
+    expect(page.locator("#form-status")).to_contain_text("Saved")
+    expect(page.locator("#chart svg desc")).to_contain_text("Threshold 200 lx, off above 220 lx")
+    assert live_server.settings().threshold == 200.0
+    assert not live_server.daemon.status().lamp  # 123 lx is dark now: the on delay runs
+
+    live_server.advance(live_server.settings().on_delay + live_server.interval)
+    assert live_server.daemon.status().lamp
+    expect(page.locator("#lamp")).to_have_text("ON")
+    expect(page.locator("#reason")).to_contain_text("it is dark")
+    expect(page.locator("#chart svg .event")).to_have_count(live_server.recorded_events + 1)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@browser
 def test_keyboard_and_labels(live_server, page: Page):
     """Every input has a label; Tab reaches the inputs and Enter on a button acts."""
     open_page(page, live_server)
