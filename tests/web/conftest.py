@@ -8,7 +8,8 @@ deadline in between, so a scenario of hours runs in a fraction of a second and a
 the same way. With ``serve`` the web server listens on a free loopback port (the page
 tests); without it tests build their own app with ``create_app`` around ``daemon``.
 With ``seed`` a simulated day of light and the switches the core makes of it are
-written to the history files beforehand, so the chart has a night to draw.
+written to the history files beforehand, so the chart has a night to draw (``seed``
+may also be a list of readings to record instead).
 """
 
 from __future__ import annotations
@@ -36,13 +37,21 @@ START_WALL = 1_800_000_000.0  # 2027-01-15 08:00 UTC
 ASKED = ("update_settings", "set_mode", "set_lamp", "set_test", "history", "preview")
 
 
-def seed_history(state_dir: Path, now: float, settings: Settings, step: float = 120.0) -> int:
-    """Record 24 h of simulated light (one sample per ``step`` s) and the core's switches."""
-    from lightctl.core.replay import replay
-    from lightctl.history import History
+def simulated_day(now: float, step: float = 120.0) -> list[tuple[float, float]]:
+    """24 h of simulated light before ``now``, one reading per ``step`` s."""
     from lightctl.sensors.simulated import lux_at
 
-    samples = [(t, lux_at(t)) for t in _frange(now - DAY + step, now - 1.0, step)]
+    return [(t, lux_at(t)) for t in _frange(now - DAY + step, now - 1.0, step)]
+
+
+def record_history(
+    state_dir: Path, now: float, settings: Settings, samples: list[tuple[float, float]]
+) -> int:
+    """Write ``samples`` (wall time, lux) and the switches the core makes of them to the
+    history files, as a daemon running with ``settings`` would have; the switch count."""
+    from lightctl.core.replay import replay
+    from lightctl.history import History
+
     hist = History(state_dir / "history", flush_interval=0)
     hist.open(now)
     for t, lux in samples:
@@ -168,7 +177,7 @@ def running_switch(
     settings: Settings | None = None,
     interval: float = 1.0,
     serve: bool = True,
-    seed: bool = True,
+    seed: bool | list[tuple[float, float]] = True,
     start: bool = True,
     wall: float = START_WALL,
     counters: Totals | None = None,
@@ -197,7 +206,9 @@ def running_switch(
         mqtt=mqtt,
         web=WebConfig(host="127.0.0.1", port=0, password_hash=password_hash),
     )
-    n_events = seed_history(state, wall, settings) if seed else 0
+    if seed is True:
+        seed = simulated_day(wall)
+    n_events = record_history(state, wall, settings, seed) if seed else 0
     if counters is not None:
         CounterFile(state).save(counters, wall)
     clock = ManualClock(wall=wall)
@@ -206,7 +217,8 @@ def running_switch(
     try:
         if start:
             app.start()
-            _wait_for(app.daemon.hist.loaded.is_set, "the history to load")
+            if not app.daemon.hist.loaded.wait(5.0):  # read on its own thread
+                raise AssertionError("the history did not load")
             switch.settle()  # the first reading, taken at start
         yield switch
     finally:
@@ -242,12 +254,3 @@ def live_server_with_password(make_switch) -> Switch:
     from lightctl.webapp.auth import hash_password
 
     return make_switch(password_hash=hash_password(PASSWORD))
-
-
-def _wait_for(cond, what: str, timeout: float = 5.0) -> None:
-    """Poll real I/O (a file read on another thread) with a deadline."""
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.005)

@@ -15,7 +15,7 @@ from lightctl.core.model import Mode, Settings
 from lightctl.core.settings import FIELDS, to_dict
 from lightctl.webapp import MAX_BODY, create_app
 from lightctl.webapp.server import WebServer
-from tests.web.conftest import Switch
+from tests.web.conftest import START_WALL, Switch
 
 SECRET = b"s" * 32
 
@@ -286,10 +286,12 @@ def test_controller_refusal_is_400(client, switch, monkeypatch):
 # --- history and preview ---------------------------------------------------------------------
 
 
-def test_history_default_24h_and_thinning(client, switch):
+def test_history_default_24h_and_thinning(make_switch):
     """GET /api/history asks 24 h by default; points=M thins samples to at most M."""
-    for i in range(600):
-        switch.feed(5.0 if i % 100 < 50 else 500.0, seconds=60)
+    # 10 h on disk, one reading a minute, 50 min at 5 lx then 50 min at 500 lx in turn
+    readings = [(START_WALL - 36_000 + 60 * i, 5.0 if i % 100 < 50 else 500.0) for i in range(600)]
+    switch = make_switch(settings=Settings(), interval=60.0, serve=False, seed=readings, lux=500)
+    client = create_app(switch.daemon, WebConfig(), secret_key=SECRET).test_client()
     full = client.get("/api/history").get_json()
     assert switch.asked[-1] == ("history", 24.0)
     assert len(full["samples"]) > 300 and full["events"]
