@@ -250,9 +250,11 @@ def test_tuning_on_a_phone_end_to_end(live_server, page: Page):
 
     live_server.advance(live_server.settings().on_delay + live_server.interval)
     assert live_server.daemon.status().lamp
-    expect(page.locator("#lamp")).to_have_text("ON")
+    expect(page.locator("#lamp")).to_have_text("ON", timeout=8000)  # the next status poll
     expect(page.locator("#reason")).to_contain_text("it is dark")
-    expect(page.locator("#chart svg .event")).to_have_count(live_server.recorded_events + 1)
+    # the new switch makes the page reload the history: one more mark on the chart
+    marks = page.locator("#chart svg .event")
+    expect(marks).to_have_count(live_server.recorded_events + 1, timeout=8000)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
