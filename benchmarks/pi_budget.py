@@ -5,8 +5,9 @@ Starts ``python -m lightctl run`` (file sensor at 1 Hz, mock relay, MQTT to a Mo
 started here, web on a free loopback port, ``state_dir`` on real disk under
 ``--dir``) with 8 days of 1 Hz history in ``state_dir``, and measures:
 
-- start: spawn -> first ``/api/status`` 200, and -> the history loaded (``/api/history``
-  no longer says ``loading``);
+- start: spawn -> first ``/api/status`` 200 (and the daemon's CPU time, utime + stime,
+  by then: on a loaded machine the steadier figure), and -> the history loaded
+  (``/api/history`` no longer says ``loading``);
 - ``lamp/set`` -> state: a client like Home Assistant sends ON/OFF to ``lamp/set`` and
   waits for the retained state with that lamp, N round trips, p50/p99;
 - preview: ``POST /api/preview`` over 192 h (first and warm), and the 8-day chart
@@ -21,6 +22,11 @@ Pi emulation (root, this machine):
   so every fsync takes 30 ms more, as on an SD card.
 
     python benchmarks/pi_budget.py [--cpu] [--slow-fsync] [-n 200] [--days 8]
+        [--runs 5] [--parts latency preview] [--code OTHER_CHECKOUT]
+
+``--runs`` starts that many daemons one after another and prints each figure's median
+(and range); ``--parts`` limits what is measured after the start; ``--code`` runs the
+lightctl of another checkout with this same script (before / after, back to back).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import contextlib
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,11 +50,12 @@ sys.path.insert(0, str(ROOT))
 import paho.mqtt.client as mqtt  # noqa: E402
 from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 
-from benchmarks.daemon_resources import MIB, _env, _get, write_config  # noqa: E402
+from benchmarks.daemon_resources import MIB, _env, _get, cpu_seconds, write_config  # noqa: E402
 from benchmarks.preview_bench import pct, write_history  # noqa: E402
 from tests.broker import Broker, free_port  # noqa: E402
 
 CGROUP = Path("/sys/fs/cgroup/cpu/lightctl-pizero")
+PARTS = ("start", "latency", "preview")  # the start is always measured
 STRACE = ["strace", "-f", "-qq", "--seccomp-bpf", "-o", "/dev/null",
           "-e", "trace=fsync,fdatasync",
           "-e", "inject=fsync,fdatasync:delay_exit=30000"]  # fmt: skip
@@ -145,7 +153,9 @@ def latency(broker: Broker, node_id: str, n: int) -> list[float]:
     return out
 
 
-def run(args: argparse.Namespace) -> dict:
+def run(args: argparse.Namespace, history: Path | None = None) -> dict:
+    """One daemon from spawn to stop: the parts in ``args.parts`` (default all)."""
+    parts = set(getattr(args, "parts", None) or PARTS)
     broker = Broker().start()
     work = Path(tempfile.mkdtemp(prefix="lightctl-pi-", dir=args.dir))
     res: dict = {}
@@ -154,7 +164,10 @@ def run(args: argparse.Namespace) -> dict:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         cfg = write_config(work, port=port, broker=broker)
-        write_history(work / "state" / "history", args.days)
+        if history is None:
+            write_history(work / "state" / "history", args.days)
+        else:
+            shutil.copytree(history, work / "state" / "history")
         cmd = [sys.executable, "-m", "lightctl", "run", "--config", str(cfg)]
         if args.slow_fsync:
             cmd = [*STRACE, *cmd]
@@ -165,10 +178,14 @@ def run(args: argparse.Namespace) -> dict:
             (CGROUP / "cpu.cfs_quota_us").write_text("1250")
             pre = _cgroup_enter
         env = {**_env(), **({"MALLOC_ARENA_MAX": "2"} if args.arena2 else {})}
+        code = getattr(args, "code", None)
+        if code:  # another checkout's lightctl, measured by this same script
+            env["PYTHONPATH"] = str(Path(code).resolve())
         log = (work / "daemon.log").open("ab")
         t0 = time.perf_counter()
+        # cwd: ``-m`` puts the current folder first on sys.path, before PYTHONPATH
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                preexec_fn=pre)  # fmt: skip
+                                preexec_fn=pre, cwd=work)  # fmt: skip
         pid = _daemon_pid(proc, args.slow_fsync)
         peak = Peak(pid)
         peak.start()
@@ -180,6 +197,7 @@ def run(args: argparse.Namespace) -> dict:
                 raise RuntimeError((work / "daemon.log").read_text())
             time.sleep(0.005)
         res["start_status"] = time.perf_counter() - t0
+        res["start_cpu"] = cpu_seconds(pid)
         while json.loads(_get(url + "/api/history?hours=1", timeout=30)[1]).get("loading"):
             time.sleep(0.02)
         res["start_history"] = time.perf_counter() - t0
@@ -187,21 +205,23 @@ def run(args: argparse.Namespace) -> dict:
             time.sleep(0.02)
         time.sleep(2)
         res["rss_start"] = _rss(pid)[0]
-        lat = latency(broker, "bench", args.n)
-        res["lat_p50"], res["lat_p99"] = pct(lat, 50), pct(lat, 99)
-        body = {"settings": {"threshold": 15, "off_window": "23:00-05:00"}, "hours": 192}
-        times = []
-        for _ in range(3):
+        if "latency" in parts:
+            lat = latency(broker, "bench", args.n)
+            res["lat_p50"], res["lat_p99"] = pct(lat, 50), pct(lat, 99)
+        if "preview" in parts:
+            body = {"settings": {"threshold": 15, "off_window": "23:00-05:00"}, "hours": 192}
+            times = []
+            for _ in range(3):
+                t = time.perf_counter()
+                _post(url + "/api/preview", body)
+                times.append(time.perf_counter() - t)
+            res["preview_first"], res["preview_warm"] = times[0], min(times[1:])
+            res["rss_previews"] = _rss(pid)[0]
             t = time.perf_counter()
-            _post(url + "/api/preview", body)
-            times.append(time.perf_counter() - t)
-        res["preview_first"], res["preview_warm"] = times[0], min(times[1:])
-        res["rss_previews"] = _rss(pid)[0]
-        t = time.perf_counter()
-        _get(url + "/api/history?hours=192&points=2000", timeout=60)
-        res["chart"] = time.perf_counter() - t
-        time.sleep(1)
-        res["rss_after"] = _rss(pid)[0]
+            _get(url + "/api/history?hours=192&points=2000", timeout=60)
+            res["chart"] = time.perf_counter() - t
+            time.sleep(1)
+            res["rss_after"] = _rss(pid)[0]
         peak.stop.set()
         peak.join()
         res["rss_peak"] = max(peak.peak, _rss(pid)[1])
@@ -220,18 +240,56 @@ def run(args: argparse.Namespace) -> dict:
     return res
 
 
+def runs(args: argparse.Namespace) -> list[dict]:
+    """``args.runs`` daemons one after the other, on one copy of the history."""
+    src = Path(tempfile.mkdtemp(prefix="lightctl-pi-history-", dir=args.dir))
+    try:
+        write_history(src / "history", args.days)
+        return [run(args, src / "history") for _ in range(max(1, args.runs))]
+    finally:
+        shutil.rmtree(src, ignore_errors=True)
+
+
+def median(results: list[dict]) -> dict:
+    """Each figure's median over the runs (the runs' ranges go with it as ``key_range``)."""
+    out: dict = {}
+    for key in results[0]:
+        values = sorted(r[key] for r in results)
+        out[key] = statistics.median(values)
+        out[f"{key}_range"] = (values[0], values[-1])
+    return out
+
+
 def report(res: dict) -> list[str]:
     ms = 1000.0
-    return [
-        f"start -> /api/status 200: {res['start_status']:.2f} s "
-        f"(history loaded at {res['start_history']:.2f} s)",
-        f"lamp/set -> state: p50 {res['lat_p50'] * ms:.2f} ms, p99 {res['lat_p99'] * ms:.2f} ms",
-        f"8-day preview: first {res['preview_first']:.3f} s, warm {res['preview_warm']:.3f} s; "
-        f"8-day chart {res['chart']:.3f} s",
-        f"RSS: {res['rss_start'] / MIB:.1f} MiB after start, {res['rss_previews'] / MIB:.1f} "
-        f"after 3 previews, {res['rss_after'] / MIB:.1f} after the chart, "
-        f"peak {res['rss_peak'] / MIB:.1f} MiB",
+
+    def spread(key: str, scale: float = 1.0, fmt: str = ".2f") -> str:
+        lo, hi = res.get(f"{key}_range", (res[key], res[key]))
+        return "" if lo == hi else f" ({lo * scale:{fmt}}-{hi * scale:{fmt}})"
+
+    out = [
+        f"start -> /api/status 200: {res['start_status']:.2f} s{spread('start_status')}, "
+        f"{res['start_cpu']:.2f} s of CPU{spread('start_cpu')} "
+        f"(history loaded at {res['start_history']:.2f} s{spread('start_history')})",
     ]
+    if "lat_p50" in res:
+        out.append(
+            f"lamp/set -> state: p50 {res['lat_p50'] * ms:.2f} ms{spread('lat_p50', ms)}, "
+            f"p99 {res['lat_p99'] * ms:.2f} ms{spread('lat_p99', ms)}"
+        )
+    if "preview_first" in res:
+        out.append(
+            f"8-day preview: first {res['preview_first']:.3f} s{spread('preview_first', 1, '.3f')}"
+            f", warm {res['preview_warm']:.3f} s; 8-day chart {res['chart']:.3f} s"
+        )
+        out.append(
+            f"RSS: {res['rss_start'] / MIB:.1f} MiB after start, {res['rss_previews'] / MIB:.1f} "
+            f"after 3 previews, {res['rss_after'] / MIB:.1f} after the chart, "
+            f"peak {res['rss_peak'] / MIB:.1f} MiB{spread('rss_peak', 1 / MIB, '.1f')}"
+        )
+    else:
+        out.append(f"RSS: {res['rss_start'] / MIB:.1f} MiB after start")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,8 +300,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-n", type=int, default=200, help="lamp/set round trips (default 200)")
     ap.add_argument("--days", type=float, default=8.0, help="history in state_dir (days)")
     ap.add_argument("--dir", default=None, help="where state_dir lives (default: $TMPDIR)")
+    ap.add_argument("--runs", type=int, default=1, help="daemons one after another; medians")
+    ap.add_argument("--parts", nargs="+", choices=PARTS, help="what to measure after the start")
+    ap.add_argument("--code", default=None, help="run the lightctl of this checkout instead")
     args = ap.parse_args(argv)
-    for line in report(run(args)):
+    results = runs(args)
+    if len(results) > 1:
+        print(f"median of {len(results)} runs (range):")
+    for line in report(median(results)):
         print(line)
     return 0
 

@@ -126,6 +126,12 @@ class App:
         self.daemon.start(history=False)
         if self.web is not None:
             self.web.start()
+            # Flask's imports: /healthz and /api/status already answer meanwhile
+            try:
+                self.web.load()
+            except Exception:
+                self.stop()
+                raise
         self.daemon.load_history()
         if self.notify is not None:
             self.notify("READY=1")
@@ -236,14 +242,16 @@ def build(
 
     server = None
     if web:
-        from lightctl.webapp import create_app
+        from lightctl.webapp.early import StartingApp
         from lightctl.webapp.server import WebServer
 
-        app = create_app(
-            daemon,
-            cfg.web,
-            secret_key=session_secret(state_dir, problems),
-            state_dir=state_dir,
-        )
-        server = WebServer(app, cfg.web.host, cfg.web.port)
+        def page_app() -> Any:
+            """The page's Flask app: built once the server answers (App.start)."""
+            from lightctl.webapp import create_app
+
+            secret = session_secret(state_dir, problems)
+            return create_app(daemon, cfg.web, secret_key=secret, state_dir=state_dir)
+
+        starting = StartingApp(page_app, daemon, password_set=bool(cfg.web.password_hash))
+        server = WebServer(starting, cfg.web.host, cfg.web.port)
     return App(cfg=cfg, daemon=daemon, mqtt=mqtt, web=server, notify=notify)

@@ -48,7 +48,7 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import TooManyRequests, Unauthorized
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lightctl.config_checks import is_loopback
+from lightctl.webapp.early import loopback_host
 from lightctl.webapp.sessions import SessionStore
 
 if TYPE_CHECKING:
@@ -405,15 +405,6 @@ def check_csrf() -> None:
     # an empty expected token must never match (compare_digest("", "") is True)
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         abort(403, description="CSRF token invalid; reload the page")
-
-
-def loopback_host(host: str) -> bool:
-    """True when a Host header names this machine (localhost, 127.x, ::1)."""
-    try:
-        name = urlsplit("//" + host).hostname or ""
-    except ValueError:  # a malformed Host header names nothing
-        return False
-    return bool(name) and is_loopback(name)
 
 
 def safe_next(target: str | None) -> str:

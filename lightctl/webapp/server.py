@@ -40,7 +40,9 @@ class WebServer:
     """Serves a WSGI app on ``host:port`` until :meth:`stop`; ``port=0`` picks a free port.
 
     The constructor only stores; :meth:`start` binds (raising OSError when the port
-    is taken) and serves from a daemon thread.
+    is taken) and serves from a daemon thread. ``app`` may be a
+    :class:`~lightctl.webapp.early.StartingApp`: the server then answers its early
+    requests at once and builds the real app in :meth:`load`.
     """
 
     def __init__(
@@ -54,7 +56,7 @@ class WebServer:
         request_deadline: float = REQUEST_DEADLINE,
         connection_limit: int = CONNECTION_LIMIT,
     ):
-        self.app = app
+        self._wsgi = app
         self.per_client = per_client
         self.request_deadline = request_deadline
         self.connection_limit = connection_limit
@@ -65,6 +67,17 @@ class WebServer:
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
+    @property
+    def app(self) -> Any:
+        """The real WSGI app (a deferred one is built on first use)."""
+        return self.load()
+
+    def load(self) -> Any:
+        """Build a deferred app now (Flask's imports); a plain app is returned as is."""
+        from lightctl.webapp.early import StartingApp
+
+        return self._wsgi.load() if isinstance(self._wsgi, StartingApp) else self._wsgi
+
     def start(self) -> WebServer:
         """Bind and serve in the background; returns self."""
         from waitress.server import create_server
@@ -72,7 +85,7 @@ class WebServer:
         if self._server is not None:
             raise RuntimeError("the web server is already started")
         self._server = create_server(
-            self.app,
+            self._wsgi,
             host=self.host,
             port=self.requested_port,
             threads=self.threads,
