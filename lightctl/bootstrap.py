@@ -88,7 +88,7 @@ def session_secret(state_dir: Path, problems) -> bytes:
     at the next restart, and the lamp runs on."""
     import secrets
 
-    from lightctl.webapp.auth import SECRET_BYTES, load_or_create_secret
+    from lightctl.webapp.secret_key import SECRET_BYTES, load_or_create_secret
 
     try:
         return load_or_create_secret(state_dir)
@@ -245,11 +245,12 @@ def build(
         from lightctl.webapp.early import StartingApp
         from lightctl.webapp.server import WebServer
 
+        secret = session_secret(state_dir, problems)
+
         def page_app() -> Any:
             """The page's Flask app: built once the server answers (App.start)."""
             from lightctl.webapp import create_app
 
-            secret = session_secret(state_dir, problems)
             return create_app(daemon, cfg.web, secret_key=secret, state_dir=state_dir)
 
         starting = StartingApp(page_app, daemon, password_set=bool(cfg.web.password_hash))

@@ -335,6 +335,16 @@ class Daemon:
 
     # --- the loop ---------------------------------------------------------------------
 
+    def submit(self, command: Callable[[], Any]) -> Future:
+        """Run ``command`` (calls of the methods above) on the control thread without
+        waiting: MQTT's network thread hands commands over and reads on."""
+        fut: Future = Future()
+        if self._thread is None or threading.current_thread() is self._thread:
+            self._run_job(command, fut)
+        else:
+            self._queue.put((command, fut))
+        return fut
+
     def _call(self, job: Callable[[], Any], timeout: float = 10.0) -> Any:
         if self._thread is None or threading.current_thread() is self._thread:
             return job()  # not running (tests, start-up) or already on the control thread

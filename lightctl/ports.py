@@ -6,7 +6,8 @@ it. Readers get an immutable :class:`Status`; commands go to the control thread.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -150,4 +151,9 @@ class Controller(Protocol):
 
     def alive(self) -> bool:
         """True while the control loop keeps stepping."""
+        ...
+
+    def submit(self, command: Callable[[], Any]) -> Future:
+        """Run ``command`` (calls of the methods above) on the control thread without
+        waiting; the future holds its result or exception."""
         ...

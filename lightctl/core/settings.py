@@ -270,7 +270,11 @@ def describe() -> dict[str, dict[str, Any]]:
 
 
 def to_dict(settings: Settings) -> dict[str, Any]:
-    """JSON-ready settings (enums as their text), in the schema's (the page's) order."""
-    out = asdict(settings)
+    """JSON-ready settings (enums as their text), in the schema's (the page's) order.
+
+    Every field is a plain value: read them as they are rather than through ``asdict``,
+    whose deep copies made this a third of a command's time (it runs for every state
+    sent and every runtime save)."""
+    out = {key: getattr(settings, key) for key in FIELDS}
     out["fail_safe"] = settings.fail_safe.value
-    return {key: out[key] for key in FIELDS}
+    return out

@@ -1,11 +1,15 @@
 """The MQTT link of one node: paho-mqtt 2.x, availability, state, discovery, commands.
 
 Threads: paho runs its network loop in its own thread (``loop_start``). Its callbacks
-only parse, log and hand work to this link's worker thread through a bounded queue
-(the hand-off aiomqtt v2 does with ``call_soon_threadsafe``), because controller
-commands block until the control thread applied them and an exception in a paho
-callback would kill the network loop. ``publish_status`` is called from the control
-thread and never blocks: paho's ``publish`` only queues.
+only parse, log and hand work on, never wait (an exception in a paho callback would
+kill the network loop, and a wait would stall it): a command goes straight to the
+control thread's queue (``Controller.submit``, the hand-off aiomqtt v2 does with
+``call_soon_threadsafe``), at most :data:`QUEUE_SIZE` of them in flight, and its
+outcome is logged when it is done. So a ``lamp/set`` crosses two threads: paho's to the
+control thread, which switches and publishes the state, and back to paho's, which
+writes it. This link's worker thread sends the re-announce after Home Assistant's
+birth and the states the rate limit held back. ``publish_status`` is called from the
+control thread and never blocks: paho's ``publish`` only queues.
 
 The broker being down (at start or later) changes nothing for the lamp: paho retries
 with a 1..60 s backoff, and every connect re-subscribes and re-publishes
@@ -23,6 +27,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Collection
+from concurrent.futures import Future
 from typing import Any
 
 from lightctl.config import MqttConfig
@@ -42,7 +47,7 @@ from lightctl.ports import Controller, Status
 
 log = logging.getLogger("lightctl.mqtt")
 
-QUEUE_SIZE = 64  # pending commands; beyond this a flood is dropped, not buffered
+QUEUE_SIZE = 64  # commands in flight; beyond this a flood is dropped, not buffered
 MAX_QUEUED_PUBLISHES = 1000  # paho's own queue while the broker is away
 STOP_TIMEOUT = 2.0
 _STOP = object()
@@ -104,7 +109,8 @@ class MqttLink:
         self._stopped = False
         self._subs: dict[str, list[Callable[[bytes], None]]] = {}
         self._connect_hooks: list[Callable[[], None]] = []
-        self._jobs: queue.Queue = queue.Queue(maxsize=QUEUE_SIZE)
+        self._jobs: queue.Queue = queue.Queue()  # only the worker's stop
+        self._in_flight = 0  # commands handed to the controller and not yet done
         self._worker: threading.Thread | None = None
         # time.monotonic() at which to re-announce after HA's birth message (None: no
         # birth waiting); the worker runs it, so a flood of births starts no thread
@@ -273,12 +279,6 @@ class MqttLink:
             self.announcements += 1
             self._send_state_locked(self._clock.mono())
 
-    def _enqueue(self, job: Callable[[], None], what: str) -> None:
-        try:
-            self._jobs.put_nowait(job)
-        except queue.Full:
-            log.warning("%s dropped: %d commands already waiting", what, QUEUE_SIZE)
-
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
         try:
             if reason_code.is_failure:
@@ -341,7 +341,7 @@ class MqttLink:
             if isinstance(cmd, Ignored):
                 log.warning("ignored: %s", cmd.reason)
             else:
-                self._enqueue(lambda: self._apply(topic, cmd), f"command on {topic}")
+                self._submit(topic, cmd)
             return
         import paho.mqtt.client as mqtt
 
@@ -378,41 +378,44 @@ class MqttLink:
             self._birth_at = None
         self._announce()
 
-    def _apply(self, topic: str, cmd: Command) -> None:
-        """On the worker: hand one parsed command to the controller."""
+    def _submit(self, topic: str, cmd: Command) -> None:
+        """On paho's thread: hand one parsed command to the control thread, in order,
+        without waiting; its outcome is logged once the control thread is done with it
+        (after the state went out)."""
         ctl = self._controller
         if ctl is None:
             log.warning("ignored %s: the controller is not running", topic)
             return
-        try:
-            if isinstance(cmd, LampCommand):
-                ctl.set_lamp(cmd.on)
-            elif isinstance(cmd, ModeCommand):
-                ctl.set_mode(cmd.mode)
-            elif isinstance(cmd, TestCommand):
-                ctl.set_test(cmd.on)
-            else:
-                ctl.update_settings({cmd.key: cmd.value})
-        except ValueError as exc:  # SettingsError included
+        with self._lock:
+            if self._in_flight >= QUEUE_SIZE:
+                log.warning("command on %s dropped: %d commands already waiting", topic, QUEUE_SIZE)
+                return
+            self._in_flight += 1
+        fut = ctl.submit(lambda: _apply(ctl, cmd))
+        fut.add_done_callback(lambda done: self._done(topic, cmd, done))
+
+    def _done(self, topic: str, cmd: Command, fut: Future) -> None:
+        """On the control thread (or the caller's when it runs at once): log the outcome."""
+        with self._lock:
+            self._in_flight -= 1
+        exc = fut.exception()
+        if exc is None:
+            log.info("applied %s: %s", topic, cmd)
+        elif isinstance(exc, ValueError):  # SettingsError included
             log.warning("ignored %s: %s", topic, exc)
-            return
-        log.info("applied %s: %s", topic, cmd)
+        else:  # the controller logged the traceback
+            log.error("%s failed: %s", topic, exc)
 
     def _work(self) -> None:
-        """The worker: commands and announces in order; flushes a held-back state."""
+        """The worker: the re-announce after a birth, and a held-back state once due."""
         while True:
+            with contextlib.suppress(queue.Empty):
+                if self._jobs.get(timeout=self._wait()) is _STOP:
+                    return
             try:
-                job = self._jobs.get(timeout=self._wait())
-            except queue.Empty:
-                job = None
-            if job is _STOP:
-                return
-            try:
-                if job is not None:
-                    job()
                 self._announce_if_due()
             except Exception:
-                log.exception("MQTT job failed")
+                log.exception("MQTT re-announce failed")
             self._flush_pending()
 
     def _wait(self) -> float:
@@ -435,3 +438,14 @@ class MqttLink:
             now = self._clock.mono()
             if self._last_sent is None or now - self._last_sent >= self.cfg.state_interval:
                 self._send_state_locked(now)
+
+
+def _apply(ctl: Controller, cmd: Command) -> Any:
+    """One parsed command as a controller call (runs on the control thread)."""
+    if isinstance(cmd, LampCommand):
+        return ctl.set_lamp(cmd.on)
+    if isinstance(cmd, ModeCommand):
+        return ctl.set_mode(cmd.mode)
+    if isinstance(cmd, TestCommand):
+        return ctl.set_test(cmd.on)
+    return ctl.update_settings({cmd.key: cmd.value})

@@ -18,7 +18,6 @@ import getpass as _getpass
 import hashlib
 import hmac
 import math
-import os
 import re
 import secrets
 import sys
@@ -49,6 +48,7 @@ from werkzeug.exceptions import TooManyRequests, Unauthorized
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lightctl.webapp.early import loopback_host
+from lightctl.webapp.secret_key import SECRET_BYTES, load_or_create_secret  # noqa: F401 (kept here too)
 from lightctl.webapp.sessions import SessionStore
 
 if TYPE_CHECKING:
@@ -61,7 +61,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 OPEN_ENDPOINTS = frozenset({"api.healthz", "auth.login", "static"})
 #: Paths answered with JSON and a Basic challenge rather than a redirect to the form.
 API_PREFIXES = ("/api/", "/metrics")
-SECRET_BYTES = 32
 SESSION_LIFETIME = timedelta(days=30)
 
 
@@ -74,42 +73,6 @@ def hash_password(password: str) -> str:
     if not password:
         raise ValueError("the password is empty")
     return generate_password_hash(password, method="scrypt")
-
-
-def load_or_create_secret(state_dir: Path) -> bytes:
-    """The session-signing key, made once (32 random bytes, mode 0600) and kept across
-    restarts so logins survive them. A short or empty file (power cut while creating
-    it) is replaced, which only logs users out."""
-    state_dir = Path(state_dir)
-    state_dir.mkdir(parents=True, exist_ok=True)
-    path = state_dir / "secret_key"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_bytes()
-        if len(key) >= SECRET_BYTES:
-            return key[:SECRET_BYTES]
-        return _replace_secret(path)
-    key = secrets.token_bytes(SECRET_BYTES)
-    try:
-        os.write(fd, key)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return key
-
-
-def _replace_secret(path: Path) -> bytes:
-    key = secrets.token_bytes(SECRET_BYTES)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, key)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    return key
 
 
 MIN_PASSWORD = 8  # characters: the page may face a whole network
