@@ -66,12 +66,48 @@ for m in proc sys dev dev/pts; do
 done
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
 
+# pip in the chroot reaches the registry the host's pip reaches: the host's CA bundle
+# (a network that inspects HTTPS signs with its own CA), its pip config files, its PIP_*
+# settings (passed by in_root below) and the local folders they name (file:// indexes,
+# find-links), bound read-only
+mkdir -p "$ROOT/etc/ssl/certs"
+cp /etc/ssl/certs/ca-certificates.crt "$ROOT/etc/ssl/certs/ca-certificates.crt"
+confs=()
+for conf in /etc/pip.conf /etc/xdg/pip/pip.conf "$HOME/.config/pip/pip.conf" \
+    "$HOME/.pip/pip.conf" "${PIP_CONFIG_FILE:-}"; do
+    if [ -n "$conf" ] && [ -f "$conf" ]; then
+        mkdir -p "$ROOT$(dirname "$conf")"
+        cp "$conf" "$ROOT$conf"
+        confs+=("$conf")
+    fi
+done
+pip_env=()
+while IFS= read -r name; do
+    pip_env+=("$name=${!name}")
+done < <(compgen -e | grep -E '^(PIP_|SSL_CERT_|REQUESTS_CA_BUNDLE$)' || true)
+{ cat "${confs[@]}" /dev/null; printf '%s\n' "${pip_env[@]}"; } \
+    | grep -oE '(file://)?/[^ ,"=]+' | sed 's|^file://||; s|/simple/*$||' | sort -u \
+    | while read -r dir; do
+        case "$dir" in /etc/* | /usr/* | /proc/* | /sys/* | /dev/*) continue ;; esac
+        [ -d "$dir" ] || continue
+        mkdir -p "$ROOT$dir"
+        mountpoint -q "$ROOT$dir" || mount --bind -o ro "$dir" "$ROOT$dir"
+        echo "$ROOT$dir" >>"$ROOT/tmp/.lightctl-binds"
+    done
+if [ -f "$ROOT/tmp/.lightctl-binds" ]; then
+    while read -r dir; do mounted+=("$dir"); done <"$ROOT/tmp/.lightctl-binds"
+    rm -f "$ROOT/tmp/.lightctl-binds"
+fi
+
 echo "== copying the checkout to $ROOT/root/lightctl"
 rm -rf "$ROOT/root/lightctl"
 mkdir -p "$ROOT/root/lightctl"
 git -C "$SRC" ls-files -z | (cd "$SRC" && xargs -0 tar -cf - --) | tar -xf - -C "$ROOT/root/lightctl"
 
-in_root() { chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"; }
+in_root() {
+    chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+        "${pip_env[@]}" "$@"
+}
 
 echo "== uname -m in the chroot: $(in_root uname -m)"
 echo "== scripts/install.sh --help (last line)"
