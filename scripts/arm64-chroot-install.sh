@@ -68,8 +68,8 @@ cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
 
 # pip in the chroot reaches the registry the host's pip reaches: the host's CA bundle
 # (a network that inspects HTTPS signs with its own CA), its pip config files, its PIP_*
-# settings (passed by in_root below) and the local folders they name (file:// indexes,
-# find-links), bound read-only
+# settings (passed by in_root below), the files they name (a constraints file) and the
+# local folders they name (file:// indexes, find-links), bound read-only
 mkdir -p "$ROOT/etc/ssl/certs"
 cp /etc/ssl/certs/ca-certificates.crt "$ROOT/etc/ssl/certs/ca-certificates.crt"
 confs=()
@@ -87,12 +87,16 @@ while IFS= read -r name; do
 done < <(compgen -e | grep -E '^(PIP_|SSL_CERT_|REQUESTS_CA_BUNDLE$)' || true)
 { cat "${confs[@]}" /dev/null; printf '%s\n' "${pip_env[@]}"; } \
     | grep -oE '(file://)?/[^ ,"=]+' | sed 's|^file://||; s|/simple/*$||' | sort -u \
-    | while read -r dir; do
-        case "$dir" in /etc/* | /usr/* | /proc/* | /sys/* | /dev/*) continue ;; esac
-        [ -d "$dir" ] || continue
-        mkdir -p "$ROOT$dir"
-        mountpoint -q "$ROOT$dir" || mount --bind -o ro "$dir" "$ROOT$dir"
-        echo "$ROOT$dir" >>"$ROOT/tmp/.lightctl-binds"
+    | while read -r path; do
+        case "$path" in /proc/* | /sys/* | /dev/*) continue ;; esac
+        if [ -f "$path" ]; then # a file a setting names (a constraints file, a cert)
+            mkdir -p "$ROOT$(dirname "$path")"
+            cp "$path" "$ROOT$path"
+        elif [ -d "$path" ] && [[ "$path" != /etc/* && "$path" != /usr/* ]]; then
+            mkdir -p "$ROOT$path"
+            mountpoint -q "$ROOT$path" || mount --bind -o ro "$path" "$ROOT$path"
+            echo "$ROOT$path" >>"$ROOT/tmp/.lightctl-binds"
+        fi
     done
 if [ -f "$ROOT/tmp/.lightctl-binds" ]; then
     while read -r dir; do mounted+=("$dir"); done <"$ROOT/tmp/.lightctl-binds"
