@@ -145,6 +145,7 @@ if [ "$ok" -eq 1 ]; then
     ms=$((($(date +%s%N) - t2) / 1000000))
     echo "/api/status answered after ${ms} ms (emulated arm64, curl polled every 0.1 s)"
     curl -fsS "http://127.0.0.1:$PORT/api/status" | head -c 300; echo
+    echo "/healthz: $(curl -sS -w ' (HTTP %{http_code})' "http://127.0.0.1:$PORT/healthz")"
 else
     echo "the daemon did not answer within 60 s; its log:"; cat "$ROOT/tmp/demo.log"
 fi
