@@ -133,8 +133,11 @@ in_root /opt/lightctl/venv/bin/python -c 'import lgpio; print("lgpio", lgpio.__f
 
 echo "== the installed daemon: run --demo on 127.0.0.1:$PORT"
 t2=$(date +%s%N)
-in_root runuser -u lightctl -- /opt/lightctl/venv/bin/lightctl run --demo \
-    --state-dir /tmp/lightctl-demo --listen "127.0.0.1:$PORT" >"$ROOT/tmp/demo.log" 2>&1 &
+rm -f "$ROOT/tmp/demo.pid"
+# the daemon writes its own pid: killing the chroot wrapper would leave it running
+in_root runuser -u lightctl -- sh -c 'echo $$ >/tmp/demo.pid; exec "$@"' sh \
+    /opt/lightctl/venv/bin/lightctl run --demo --state-dir /tmp/lightctl-demo \
+    --listen "127.0.0.1:$PORT" >"$ROOT/tmp/demo.log" 2>&1 &
 demo=$!
 ok=0
 for _ in $(seq 1 600); do
@@ -149,6 +152,8 @@ if [ "$ok" -eq 1 ]; then
 else
     echo "the daemon did not answer within 60 s; its log:"; cat "$ROOT/tmp/demo.log"
 fi
-kill "$demo" 2>/dev/null || true
+if [ -s "$ROOT/tmp/demo.pid" ]; then
+    kill "$(cat "$ROOT/tmp/demo.pid")" 2>/dev/null || true # SIGTERM: a clean stop
+fi
 wait "$demo" 2>/dev/null || true
 exit "$rc"
