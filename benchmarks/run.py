@@ -372,6 +372,7 @@ def bench_pi(quick: bool) -> list[Figure]:
         ("lat_p50", "lamp/set -> state p50"),
         ("lat_p99", "lamp/set -> state p99"),
         ("start_status", "start -> /api/status 200"),
+        ("start_cpu", "daemon CPU by then"),
         ("start_history", "start -> history loaded"),
         ("preview_first", "8-day preview, first"),
         ("preview_warm", "8-day preview, warm"),
