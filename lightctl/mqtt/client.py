@@ -51,6 +51,7 @@ QUEUE_SIZE = 64  # commands in flight; beyond this a flood is dropped, not buffe
 MAX_QUEUED_PUBLISHES = 1000  # paho's own queue while the broker is away
 STOP_TIMEOUT = 2.0
 _STOP = object()
+_WAKE = object()  # a new birth deadline: the worker recomputes how long it sleeps
 
 
 def state_payload(status: Status, connected: bool = True) -> str:
@@ -109,7 +110,7 @@ class MqttLink:
         self._stopped = False
         self._subs: dict[str, list[Callable[[bytes], None]]] = {}
         self._connect_hooks: list[Callable[[], None]] = []
-        self._jobs: queue.Queue = queue.Queue()  # only the worker's stop
+        self._jobs: queue.Queue = queue.Queue()  # the worker's wake-ups and stop
         self._in_flight = 0  # commands handed to the controller and not yet done
         self._worker: threading.Thread | None = None
         # time.monotonic() at which to re-announce after HA's birth message (None: no
@@ -369,6 +370,7 @@ class MqttLink:
             if self._stopped or self._birth_at is not None:
                 return
             self._birth_at = time.monotonic() + max(0.0, float(self._birth_delay()))
+        self._jobs.put_nowait(_WAKE)  # one per deadline, however many births
 
     def _announce_if_due(self) -> None:
         """On the worker: the re-announce after HA's birth, once its delay is over."""

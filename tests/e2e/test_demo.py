@@ -40,7 +40,7 @@ def test_demo_starts_with_a_simulated_day_and_afresh_each_run(tmp_path):
             d.start(timeout=20)
             st = d.wait_for(lambda s: s["light"] is not None, what="a simulated reading")
             assert st["timezone"] == "Europe/Paris" and st["clock_speed"] == 60
-            hist = d.get("/api/history?hours=24")
+            hist = _loaded_history(d)
             times = [t for t, _ in hist["samples"]]
             assert times[-1] <= d.get("/api/status")["updated"] + 1, "no samples from the future"
             assert times[-1] - times[0] > 23 * 3600, "a whole simulated day from the start"
@@ -51,6 +51,16 @@ def test_demo_starts_with_a_simulated_day_and_afresh_each_run(tmp_path):
         finally:
             d.kill()
     assert (state / "DEMO").exists()
+
+
+def _loaded_history(d: DaemonProcess, timeout: float = 10.0) -> dict:
+    """The last 24 h once the history is read (it loads in the background after start)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        hist = d.get("/api/history?hours=24")
+        if not hist.get("loading") or time.monotonic() > deadline:
+            return hist
+        time.sleep(0.05)
 
 
 def test_demo_heartbeat_speaks_when_nothing_changes():
