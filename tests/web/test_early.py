@@ -14,17 +14,28 @@ from lightctl.config import WebConfig
 from lightctl.webapp import create_app
 from lightctl.webapp.early import StartingApp
 from lightctl.webapp.server import WebServer
-from tests.web.fakes import FakeController
 
 SECRET = b"s" * 32
 
 
+class Chosen:
+    """The real daemon, with the control loop's liveness (/healthz) chosen by the test."""
+
+    def __init__(self, daemon) -> None:
+        self.daemon = daemon
+        self.running = True
+
+    def alive(self) -> bool:
+        return self.running
+
+    def __getattr__(self, name: str):
+        return getattr(self.daemon, name)
+
+
 @pytest.fixture
-def ctl() -> FakeController:
-    c = FakeController()
-    for _ in range(3):
-        c.feed(321.5)
-    return c
+def ctl(make_switch) -> Chosen:
+    """A started switch (real daemon, manual clock, a first reading taken), not served."""
+    return Chosen(make_switch(serve=False, lux=321.5).daemon)
 
 
 def _answer(app, method: str, path: str, host: str = "127.0.0.1:8080"):
