@@ -5,6 +5,9 @@ Starts Mosquitto on a free loopback port, the real `lightctl run` (file sensor i
 dark, mock relay, lamp power 60 W) and Home Assistant from its own venv with the MQTT
 integration already set up (benchmarks/ha_rig.py), then checks:
 
+- every discovery payload passes the MQTT platform's own discovery schema, and no key
+  in it is silently dropped (a misspelt key would be) other than ones known to be
+  newer than this release;
 - every discovery config the node publishes became an entity of the MQTT integration,
   in the right domain, all on one device, with the payload's device class, state class,
   unit, entity category, number bounds and select options (the modes lightctl declares);
@@ -54,6 +57,9 @@ PREFIX = "homeassistant"
 RELATED = ("mqtt", "discovery", "lightctl", "twilight", f"{NODE}_")
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ (\w+) \((\w+)\) \[([\w.]+)\] ")
 #: payload keys that Home Assistant shows as state attributes of the same name
+ENTITY_WAIT = 30.0  # s from the API's start until every entity must be registered
+#: discovery keys that Home Assistant releases before the one given ignore, by design
+NEWER_KEYS = {"default_entity_id": "2025.10"}
 SHOWN = ("device_class", "state_class", "unit_of_measurement", "min", "max", "step", "options")
 
 
@@ -120,6 +126,21 @@ def log_problems(text: str) -> tuple[list[str], list[str]]:
             entries[-1] = "\n".join(current)
     related = [e for e in entries if any(w in e.lower() for w in RELATED)]
     return related, [e for e in entries if e not in related]
+
+
+def check_schema(rep: Report, ha: HomeAssistant, configs: dict[str, dict[str, Any]]) -> None:
+    """Each payload through the platform's own discovery schema; a key it drops is a
+    failure (a typo HA would silently ignore) unless it is known to be newer."""
+    print("\ndiscovery payloads through Home Assistant's own schemas:")
+    newer: set[str] = set()
+    for uid, result in sorted(ha.schema_check(configs).items()):
+        dropped = result.get("dropped", [])
+        newer |= {k for k in dropped if k in NEWER_KEYS}
+        unknown = [k for k in dropped if k not in NEWER_KEYS]
+        rep.check("error" not in result and not unknown, f"{uid} is valid",
+                  result.get("error") or f"keys ignored: {unknown}")  # fmt: skip
+    for k in sorted(newer):
+        print(f"  note {k!r} is ignored by this release (used from HA {NEWER_KEYS[k]} on)")
 
 
 def check_entities(
@@ -242,10 +263,11 @@ def run(ha_python: str, keep: bool, timeout: float) -> int:
         print(f"Home Assistant {version}, lightctl {d.get('/api/status').get('version', '?')}")
         t1 = time.monotonic()
         got = wait(lambda: set(configs) <= {e["unique_id"] for e in ha.entity_registry()},
-                   timeout, step=1.0)  # fmt: skip
+                   ENTITY_WAIT, step=1.0)  # fmt: skip
         print(f"entities {'all there' if got else 'missing'} {time.monotonic() - t1:.1f} s later")
         wait(lambda: all(s["state"] != "unavailable" for s in ha.rest("GET", "/api/states")
                          if s["entity_id"].split(".")[0] != "button"), 15)  # fmt: skip
+        check_schema(rep, ha, configs)
         ids = check_entities(rep, ha, configs, d.get("/api/status"))
         check_commands(rep, ha, d, ids)
         check_counters(rep, ha, d, ids)
