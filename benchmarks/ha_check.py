@@ -29,11 +29,9 @@ import argparse
 import json
 import math
 import os
-import re
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,9 +42,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import paho.mqtt.client as mqtt  # noqa: E402
+from ha_rig import HomeAssistant, write_config  # noqa: E402
 from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 
-from ha_rig import HomeAssistant, write_config  # noqa: E402
 from lightctl.core.model import Mode  # noqa: E402
 from tests.broker import Broker, free_port  # noqa: E402
 from tests.e2e.helpers import DaemonProcess  # noqa: E402
@@ -55,11 +53,10 @@ from tests.e2e.helpers import write_config as write_lightctl_config  # noqa: E40
 NODE = "e2e"  # tests.e2e.helpers.write_config's node
 PREFIX = "homeassistant"
 RELATED = ("mqtt", "discovery", "lightctl", "twilight", f"{NODE}_")
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ (\w+) \((\w+)\) \[([\w.]+)\] ")
-#: payload keys that Home Assistant shows as state attributes of the same name
 ENTITY_WAIT = 30.0  # s from the API's start until every entity must be registered
 #: discovery keys that Home Assistant releases before the one given ignore, by design
 NEWER_KEYS = {"default_entity_id": "2025.10"}
+#: payload keys that Home Assistant shows as state attributes of the same name
 SHOWN = ("device_class", "state_class", "unit_of_measurement", "min", "max", "step", "options")
 
 
@@ -109,25 +106,6 @@ def discovery_configs(broker: Broker, quiet: float = 1.5) -> dict[str, dict[str,
     return found
 
 
-def log_problems(text: str) -> tuple[list[str], list[str]]:
-    """Warnings and errors of Home Assistant's log (with their continuation lines),
-    split into those about MQTT/discovery/lightctl and the rest."""
-    entries: list[str] = []
-    current: list[str] | None = None
-    for line in text.splitlines():
-        m = LOG_LINE.match(line)
-        if m:
-            current = [line] if m.group(1) in ("WARNING", "ERROR", "CRITICAL") else None
-            if current is not None:
-                entries.append("")
-        elif current is not None:
-            current.append(line)
-        if current is not None:
-            entries[-1] = "\n".join(current)
-    related = [e for e in entries if any(w in e.lower() for w in RELATED)]
-    return related, [e for e in entries if e not in related]
-
-
 def check_schema(rep: Report, ha: HomeAssistant, configs: dict[str, dict[str, Any]]) -> None:
     """Each payload through the platform's own discovery schema; a key it drops is a
     failure (a typo HA would silently ignore) unless it is known to be newer."""
@@ -137,8 +115,11 @@ def check_schema(rep: Report, ha: HomeAssistant, configs: dict[str, dict[str, An
         dropped = result.get("dropped", [])
         newer |= {k for k in dropped if k in NEWER_KEYS}
         unknown = [k for k in dropped if k not in NEWER_KEYS]
-        rep.check("error" not in result and not unknown, f"{uid} is valid",
-                  result.get("error") or f"keys ignored: {unknown}")  # fmt: skip
+        rep.check(
+            "error" not in result and not unknown,
+            f"{uid} is valid",
+            result.get("error") or f"keys ignored: {unknown}",
+        )
     for k in sorted(newer):
         print(f"  note {k!r} is ignored by this release (used from HA {NEWER_KEYS[k]} on)")
 
@@ -152,8 +133,11 @@ def check_entities(
     print(f"\n{len(configs)} discovery configs published, {len(registry)} MQTT entities in HA:")
     devices = {registry[u]["device_id"] for u in configs if u in registry}
     rep.check(len(devices) == 1, "all entities on one device", f"{len(devices)} devices")
-    rep.check(set(registry) <= set(configs), "no MQTT entity HA has beyond the node's",
-              str(sorted(set(registry) - set(configs))))  # fmt: skip
+    rep.check(
+        set(registry) <= set(configs),
+        "no MQTT entity HA has beyond the node's",
+        str(sorted(set(registry) - set(configs))),
+    )
     for uid, cfg in sorted(configs.items(), key=lambda kv: kv[1]["component"]):
         key = uid.removeprefix(f"lightctl_{NODE}_")
         entry = registry.get(uid)
@@ -164,14 +148,18 @@ def check_entities(
         attrs = st["attributes"]
         print(f"       {eid} = {st['state']!r} {json.dumps(attrs, sort_keys=True)[:160]}")
         rep.check(eid.split(".")[0] == cfg["component"], f"{eid} in domain {cfg['component']}")
-        rep.check(entry.get("entity_category") == cfg.get("entity_category"),
-                  f"{eid} entity_category", f"{entry.get('entity_category')}")  # fmt: skip
+        rep.check(
+            entry.get("entity_category") == cfg.get("entity_category"),
+            f"{eid} entity_category",
+            f"{entry.get('entity_category')}",
+        )
         for k in SHOWN:
             if k in cfg:
                 rep.check(attrs.get(k) == cfg[k], f"{eid} {k} = {cfg[k]!r}", f"{attrs.get(k)!r}")
         if cfg["component"] != "button":
-            rep.check(st["state"] not in ("unavailable", "unknown"), f"{eid} has a state",
-                      st["state"])  # fmt: skip
+            rep.check(
+                st["state"] not in ("unavailable", "unknown"), f"{eid} has a state", st["state"]
+            )
         if cfg["component"] == "number":
             want = status["settings"][key]
             rep.check(_num(st["state"]) == want, f"{eid} shows {key} = {want}", st["state"])
@@ -194,32 +182,56 @@ def check_commands(rep: Report, ha: HomeAssistant, d: DaemonProcess, ids: dict[s
     print("\nHome Assistant -> lightctl:")
 
     def both(what: str, node_ok: Callable[[dict], bool], eid: str, ha_ok: Callable[[str], bool]):
-        if rep.check(wait(lambda: node_ok(d.get("/api/status")), 10), f"{what}: the node has it",
-                     str(d.get("/api/status"))[:300]):  # fmt: skip
-            rep.check(wait(lambda: ha_ok(ha.state(eid)["state"]), 10), f"{what}: {eid} shows it",
-                      ha.state(eid)["state"])  # fmt: skip
+        if rep.check(
+            wait(lambda: node_ok(d.get("/api/status")), 10),
+            f"{what}: the node has it",
+            str(d.get("/api/status"))[:300],
+        ):
+            rep.check(
+                wait(lambda: ha_ok(ha.state(eid)["state"]), 10),
+                f"{what}: {eid} shows it",
+                ha.state(eid)["state"],
+            )
 
     if "test" in ids and "testing" in ids:
         ha.call("button", "press", entity_id=ids["test"])
-        both("button.press test", lambda s: bool(s["test_until"]), ids["testing"], lambda v: v == "on")
+        both(
+            "button.press test",
+            lambda s: bool(s["test_until"]),
+            ids["testing"],
+            lambda v: v == "on",
+        )
         ha_shows = ha.state(ids["test"])["state"]
-        rep.check(ha_shows not in ("unknown", "unavailable"), "test button has a last press",
-                  ha_shows)  # fmt: skip
+        rep.check(
+            ha_shows not in ("unknown", "unavailable"), "test button has a last press", ha_shows
+        )
     if "mode" in ids:
         for mode in [m.value for m in Mode if m is not Mode.AUTO] + [Mode.AUTO.value]:
             ha.call("select", "select_option", entity_id=ids["mode"], option=mode)
-            both(f"select_option {mode}", lambda s, m=mode: s["mode"] == m, ids["mode"],
-                 lambda v, m=mode: v == m)  # fmt: skip
+            both(
+                f"select_option {mode}",
+                lambda s, m=mode: s["mode"] == m,
+                ids["mode"],
+                lambda v, m=mode: v == m,
+            )
     if "threshold" in ids:
         ha.call("number", "set_value", entity_id=ids["threshold"], value=25)
-        both("number.set_value threshold 25", lambda s: s["settings"]["threshold"] == 25,
-             ids["threshold"], lambda v: _num(v) == 25)  # fmt: skip
+        both(
+            "number.set_value threshold 25",
+            lambda s: s["settings"]["threshold"] == 25,
+            ids["threshold"],
+            lambda v: _num(v) == 25,
+        )
     if "lamp" in ids:
         for on in (False, True):
             word = "ON" if on else "OFF"
             ha.call("light", "turn_on" if on else "turn_off", entity_id=ids["lamp"])
-            both(f"light.turn_{word.lower()}", lambda s, w=word: s["lamp"].upper() == w, ids["lamp"],
-                 lambda v, w=word: v == w.lower())  # fmt: skip
+            both(
+                f"light.turn_{word.lower()}",
+                lambda s, w=word: s["lamp"].upper() == w,
+                ids["lamp"],
+                lambda v, w=word: v == w.lower(),
+            )
 
 
 def check_counters(rep: Report, ha: HomeAssistant, d: DaemonProcess, ids: dict[str, str]) -> None:
@@ -230,12 +242,18 @@ def check_counters(rep: Report, ha: HomeAssistant, d: DaemonProcess, ids: dict[s
     for key, field in (("energy", "energy_kwh"), ("on_hours", "on_hours")):
         if key in ids:
             v = _num(ha.state(ids[key])["state"])
-            rep.check(0 < v <= node[field], f"{ids[key]} = {v} (node {node[field]})",
-                      "not positive or ahead of the node")  # fmt: skip
+            rep.check(
+                0 < v <= node[field],
+                f"{ids[key]} = {v} (node {node[field]})",
+                "not positive or ahead of the node",
+            )
     if "relay_cycles" in ids:
         eid, want = ids["relay_cycles"], d.get("/api/status")["counters"]["relay_cycles"]
-        rep.check(wait(lambda: _num(ha.state(eid)["state"]) == want, 10),
-                  f"{eid} = node's {want}", ha.state(eid)["state"])  # fmt: skip
+        rep.check(
+            wait(lambda: _num(ha.state(eid)["state"]) == want, 10),
+            f"{eid} = node's {want}",
+            ha.state(eid)["state"],
+        )
 
 
 def run(ha_python: str, keep: bool, timeout: float) -> int:
@@ -245,12 +263,14 @@ def run(ha_python: str, keep: bool, timeout: float) -> int:
     (tmp / "node" / "lux.txt").write_text("5\n")  # dark: the lamp is on, energy counts
     broker = Broker().start()
     extra = f'\n[mqtt]\nhost = "{broker.host}"\nport = {broker.port}\n'
-    cfg = write_lightctl_config(tmp / "node", port=free_port(), extra=extra,
-                                control="lamp_power = 60")  # fmt: skip
+    cfg = write_lightctl_config(
+        tmp / "node", port=free_port(), extra=extra, control="lamp_power = 60"
+    )
     d = DaemonProcess(cfg)
     port = free_port()
-    token = write_config(tmp / "ha", http_port=port, broker_host=broker.host,
-                         broker_port=broker.port)  # fmt: skip
+    token = write_config(
+        tmp / "ha", http_port=port, broker_host=broker.host, broker_port=broker.port
+    )
     ha = HomeAssistant(ha_python, tmp / "ha", port, token)
     t0 = time.monotonic()
     try:
@@ -262,11 +282,20 @@ def run(ha_python: str, keep: bool, timeout: float) -> int:
         version = ha.rest("GET", "/api/config")["version"]
         print(f"Home Assistant {version}, lightctl {d.get('/api/status').get('version', '?')}")
         t1 = time.monotonic()
-        got = wait(lambda: set(configs) <= {e["unique_id"] for e in ha.entity_registry()},
-                   ENTITY_WAIT, step=1.0)  # fmt: skip
+        got = wait(
+            lambda: set(configs) <= {e["unique_id"] for e in ha.entity_registry()},
+            ENTITY_WAIT,
+            step=1.0,
+        )
         print(f"entities {'all there' if got else 'missing'} {time.monotonic() - t1:.1f} s later")
-        wait(lambda: all(s["state"] != "unavailable" for s in ha.rest("GET", "/api/states")
-                         if s["entity_id"].split(".")[0] != "button"), 15)  # fmt: skip
+        wait(
+            lambda: all(
+                s["state"] != "unavailable"
+                for s in ha.rest("GET", "/api/states")
+                if s["entity_id"].split(".")[0] != "button"
+            ),
+            15,
+        )
         check_schema(rep, ha, configs)
         ids = check_entities(rep, ha, configs, d.get("/api/status"))
         check_commands(rep, ha, d, ids)
@@ -280,9 +309,13 @@ def run(ha_python: str, keep: bool, timeout: float) -> int:
         ha.stop()
         d.kill()
         broker.close()
-    related, other = log_problems(ha.log())
-    print(f"\nHome Assistant's log ({ha.log_path}): {len(related)} warnings/errors about "
-          f"MQTT/discovery/lightctl, {len(other)} others")  # fmt: skip
+    entries = ha.log_problems()
+    related = [e for e in entries if any(w in e.lower() for w in RELATED)]
+    other = [e for e in entries if e not in related]
+    print(
+        f"\nHome Assistant's log ({ha.log_path}): {len(related)} warnings/errors about "
+        f"MQTT/discovery/lightctl, {len(other)} others"
+    )
     for e in related:
         rep.check(False, "HA log", e)
     for e in other:
@@ -299,14 +332,19 @@ def run(ha_python: str, keep: bool, timeout: float) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--ha-python", default=os.environ.get("LIGHTCTL_HA_PYTHON"),
-                    help="python of Home Assistant's venv (default $LIGHTCTL_HA_PYTHON)")  # fmt: skip
+    ap.add_argument(
+        "--ha-python",
+        default=os.environ.get("LIGHTCTL_HA_PYTHON"),
+        help="python of Home Assistant's venv (default $LIGHTCTL_HA_PYTHON)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the config folders and logs")
     ap.add_argument("--timeout", type=float, default=180, help="s for HA to start")
     args = ap.parse_args(argv)
     if not args.ha_python:
-        print("no Home Assistant: pass --ha-python or set LIGHTCTL_HA_PYTHON "
-              "(docs/home-assistant.md, 'Checking against a real Home Assistant')")  # fmt: skip
+        print(
+            "no Home Assistant: pass --ha-python or set LIGHTCTL_HA_PYTHON "
+            "(docs/home-assistant.md, 'Checking against a real Home Assistant')"
+        )
         return 2
     return run(args.ha_python, args.keep, args.timeout)
 

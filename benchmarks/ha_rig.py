@@ -21,6 +21,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import subprocess
 import time
@@ -94,6 +95,9 @@ for uid, payload in json.load(sys.stdin).items():
 print(json.dumps(out))
 """
 
+#: the start of a line of home-assistant.log: time, level, thread, logger
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ (\w+) \((\w+)\) \[([\w.]+)\] ")
+
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -142,20 +146,38 @@ def write_config(folder: Path, *, http_port: int, broker_host: str, broker_port:
     now = datetime.now(UTC)
     auth = {
         "users": [
-            {"id": user_id, "group_ids": [], "is_owner": True, "is_active": True,
-             "name": "lightctl check", "system_generated": False, "local_only": False}
+            {
+                "id": user_id,
+                "group_ids": [],
+                "is_owner": True,
+                "is_active": True,
+                "name": "lightctl check",
+                "system_generated": False,
+                "local_only": False,
+            }
         ],
         "groups": [],  # Home Assistant adds its system groups and makes this user admin
         "credentials": [],
         "refresh_tokens": [
-            {"id": token_id, "user_id": user_id, "client_id": None,
-             "client_name": "lightctl check", "client_icon": None,
-             "token_type": "long_lived_access_token", "created_at": now.isoformat(),
-             "access_token_expiration": 86400.0, "token": secrets.token_hex(64),
-             "jwt_key": jwt_key, "last_used_at": None, "last_used_ip": None,
-             "expire_at": None, "credential_id": None, "version": None}
+            {
+                "id": token_id,
+                "user_id": user_id,
+                "client_id": None,
+                "client_name": "lightctl check",
+                "client_icon": None,
+                "token_type": "long_lived_access_token",
+                "created_at": now.isoformat(),
+                "access_token_expiration": 86400.0,
+                "token": secrets.token_hex(64),
+                "jwt_key": jwt_key,
+                "last_used_at": None,
+                "last_used_ip": None,
+                "expire_at": None,
+                "credential_id": None,
+                "version": None,
+            }
         ],
-    }  # fmt: skip
+    }
     (storage / "auth").write_text(json.dumps(_store("auth", auth)))
     t = int(now.timestamp())
     return jwt_hs256({"iss": token_id, "iat": t, "exp": t + 86400}, jwt_key)
@@ -219,8 +241,11 @@ class HomeAssistant:
         ws = f"ws://127.0.0.1:{self.port}/api/websocket"
         out = subprocess.run(
             [self.python, "-c", WS_REGISTRY, ws, self.token],
-            capture_output=True, text=True, timeout=30, check=False,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
         if out.returncode != 0:
             raise RuntimeError(f"entity registry query failed: {out.stderr.strip()[-500:]}")
         return json.loads(out.stdout)
@@ -228,9 +253,13 @@ class HomeAssistant:
     def schema_check(self, payloads: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """unique_id -> {"error": ...} or {"dropped": [keys this release ignores]}."""
         out = subprocess.run(
-            [self.python, "-c", SCHEMA_CHECK], input=json.dumps(payloads),
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
+            [self.python, "-c", SCHEMA_CHECK],
+            input=json.dumps(payloads),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         if out.returncode != 0:
             raise RuntimeError(f"schema check failed: {out.stderr.strip()[-500:]}")
         return json.loads(out.stdout)
@@ -248,3 +277,18 @@ class HomeAssistant:
     def log(self) -> str:
         p = self.log_path
         return p.read_text(errors="replace") if p.exists() else ""
+
+    def log_problems(self) -> list[str]:
+        """The warnings and errors of the log, each with its continuation lines."""
+        entries: list[str] = []
+        current: list[str] | None = None
+        for line in self.log().splitlines():
+            m = LOG_LINE.match(line)
+            if m:
+                current = [line] if m.group(1) in ("WARNING", "ERROR", "CRITICAL") else None
+                if current is not None:
+                    entries.append(line)
+            elif current is not None:
+                current.append(line)
+                entries[-1] = "\n".join(current)
+        return entries
