@@ -20,7 +20,7 @@ integration already set up (benchmarks/ha_rig.py), then checks:
 
 Prints a report; exit code 1 on any failure, 2 when it could not run.
 
-    python benchmarks/ha_check.py --ha-python ~/havenv/bin/python [--keep]
+    python benchmarks/ha_check.py --ha-python ~/ha-venv/bin/python [--keep]
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from ha_rig import HomeAssistant, write_config  # noqa: E402
 from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 
 from lightctl.core.model import Mode  # noqa: E402
+from lightctl.entities import ENTITIES  # noqa: E402
 from tests.broker import Broker, free_port  # noqa: E402
 from tests.e2e.helpers import DaemonProcess  # noqa: E402
 from tests.e2e.helpers import write_config as write_lightctl_config  # noqa: E402
@@ -131,6 +132,12 @@ def check_entities(
     registry = {e["unique_id"]: e for e in ha.entity_registry() if e["platform"] == "mqtt"}
     ids: dict[str, str] = {}
     print(f"\n{len(configs)} discovery configs published, {len(registry)} MQTT entities in HA:")
+    published = {uid.removeprefix(f"lightctl_{NODE}_") for uid in configs}
+    rep.check(
+        published == set(ENTITIES),
+        f"the node published a config for each of its {len(ENTITIES)} entities",
+        f"missing {sorted(set(ENTITIES) - published)}, extra {sorted(published - set(ENTITIES))}",
+    )
     devices = {registry[u]["device_id"] for u in configs if u in registry}
     rep.check(len(devices) == 1, "all entities on one device", f"{len(devices)} devices")
     rep.check(
