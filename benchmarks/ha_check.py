@@ -13,6 +13,8 @@ integration already set up (benchmarks/ha_rig.py), then checks:
   unit, entity category, number bounds and select options (the modes lightctl declares);
 - no entity is ``unavailable`` or ``unknown`` (a button has no state until pressed) and
   the values match `/api/status`;
+- the energy sensor passes the Energy dashboard's own validation as an individual
+  device, and the three counters get long-term statistics as sums;
 - Home Assistant's service calls reach the node: the test button, every mode, a number,
   the lamp;
 - Home Assistant's log holds no warning or error about MQTT, discovery or lightctl
@@ -263,6 +265,35 @@ def check_counters(rep: Report, ha: HomeAssistant, d: DaemonProcess, ids: dict[s
         )
 
 
+def check_energy(rep: Report, ha: HomeAssistant, ids: dict[str, str]) -> None:
+    """The energy sensor as an individual device of the Energy dashboard, validated by
+    Home Assistant's own energy checks; the counters as long-term statistics sums."""
+    print("\nEnergy dashboard and long-term statistics:")
+    if "energy" not in ids:
+        return
+    eid = ids["energy"]
+    prefs = {"type": "energy/save_prefs", "device_consumption": [{"stat_consumption": eid}]}
+    _, valid, sums = ha.ws(
+        prefs,
+        {"type": "energy/validate"},
+        {"type": "recorder/list_statistic_ids", "statistic_type": "sum"},
+    )
+    issues = [i for group in valid["device_consumption"] for i in group]
+    # statistics appear at the recorder's first 5-minute compile, later than this run
+    later = [i for i in issues if i["type"] == "statistics_not_defined"]
+    rep.check(
+        not [i for i in issues if i not in later],
+        f"{eid} accepted as an individual device",
+        json.dumps([i for i in issues if i not in later]),
+    )
+    if later:
+        print("  note no statistics compiled yet (the recorder's first 5-minute run)")
+    have = {st["statistic_id"] for st in sums}
+    for key in ("energy", "on_hours", "relay_cycles"):
+        if key in ids:
+            rep.check(ids[key] in have, f"{ids[key]} has long-term statistics as a sum")
+
+
 def run(ha_python: str, keep: bool, timeout: float) -> int:
     rep = Report()
     tmp = Path(tempfile.mkdtemp(prefix="lightctl-ha-"))
@@ -307,6 +338,7 @@ def run(ha_python: str, keep: bool, timeout: float) -> int:
         ids = check_entities(rep, ha, configs, d.get("/api/status"))
         check_commands(rep, ha, d, ids)
         check_counters(rep, ha, d, ids)
+        check_energy(rep, ha, ids)
     except Exception as exc:  # noqa: BLE001 - reported with the logs, then exit 2
         print(f"\nCOULD NOT RUN: {type(exc).__name__}: {exc}")
         print(f"--- lightctl log (tail) ---\n{d.log()[-2000:]}")

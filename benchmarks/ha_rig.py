@@ -4,14 +4,16 @@ Home Assistant runs from its own venv (``LIGHTCTL_HA_PYTHON``, see docs/home-ass
 never from lightctl's. The config folder is written before the first start so no
 onboarding is needed:
 
-- ``configuration.yaml``: http on 127.0.0.1 only, the REST and websocket APIs, logging
-  to ``home-assistant.log``; nothing that reaches the internet;
+- ``configuration.yaml``: http on 127.0.0.1 only, the REST and websocket APIs, the
+  recorder and the Energy dashboard, logging to ``home-assistant.log``; nothing that
+  reaches the internet;
 - ``.storage/core.config_entries``: the MQTT integration pointing at the test broker,
   discovery on (what the UI's "Add integration → MQTT" stores);
 - ``.storage/auth``: one admin user with a long-lived access token, whose JWT is signed
   here (HS256, as Home Assistant itself signs them) so the REST calls can authenticate.
 
-The websocket query (the entity registry, which maps unique ids to entity ids) runs in
+The websocket queries (the entity registry, which maps unique ids to entity ids; the
+Energy dashboard's validation; the recorder's statistics) run in
 Home Assistant's own Python, which has aiohttp; lightctl's venv needs nothing extra.
 """
 
@@ -47,28 +49,34 @@ http:
 api:
 websocket_api:
 config:
+recorder:
+  db_url: sqlite:///{db}
+energy:
 logger:
   default: info
 """
 
-WS_REGISTRY = r"""
+WS_CALLS = r"""
 import asyncio, json, sys
 import aiohttp
 
-async def main(url, token):
+async def main(url, token, calls):
+    out = []
     async with aiohttp.ClientSession() as s, s.ws_connect(url) as ws:
         await ws.receive_json()
         await ws.send_json({"type": "auth", "access_token": token})
         msg = await ws.receive_json()
         if msg["type"] != "auth_ok":
             sys.exit(f"websocket auth failed: {msg}")
-        await ws.send_json({"id": 1, "type": "config/entity_registry/list"})
-        reply = await ws.receive_json()
-        if not reply.get("success"):
-            sys.exit(f"entity registry: {reply}")
-        print(json.dumps(reply["result"]))
+        for n, call in enumerate(calls, 1):
+            await ws.send_json({"id": n, **call})
+            reply = await ws.receive_json()
+            if not reply.get("success"):
+                sys.exit(f"{call['type']}: {reply}")
+            out.append(reply["result"])
+    print(json.dumps(out))
 
-asyncio.run(main(*sys.argv[1:]))
+asyncio.run(main(sys.argv[1], sys.argv[2], json.loads(sys.stdin.read())))
 """
 
 #: Validates discovery payloads with the MQTT platforms' own DISCOVERY_SCHEMA, as Home
@@ -119,7 +127,9 @@ def write_config(folder: Path, *, http_port: int, broker_host: str, broker_port:
     """Write a ready Home Assistant config folder; returns the REST access token."""
     storage = folder / ".storage"
     storage.mkdir(parents=True, exist_ok=True)
-    (folder / "configuration.yaml").write_text(CONFIGURATION.format(port=http_port))
+    (folder / "configuration.yaml").write_text(
+        CONFIGURATION.format(port=http_port, db=folder / "home-assistant.db")
+    )
     mqtt_entry = {
         "entry_id": secrets.token_hex(16),
         "version": 1,
@@ -237,18 +247,23 @@ class HomeAssistant:
     def call(self, domain: str, service: str, **data: Any) -> None:
         self.rest("POST", f"/api/services/{domain}/{service}", data)
 
-    def entity_registry(self) -> list[dict[str, Any]]:
+    def ws(self, *calls: dict[str, Any]) -> list[Any]:
+        """The results of websocket commands, sent in order on one connection."""
         ws = f"ws://127.0.0.1:{self.port}/api/websocket"
         out = subprocess.run(
-            [self.python, "-c", WS_REGISTRY, ws, self.token],
+            [self.python, "-c", WS_CALLS, ws, self.token],
+            input=json.dumps(calls),
             capture_output=True,
             text=True,
             timeout=30,
             check=False,
         )
         if out.returncode != 0:
-            raise RuntimeError(f"entity registry query failed: {out.stderr.strip()[-500:]}")
+            raise RuntimeError(f"websocket call failed: {out.stderr.strip()[-500:]}")
         return json.loads(out.stdout)
+
+    def entity_registry(self) -> list[dict[str, Any]]:
+        return self.ws({"type": "config/entity_registry/list"})[0]
 
     def schema_check(self, payloads: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """unique_id -> {"error": ...} or {"dropped": [keys this release ignores]}."""
