@@ -49,6 +49,8 @@ NOT_RUN = {
     "--write": "reads an analogue sensor on a Pi (tests/hardware/test_calibrate_command.py "
     "runs it against a modelled ADS1115)",
     "lightctl run --demo": "is the demo daemon this test starts",
+    "python benchmarks/ha_check.py --ha-python ~/ha-venv/bin/python": "needs Home Assistant "
+    "in a venv of its own (tests/e2e/test_home_assistant.py runs it when one is named)",
 }
 
 
