@@ -21,6 +21,9 @@ EXTRAPOLATE = 2.0
 Point = tuple[float, float]
 
 
+CLOSE = 1 + 1e-9  # neighbouring values closer than this give a degenerate fit
+
+
 def check_points(points: Iterable[Sequence[float]]) -> list[str]:
     """Every problem with calibration ``points`` ([[raw, lux], ...]); [] when usable."""
     problems: list[str] = []
@@ -54,6 +57,14 @@ def check_points(points: Iterable[Sequence[float]]) -> list[str]:
         problems.append(
             f"lux must rise (or fall) steadily with raw; sorted by raw the points are {shown}"
         )
+        return problems
+    for name, values in (("raw", sorted(raws)), ("lux", sorted(lux))):
+        close = [(a, b) for a, b in zip(values, values[1:], strict=False) if b / a < CLOSE]
+        if close:
+            a, b = close[0]
+            problems.append(
+                f"{name} values {a!r} and {b!r} are too close to tell apart on a log scale"
+            )
     return problems
 
 

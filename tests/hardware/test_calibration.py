@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from lightctl.core.calibration import EXTRAPOLATE, check_points, fit
+from lightctl.core.calibration import CLOSE, EXTRAPOLATE, check_points, fit
 
 
 def test_fit_recovers_a_power_law():
@@ -83,6 +83,8 @@ def test_monotonic_points_give_a_monotonic_fit(raws, luxes, falling):
     """Any strictly monotonic point set gives a fit that is monotonic in the same sense."""
     n = min(len(raws), len(luxes))
     raws, luxes = sorted(raws[:n]), sorted(luxes[:n], reverse=falling)
+    for values in (raws, sorted(luxes)):  # the fit needs values apart on a log scale
+        assume(all(b / a >= CLOSE for a, b in zip(values, values[1:], strict=False)))
     cal = fit(list(zip(raws, luxes, strict=True)))
     grid = [raws[0] / 4 + (raws[-1] * 4 - raws[0] / 4) * i / 200 for i in range(201)]
     values = [cal(r) for r in grid]
@@ -91,3 +93,18 @@ def test_monotonic_points_give_a_monotonic_fit(raws, luxes, falling):
         assert all(b <= a * (1 + 1e-9) for a, b in pairs)
     else:
         assert all(b >= a * (1 - 1e-9) for a, b in pairs)
+
+
+@pytest.mark.parametrize(
+    "points",
+    [
+        [[1.0, 5.0], [1.0000000000000002, 200.0]],
+        [[0.5, 5.0], [0.6, 5.000000000000001]],
+    ],
+)
+def test_points_too_close_on_a_log_scale_are_a_problem(points):
+    """Distinct values that log10 cannot tell apart would divide by zero in the fit."""
+    problems = check_points(points)
+    assert problems and "too close" in problems[0]
+    with pytest.raises(ValueError, match="too close"):
+        fit(points)
