@@ -12,8 +12,9 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from lightctl import config_schema as schema
@@ -29,36 +30,55 @@ SECRET = "<SECRET>"
 Overrides = Mapping[str, tuple[str, Any]]
 
 
+def _typed_section(types: Mapping[str, Any]):
+    """Give a section class whose keys depend on its ``type`` the type's own keys.
+
+    Those keys live in ``options``, checked against the type's declaration (its module's
+    ``TYPE``) with the defaults filled in; they are passed as keywords, as they are
+    written in the TOML section (``SensorConfig(type="bh1750", address=0x5C)``), and
+    read as attributes too (``cfg.sensor.address``; None for an unset one).
+    """
+
+    def wrap(cls):
+        init, common = cls.__init__, {f.name for f in fields(cls)}
+
+        def __init__(self, *args: Any, options: Mapping[str, Any] | None = None, **kw: Any):
+            own = {**(options or {}), **{k: kw.pop(k) for k in list(kw) if k not in common}}
+            init(self, *args, **kw)
+            kind = types.get(self.type)
+            if kind is not None:
+                own = kind.fill(own)
+            elif own:
+                raise TypeError(f"{self.type!r} is not a type with options {sorted(own)}")
+            object.__setattr__(self, "options", MappingProxyType(own))
+
+        def __getattr__(self, name: str) -> Any:
+            options = self.__dict__.get("options", {})
+            kind = types.get(self.__dict__.get("type"))
+            if name in options or (kind is not None and kind.option(name) is not None):
+                return options.get(name)
+            raise AttributeError(f"{cls.__name__} of type {self.type!r} has no {name!r}")
+
+        cls.__init__, cls.__getattr__ = __init__, __getattr__
+        return cls
+
+    return wrap
+
+
+@_typed_section(schema.SENSOR_KINDS)
 @dataclass(frozen=True)
 class SensorConfig:
-    """[sensor] and [sensor.calibration]; per-type keys are None when not used."""
+    """[sensor] and [sensor.calibration]: the keys every type shares, and in ``options``
+    the type's own keys (declared in ``lightctl/sensors/<type>.py``)."""
 
     type: str = "simulated"
     interval: float = 1.0
     fault_after: int = 3  # consecutive bad readings before a fault
     max_lux: float = 200_000.0  # readings above this are faults
     stuck_after: float = 0.0  # s: same raw value this long while the sun moves -> fault; 0 = off
-    # ldr_rc
-    pin: int | None = None
-    charge_time_limit: float = 0.05  # s: longest RC charge before "too dark / open circuit"
-    # mcp3008 (channel 0-7, device = SPI chip select 0/1), ads1115 (channel 0-3, gain)
-    channel: int | None = None
-    device: int = 0
-    gain: float = 4.096  # ads1115 full-scale range in volts
-    # ads1115 / bh1750
-    bus: int = 1
-    address: int | None = None
-    # iio (path or name), file (path)
-    path: str | None = None
-    name: str | None = None
-    # mqtt
-    topic: str | None = None
-    json_key: str | None = None
-    # simulated
-    speed: float = 1.0  # simulated seconds per real second (the demo accelerates the day)
-    seed: int = 0
     # analogue sensors: raw reading -> lux, [[raw, lux], ...]
     calibration: tuple[tuple[float, float], ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def limits(self) -> SensorLimits:
         return SensorLimits(
@@ -66,23 +86,15 @@ class SensorConfig:
         )
 
 
+@_typed_section(schema.RELAY_KINDS)
 @dataclass(frozen=True)
 class RelayConfig:
-    """[relay]: gpio | mqtt | mock."""
+    """[relay]: the keys every type shares, and in ``options`` the type's own keys
+    (declared in ``lightctl/relays/<type>.py``)."""
 
     type: str = "mock"
-    pin: int = 17
-    active_high: bool = True
     on_shutdown: str = "off"  # off | keep: relay state when the daemon stops
-    # mqtt (smart plug)
-    command_topic: str | None = None
-    state_topic: str | None = None
-    payload_on: str = "ON"
-    payload_off: str = "OFF"
-    state_key: str | None = None  # JSON key of the state in the plug's report, dotted if nested
-    state_on: str | bool = "ON"  # text, or true/false for a JSON boolean
-    state_off: str | bool = "OFF"
-    confirm_timeout: float = 5.0
+    options: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -293,10 +305,10 @@ def effective_toml(cfg: Config, *, reveal_secrets: bool = False) -> str:
         ("schedule", {**{k: values[k] for k in schema.SCHEDULE_KEYS}, "timezone": cfg.timezone}),
         ("relay", {k: getattr(relay, k) for k in ("type", *schema.RELAY_COMMON)}),
     ]
-    sections[1][1].update({k: getattr(sensor, k) for k in schema.SENSOR_TYPES.get(sensor.type, {})})
+    sections[1][1].update(sensor.options)
     if sensor.calibration:
         sections.insert(2, ("sensor.calibration", {"points": sensor.calibration}))
-    sections[-1][1].update({k: getattr(relay, k) for k in schema.RELAY_TYPES.get(relay.type, {})})
+    sections[-1][1].update(relay.options)
     if cfg.mqtt is not None:
         sections.append(("mqtt", {**asdict(cfg.mqtt), "password": secret(cfg.mqtt.password)}))
     web = {"listen": cfg.web.listen, "username": cfg.web.username}

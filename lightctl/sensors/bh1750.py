@@ -15,15 +15,31 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lightctl.config import SensorConfig
+from lightctl.config_checks import one_of
+from lightctl.device_types import I2C_BUS, DeviceType, Option
 from lightctl.errors import SensorError
 from lightctl.sensors._hw import LazyBus, i2c_error, need
+
+if TYPE_CHECKING:
+    from lightctl.config import SensorConfig
 
 POWER_ON, ONE_TIME_HIGH_RES = 0x01, 0x20
 MEASUREMENT_TIME = 0.18  # s, datasheet max for high-resolution mode
 SATURATED = 0xFFFF
+ADDRESSES = (0x23, 0x5C)
+
+TYPE = DeviceType(
+    "bh1750",
+    "I²C lux sensor, up to 54 612 lx",
+    (
+        Option("bus", I2C_BUS, 1),
+        Option(
+            "address", one_of(*ADDRESSES, hex_=True), 0x23, "0x23 (ADDR low) or 0x5C (ADDR high)"
+        ),
+    ),
+)
 
 
 class Bh1750Sensor:
@@ -37,6 +53,8 @@ class Bh1750Sensor:
         smbus: Callable[[int], Any] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
+        if address not in ADDRESSES:
+            raise SensorError(f"bh1750: sensor.address must be 0x23 or 0x5c, got {address:#04x}")
         self.bus_number, self.address = bus, address
         self._sleep = sleep
         self._i2c = LazyBus(bus, smbus)
@@ -74,7 +92,4 @@ class Bh1750Sensor:
 
 
 def create(cfg: SensorConfig, *, smbus: Any = None, **_: Any) -> Bh1750Sensor:
-    address = 0x23 if cfg.address is None else cfg.address
-    if address not in (0x23, 0x5C):
-        raise SensorError(f"bh1750: sensor.address must be 0x23 or 0x5c, got {address:#04x}")
-    return Bh1750Sensor(bus=cfg.bus, address=address, smbus=smbus)
+    return Bh1750Sensor(bus=cfg.options["bus"], address=cfg.options["address"], smbus=smbus)
