@@ -36,7 +36,10 @@ TYPE = DeviceType(
     (
         Option("bus", I2C_BUS, 1),
         Option(
-            "address", one_of(*ADDRESSES, hex_=True), 0x23, "0x23 (ADDR low) or 0x5C (ADDR high)"
+            "address",
+            one_of(*ADDRESSES, hex_=True),
+            0x23,
+            "ADDR pin low: 0x23, high: 0x5C (write it as hex, no quotes)",
         ),
     ),
 )
