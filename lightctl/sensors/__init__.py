@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from lightctl.ports import Sensor
 
 #: The sensor types, in the order messages and docs list them.
-NAMES = ("ldr_rc", "mcp3008", "ads1115", "bh1750", "iio", "file", "mqtt", "simulated")
+NAMES = ("ldr_rc", "mcp3008", "ads1115", "bh1750", "veml7700", "iio", "file", "mqtt", "simulated")
 
 
 def sensor_types() -> dict[str, device_types.DeviceType]:
