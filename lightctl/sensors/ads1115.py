@@ -9,7 +9,6 @@ polls the config register until the conversion is done, and reads the result.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from lightctl.config_checks import integer, one_of
 from lightctl.device_types import I2C_BUS, DeviceType, Option
 from lightctl.errors import SensorError
-from lightctl.sensors._hw import Calibrated, LazyBus, i2c_error
+from lightctl.sensors._hw import Calibrated, LazyBus
 
 if TYPE_CHECKING:
     from lightctl.config import SensorConfig
@@ -77,13 +76,11 @@ class Ads1115Sensor(Calibrated):
         self._sleep = sleep
         self.set_calibration(calibration)
         self._i2c = LazyBus(bus, smbus)
-        self._lock = threading.Lock()
 
     def _what(self) -> str:
         return f"ads1115 at {self.address:#04x}"
 
-    def _conversion(self) -> int:
-        bus = self._i2c.get()
+    def _conversion(self, bus: Any) -> int:
         word = config_word(self.channel, self.gain)
         bus.write_i2c_block_data(self.address, REG_CONFIG, [word >> 8, word & 0xFF])
         deadline = time.monotonic() + CONVERSION_TIMEOUT
@@ -102,18 +99,10 @@ class Ads1115Sensor(Calibrated):
         return code - 0x10000 if code & 0x8000 else code
 
     def read_raw(self) -> float:
-        with self._lock:
-            try:
-                return self._conversion() * self.gain / 32768
-            except OSError as e:  # SensorError is an OSError too: drop the bus either way
-                self._i2c.drop()
-                if isinstance(e, SensorError):
-                    raise
-                raise i2c_error(e, self._what(), self.bus_number) from e
+        return self._i2c.run(self._what(), self._conversion) * self.gain / 32768
 
     def close(self) -> None:
-        with self._lock:
-            self._i2c.drop()
+        self._i2c.close()
 
 
 def create(cfg: SensorConfig, *, smbus: Any = None, **_: Any) -> Ads1115Sensor:

@@ -12,7 +12,6 @@ fail_safe "on" at noon would switch the lamp on in full sun.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from lightctl.config_checks import one_of
 from lightctl.device_types import I2C_BUS, DeviceType, Option
 from lightctl.errors import SensorError
-from lightctl.sensors._hw import LazyBus, i2c_error, need
+from lightctl.sensors._hw import LazyBus, need
 
 if TYPE_CHECKING:
     from lightctl.config import SensorConfig
@@ -61,13 +60,11 @@ class Bh1750Sensor:
         self.bus_number, self.address = bus, address
         self._sleep = sleep
         self._i2c = LazyBus(bus, smbus)
-        self._lock = threading.Lock()
         self.saturated = False
         self.last_raw: float | None = None
 
-    def _measure(self) -> int:
+    def _measure(self, bus: Any) -> int:
         smbus2 = need("smbus2", "smbus2", "python3-smbus2")
-        bus = self._i2c.get()
         bus.write_byte(self.address, POWER_ON)
         bus.write_byte(self.address, ONE_TIME_HIGH_RES)
         self._sleep(MEASUREMENT_TIME)
@@ -77,21 +74,13 @@ class Bh1750Sensor:
         return hi << 8 | lo
 
     def read(self) -> float:
-        with self._lock:
-            try:
-                raw = self._measure()
-            except OSError as e:
-                self._i2c.drop()
-                if isinstance(e, SensorError):
-                    raise
-                raise i2c_error(e, f"bh1750 at {self.address:#04x}", self.bus_number) from e
+        raw = self._i2c.run(f"bh1750 at {self.address:#04x}", self._measure)
         self.last_raw = raw
         self.saturated = raw == SATURATED
         return raw / 1.2
 
     def close(self) -> None:
-        with self._lock:
-            self._i2c.drop()
+        self._i2c.close()
 
 
 def create(cfg: SensorConfig, *, smbus: Any = None, **_: Any) -> Bh1750Sensor:

@@ -19,7 +19,6 @@ Address 0x10 (fixed).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -27,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from lightctl.config_checks import one_of
 from lightctl.device_types import I2C_BUS, DeviceType, Option
 from lightctl.errors import SensorError
-from lightctl.sensors._hw import LazyBus, i2c_error
+from lightctl.sensors._hw import LazyBus
 
 if TYPE_CHECKING:
     from lightctl.config import SensorConfig
@@ -104,7 +103,6 @@ class Veml7700Sensor:
         self.gain, self.integration_ms = gain, integration_ms
         self._sleep = sleep
         self._i2c = LazyBus(bus, smbus)
-        self._lock = threading.Lock()
         self.saturated = False
         self.last_raw: float | None = None
 
@@ -112,8 +110,7 @@ class Veml7700Sensor:
         lo, hi = bus.read_i2c_block_data(self.address, register, 2)
         return hi << 8 | lo
 
-    def _measure(self) -> int:
-        bus = self._i2c.get()
+    def _measure(self, bus: Any) -> int:
         word = config_word(self.gain, self.integration_ms)
         if self._word(bus, REG_CONF) != word:
             bus.write_i2c_block_data(self.address, REG_CONF, [word & 0xFF, word >> 8])
@@ -121,21 +118,13 @@ class Veml7700Sensor:
         return self._word(bus, REG_ALS)
 
     def read(self) -> float:
-        with self._lock:
-            try:
-                counts = self._measure()
-            except OSError as e:
-                self._i2c.drop()
-                if isinstance(e, SensorError):
-                    raise
-                raise i2c_error(e, f"veml7700 at {self.address:#04x}", self.bus_number) from e
+        counts = self._i2c.run(f"veml7700 at {self.address:#04x}", self._measure)
         self.last_raw = counts
         self.saturated = counts == SATURATED
         return lux(counts, self.gain, self.integration_ms)
 
     def close(self) -> None:
-        with self._lock:
-            self._i2c.drop()
+        self._i2c.close()
 
 
 def create(cfg: SensorConfig, *, smbus: Any = None, **_: Any) -> Veml7700Sensor:
