@@ -14,13 +14,13 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from lightctl import config_schema as schema
 from lightctl.config_checks import Problems, is_loopback, toml_type
 from lightctl.core.model import SensorLimits, Settings
 from lightctl.core.settings import to_dict
+from lightctl.device_types import Options
 from lightctl.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("/etc/lightctl/config.toml")
@@ -50,7 +50,7 @@ def _typed_section(types: Mapping[str, Any]):
                 own = kind.fill(own)
             elif own:
                 raise TypeError(f"{self.type!r} is not a type with options {sorted(own)}")
-            object.__setattr__(self, "options", MappingProxyType(own))
+            object.__setattr__(self, "options", Options(own))
 
         def __getattr__(self, name: str) -> Any:
             options = self.__dict__.get("options", {})
@@ -78,7 +78,7 @@ class SensorConfig:
     stuck_after: float = 0.0  # s: same raw value this long while the sun moves -> fault; 0 = off
     # analogue sensors: raw reading -> lux, [[raw, lux], ...]
     calibration: tuple[tuple[float, float], ...] = ()
-    options: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    options: Mapping[str, Any] = field(default_factory=Options)
 
     def limits(self) -> SensorLimits:
         return SensorLimits(
@@ -94,7 +94,7 @@ class RelayConfig:
 
     type: str = "mock"
     on_shutdown: str = "off"  # off | keep: relay state when the daemon stops
-    options: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    options: Mapping[str, Any] = field(default_factory=Options)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,28 @@ GPIO_PIN = integer(0, 27, " (a BCM GPIO number)")
 I2C_BUS = integer(0, 255, " (the N of /dev/i2c-N)")
 
 
+class Options(Mapping[str, Any]):
+    """The option values of one configured part: read-only, comparable, hashable."""
+
+    def __init__(self, values: Mapping[str, Any] | Iterable[tuple[str, Any]] = ()):
+        self._values = dict(values)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._values.items()))
+
+    def __repr__(self) -> str:
+        return repr(self._values)
+
+
 @dataclass(frozen=True)
 class Option:
     """One key of a type's section: ``check`` cleans a value or says what is allowed;
