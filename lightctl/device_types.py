@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 from lightctl.config_checks import REQUIRED, Check, integer, rule_of
@@ -112,8 +113,6 @@ def load_types(package: str, names: Iterable[str]) -> dict[str, DeviceType]:
 
     Importing them loads no hardware library: each imports its own inside create().
     """
-    from importlib import import_module
-
     types: dict[str, DeviceType] = {}
     for name in names:
         kind = import_module(f"{package}.{name}").TYPE
@@ -130,8 +129,6 @@ def create(package: str, names: Iterable[str], cfg: Any, error: type[Exception],
     a required option left out of a config built in code (a file's config was checked
     whole by the schema already). Values are the parts' own to guard, as gpiozero does.
     """
-    from importlib import import_module
-
     names = tuple(names)
     section = package.rsplit(".", 1)[-1].removesuffix("s")
     if cfg.type not in names:
