@@ -98,3 +98,22 @@ def test_declarations_load_no_hardware_library():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_configs_built_in_code_take_the_type_keys():
+    """SensorConfig/RelayConfig take a type's keys as keywords, fill its defaults, read
+    them as attributes, and refuse a key the type does not have."""
+    from lightctl.config import RelayConfig, SensorConfig
+    from lightctl.errors import RelayError
+    from lightctl.relays import build_relay
+
+    cfg = SensorConfig(type="veml7700", gain=0.25)
+    assert dict(cfg.options) == {"bus": 1, "address": 0x10, "gain": 0.25, "integration_ms": 100}
+    assert cfg.gain == 0.25 and SensorConfig(type="iio", name="x").path is None
+    assert cfg == SensorConfig(type="veml7700", options={"gain": 0.25})
+    with pytest.raises(TypeError, match="pin"):
+        SensorConfig(type="file", path="/run/lux", pin=4)
+    with pytest.raises(AttributeError):
+        _ = cfg.pin
+    with pytest.raises(RelayError, match="relay.command_topic: is required"):
+        build_relay(RelayConfig(type="mqtt"))
