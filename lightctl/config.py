@@ -12,7 +12,7 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from lightctl import config_schema as schema
 from lightctl.config_checks import Problems, is_loopback, toml_type
 from lightctl.core.model import SensorLimits, Settings
 from lightctl.core.settings import to_dict
-from lightctl.device_types import Options
+from lightctl.device_types import Options, typed_section
 from lightctl.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("/etc/lightctl/config.toml")
@@ -30,42 +30,7 @@ SECRET = "<SECRET>"
 Overrides = Mapping[str, tuple[str, Any]]
 
 
-def _typed_section(types: Mapping[str, Any]):
-    """Give a section class whose keys depend on its ``type`` the type's own keys.
-
-    Those keys live in ``options``, checked against the type's declaration (its module's
-    ``TYPE``) with the defaults filled in; they are passed as keywords, as they are
-    written in the TOML section (``SensorConfig(type="bh1750", address=0x5C)``), and
-    read as attributes too (``cfg.sensor.address``; None for an unset one).
-    """
-
-    def wrap(cls):
-        init, common = cls.__init__, {f.name for f in fields(cls)}
-
-        def __init__(self, *args: Any, options: Mapping[str, Any] | None = None, **kw: Any):
-            own = {**(options or {}), **{k: kw.pop(k) for k in list(kw) if k not in common}}
-            init(self, *args, **kw)
-            kind = types.get(self.type)
-            if kind is not None:
-                own = kind.fill(own)
-            elif own:
-                raise TypeError(f"{self.type!r} is not a type with options {sorted(own)}")
-            object.__setattr__(self, "options", Options(own))
-
-        def __getattr__(self, name: str) -> Any:
-            options = self.__dict__.get("options", {})
-            kind = types.get(self.__dict__.get("type"))
-            if name in options or (kind is not None and kind.option(name) is not None):
-                return options.get(name)
-            raise AttributeError(f"{cls.__name__} of type {self.type!r} has no {name!r}")
-
-        cls.__init__, cls.__getattr__ = __init__, __getattr__
-        return cls
-
-    return wrap
-
-
-@_typed_section(schema.SENSOR_KINDS)
+@typed_section(schema.SENSOR_KINDS)
 @dataclass(frozen=True)
 class SensorConfig:
     """[sensor] and [sensor.calibration]: the keys every type shares, and in ``options``
@@ -86,7 +51,7 @@ class SensorConfig:
         )
 
 
-@_typed_section(schema.RELAY_KINDS)
+@typed_section(schema.RELAY_KINDS)
 @dataclass(frozen=True)
 class RelayConfig:
     """[relay]: the keys every type shares, and in ``options`` the type's own keys

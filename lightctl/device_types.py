@@ -14,7 +14,7 @@ without importing gpiozero or smbus2, which the modules import inside ``create()
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib import import_module
 from typing import Any
 
@@ -141,3 +141,38 @@ def create(package: str, names: Iterable[str], cfg: Any, error: type[Exception],
                 f"must be {option.rule}"
             )
     return module.create(cfg, **deps)
+
+
+def typed_section(types: Mapping[str, DeviceType]):
+    """Give a section class whose keys depend on its ``type`` the type's own keys.
+
+    Those keys live in ``options``, checked against the type's declaration (its module's
+    ``TYPE``) with the defaults filled in; they are passed as keywords, as they are
+    written in the TOML section (``SensorConfig(type="bh1750", address=0x5C)``), and
+    read as attributes too (``cfg.sensor.address``; None for an unset one).
+    """
+
+    def wrap(cls):
+        init, common = cls.__init__, {f.name for f in fields(cls)}
+
+        def __init__(self, *args: Any, options: Mapping[str, Any] | None = None, **kw: Any):
+            own = {**(options or {}), **{k: kw.pop(k) for k in list(kw) if k not in common}}
+            init(self, *args, **kw)
+            kind = types.get(self.type)
+            if kind is not None:
+                own = kind.fill(own)
+            elif own:
+                raise TypeError(f"{self.type!r} is not a type with options {sorted(own)}")
+            object.__setattr__(self, "options", Options(own))
+
+        def __getattr__(self, name: str) -> Any:
+            options = self.__dict__.get("options", {})
+            kind = types.get(self.__dict__.get("type"))
+            if name in options or (kind is not None and kind.option(name) is not None):
+                return options.get(name)
+            raise AttributeError(f"{cls.__name__} of type {self.type!r} has no {name!r}")
+
+        cls.__init__, cls.__getattr__ = __init__, __getattr__
+        return cls
+
+    return wrap
