@@ -20,6 +20,7 @@ from lightctl import config_schema as schema
 from lightctl.config_checks import Problems, is_loopback, toml_type
 from lightctl.core.model import SensorLimits, Settings
 from lightctl.core.settings import to_dict
+from lightctl.device_types import Options, typed_section
 from lightctl.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("/etc/lightctl/config.toml")
@@ -29,36 +30,20 @@ SECRET = "<SECRET>"
 Overrides = Mapping[str, tuple[str, Any]]
 
 
+@typed_section(schema.SENSOR_KINDS)
 @dataclass(frozen=True)
 class SensorConfig:
-    """[sensor] and [sensor.calibration]; per-type keys are None when not used."""
+    """[sensor] and [sensor.calibration]: the keys every type shares, and in ``options``
+    the type's own keys (declared in ``lightctl/sensors/<type>.py``)."""
 
     type: str = "simulated"
     interval: float = 1.0
     fault_after: int = 3  # consecutive bad readings before a fault
     max_lux: float = 200_000.0  # readings above this are faults
     stuck_after: float = 0.0  # s: same raw value this long while the sun moves -> fault; 0 = off
-    # ldr_rc
-    pin: int | None = None
-    charge_time_limit: float = 0.05  # s: longest RC charge before "too dark / open circuit"
-    # mcp3008 (channel 0-7, device = SPI chip select 0/1), ads1115 (channel 0-3, gain)
-    channel: int | None = None
-    device: int = 0
-    gain: float = 4.096  # ads1115 full-scale range in volts
-    # ads1115 / bh1750
-    bus: int = 1
-    address: int | None = None
-    # iio (path or name), file (path)
-    path: str | None = None
-    name: str | None = None
-    # mqtt
-    topic: str | None = None
-    json_key: str | None = None
-    # simulated
-    speed: float = 1.0  # simulated seconds per real second (the demo accelerates the day)
-    seed: int = 0
     # analogue sensors: raw reading -> lux, [[raw, lux], ...]
     calibration: tuple[tuple[float, float], ...] = ()
+    options: Mapping[str, Any] = field(default_factory=Options)
 
     def limits(self) -> SensorLimits:
         return SensorLimits(
@@ -66,23 +51,15 @@ class SensorConfig:
         )
 
 
+@typed_section(schema.RELAY_KINDS)
 @dataclass(frozen=True)
 class RelayConfig:
-    """[relay]: gpio | mqtt | mock."""
+    """[relay]: the keys every type shares, and in ``options`` the type's own keys
+    (declared in ``lightctl/relays/<type>.py``)."""
 
     type: str = "mock"
-    pin: int = 17
-    active_high: bool = True
     on_shutdown: str = "off"  # off | keep: relay state when the daemon stops
-    # mqtt (smart plug)
-    command_topic: str | None = None
-    state_topic: str | None = None
-    payload_on: str = "ON"
-    payload_off: str = "OFF"
-    state_key: str | None = None  # JSON key of the state in the plug's report, dotted if nested
-    state_on: str | bool = "ON"  # text, or true/false for a JSON boolean
-    state_off: str | bool = "OFF"
-    confirm_timeout: float = 5.0
+    options: Mapping[str, Any] = field(default_factory=Options)
 
 
 @dataclass(frozen=True)
@@ -293,10 +270,10 @@ def effective_toml(cfg: Config, *, reveal_secrets: bool = False) -> str:
         ("schedule", {**{k: values[k] for k in schema.SCHEDULE_KEYS}, "timezone": cfg.timezone}),
         ("relay", {k: getattr(relay, k) for k in ("type", *schema.RELAY_COMMON)}),
     ]
-    sections[1][1].update({k: getattr(sensor, k) for k in schema.SENSOR_TYPES.get(sensor.type, {})})
+    sections[1][1].update(sensor.options)
     if sensor.calibration:
         sections.insert(2, ("sensor.calibration", {"points": sensor.calibration}))
-    sections[-1][1].update({k: getattr(relay, k) for k in schema.RELAY_TYPES.get(relay.type, {})})
+    sections[-1][1].update(relay.options)
     if cfg.mqtt is not None:
         sections.append(("mqtt", {**asdict(cfg.mqtt), "password": secret(cfg.mqtt.password)}))
     web = {"listen": cfg.web.listen, "username": cfg.web.username}

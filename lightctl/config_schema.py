@@ -4,6 +4,7 @@ Each ``read_*`` takes the raw TOML table and a :class:`Problems` collector and r
 the validated keyword arguments for the matching dataclass of ``lightctl.config``
 (which imports this module, never the reverse). [control] and [schedule] go through
 the checks of their records in ``core.settings``, the same ones the HTTP API and MQTT use.
+The keys of each sensor and relay type come from its module's declaration (``TYPE``).
 """
 
 from __future__ import annotations
@@ -29,22 +30,19 @@ from lightctl.config_checks import (
     password_hash,
     rule_of,
     show,
-    state_word,
     text,
-    text_or_boolean,
     timezone,
     topic,
 )
 from lightctl.core.checks import Bad
 from lightctl.core.settings import FIELDS, Settings, check_patch, suggest
+from lightctl.device_types import DeviceType
 from lightctl.entities import ENTITIES
+from lightctl.relays import relay_types
+from lightctl.sensors import sensor_types
 
 #: key -> (check, default); REQUIRED when the key has no default.
 Spec = dict[str, tuple[Check, Any]]
-
-GPIO_PIN = integer(0, 27, " (a BCM GPIO number)")
-BUS = integer(0, 255, " (the N of /dev/i2c-N)")
-GAINS = (6.144, 4.096, 2.048, 1.024, 0.512, 0.256)
 
 TOP: Spec = {
     "node_id": (node_id, "lightctl"),
@@ -58,41 +56,12 @@ SENSOR_COMMON: Spec = {
     "max_lux": (number(0, unit=" lx", above=True), 200_000.0),
     "stuck_after": (number(0, unit=" s"), 0.0),
 }
-SENSOR_TYPES: dict[str, Spec] = {
-    "ldr_rc": {
-        "pin": (GPIO_PIN, REQUIRED),
-        "charge_time_limit": (number(0.001, 1, " s"), 0.05),
-    },
-    "mcp3008": {"channel": (integer(0, 7), REQUIRED), "device": (one_of(0, 1), 0)},
-    "ads1115": {
-        "channel": (integer(0, 3), REQUIRED),
-        "address": (integer(0x48, 0x4B, hex_=True), 0x48),
-        "bus": (BUS, 1),
-        "gain": (one_of(*GAINS), 4.096),
-    },
-    "bh1750": {"bus": (BUS, 1), "address": (one_of(0x23, 0x5C, hex_=True), 0x23)},
-    "iio": {"path": (text(what="a folder path"), None), "name": (text(what="a name"), None)},
-    "file": {"path": (text(what="a file path"), REQUIRED)},
-    "mqtt": {"topic": (topic(), REQUIRED), "json_key": (text(what="a JSON key"), None)},
-    "simulated": {"speed": (number(0, 1e6, above=True), 1.0), "seed": (integer(0, 2**63 - 1), 0)},
-}
-ANALOGUE = ("ldr_rc", "mcp3008", "ads1115")
+SENSOR_KINDS: dict[str, DeviceType] = sensor_types()
+#: The analogue types: raw readings that [sensor.calibration] turns into lux.
+ANALOGUE = tuple(name for name, kind in SENSOR_KINDS.items() if kind.calibrated)
 
 RELAY_COMMON: Spec = {"on_shutdown": (one_of("off", "keep"), "off")}
-RELAY_TYPES: dict[str, Spec] = {
-    "gpio": {"pin": (GPIO_PIN, 17), "active_high": (boolean, True)},
-    "mqtt": {
-        "command_topic": (topic(), REQUIRED),
-        "state_topic": (topic(), None),
-        "payload_on": (text(), "ON"),
-        "payload_off": (text(), "OFF"),
-        "state_key": (text(what="a JSON key"), None),
-        "state_on": (text_or_boolean, "ON"),
-        "state_off": (text_or_boolean, "OFF"),
-        "confirm_timeout": (number(0.5, 60, " s"), 5.0),
-    },
-    "mock": {},
-}
+RELAY_KINDS: dict[str, DeviceType] = relay_types()
 
 MQTT: Spec = {
     "host": (text(what="a host name or address"), "localhost"),
@@ -162,9 +131,16 @@ def read_root(data: Mapping, p: Problems) -> tuple[dict, dict[str, Mapping]]:
 
 
 def _read_typed(
-    prefix: str, table: Mapping, p: Problems, common: Spec, types: dict[str, Spec], default: Any
+    prefix: str,
+    table: Mapping,
+    p: Problems,
+    common: Spec,
+    types: dict[str, DeviceType],
+    default: Any,
+    has_mqtt: bool,
 ) -> tuple[str | None, dict]:
-    """A section whose allowed keys depend on its ``type``."""
+    """A section whose allowed keys depend on its ``type``, read with that type's
+    declaration: its options, its rules across keys, its need of [mqtt]."""
     out = read_keys(prefix, table, common, p)
     kind = table.get("type", default)
     if kind is REQUIRED:
@@ -173,9 +149,9 @@ def _read_typed(
     else:
         kind = p.check(f"{prefix}.type", kind, one_of(*types))
         kind = None if kind is MISSING else kind
-    every = {k for spec in types.values() for k in spec}
+    every = {o.name for t in types.values() for o in t.options}
     for key in table:
-        owners = [t for t, spec in types.items() if key in spec]
+        owners = [t.name for t in types.values() if t.option(key) is not None]
         if key in common or key in ("type", "calibration"):
             continue
         if not owners:
@@ -183,21 +159,25 @@ def _read_typed(
         elif kind is not None and kind not in owners:
             used = ", ".join(owners)
             p.note(f"{prefix}.{key}", f'is not used by {prefix} type "{kind}", only by: {used}')
-    if kind is not None:
-        out.update(read_keys(prefix, table, types[kind], p, f' for {prefix} type "{kind}"'))
-        out["type"] = kind
-    return kind, out
+    if kind is None:
+        return None, out
+    declared = types[kind]
+    before = len(p.items)
+    options = read_keys(prefix, table, declared.spec(), p, f' for {prefix} type "{kind}"')
+    if len(p.items) == before:  # the rules across keys judge valid values only
+        for rule in declared.rules:
+            for key, why in rule.problems(options):
+                p.note(f"{prefix}.{key}", why)
+    if declared.needs_mqtt and not has_mqtt:
+        p.note(f"{prefix}.type", f'"{kind}" needs an [mqtt] section: {declared.needs_mqtt}')
+    return kind, {**out, "type": kind, "options": options}
 
 
 def read_sensor(
     table: Mapping, p: Problems, has_mqtt: bool, require_calibration: bool = True
 ) -> dict:
     """[sensor] and [sensor.calibration] (optional only for `lightctl calibrate`)."""
-    kind, out = _read_typed("sensor", table, p, SENSOR_COMMON, SENSOR_TYPES, REQUIRED)
-    if kind == "iio" and ("path" in table) == ("name" in table):
-        p.note("sensor.path", 'type "iio" needs exactly one of path (the device folder) or name')
-    if kind == "mqtt" and not has_mqtt:
-        p.note("sensor.type", '"mqtt" needs an [mqtt] section: the broker to read the topic from')
+    kind, out = _read_typed("sensor", table, p, SENSOR_COMMON, SENSOR_KINDS, REQUIRED, has_mqtt)
     cal = table.get("calibration", MISSING)
     if kind in ANALOGUE and not isinstance(cal, Mapping):
         if cal is MISSING and not require_calibration:
@@ -226,15 +206,7 @@ def read_sensor(
 
 def read_relay(table: Mapping, p: Problems, has_mqtt: bool) -> dict:
     """[relay]; a file config without a type means the GPIO relay."""
-    kind, out = _read_typed("relay", table, p, RELAY_COMMON, RELAY_TYPES, "gpio")
-    if kind == "mqtt" and not has_mqtt:
-        p.note("relay.type", '"mqtt" needs an [mqtt] section: the broker of the smart plug')
-    on, off = out.get("state_on", "ON"), out.get("state_off", "OFF")
-    if kind == "mqtt" and state_word(on) == state_word(off):
-        same = show("relay.state_on", on)
-        why = f"is the same as state_on ({same}): the plug's two states must differ"
-        p.note("relay.state_off", why)
-    return out
+    return _read_typed("relay", table, p, RELAY_COMMON, RELAY_KINDS, "gpio", has_mqtt)[1]
 
 
 def read_mqtt(table: Mapping, p: Problems) -> dict:

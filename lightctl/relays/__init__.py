@@ -1,24 +1,31 @@
 """Relay registry: ``build_relay(cfg, **deps)`` picks the module for ``cfg.type``.
 
-Modules are imported lazily (gpiozero only for ``gpio``). Each offers
-``create(cfg, **deps) -> Relay`` and ignores deps it does not need
-(``pin_factory``, ``mqtt``, ``clock``).
+A relay type is one module here that declares ``TYPE`` (its options, see
+:mod:`lightctl.device_types`) and offers ``create(cfg, **deps) -> Relay``, importing
+gpiozero only inside ``create()``. Deps it does not need (``pin_factory``, ``mqtt``,
+``clock``) are ignored.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lightctl.config import RelayConfig
-from lightctl.ports import Relay
+from lightctl import device_types
+from lightctl.errors import RelayError
 
-MODULES: dict[str, str] = {"gpio": "gpio", "mqtt": "mqtt", "mock": "mock"}
+if TYPE_CHECKING:
+    from lightctl.config import RelayConfig
+    from lightctl.ports import Relay
+
+#: The relay types, in the order messages and docs list them.
+NAMES = ("gpio", "mqtt", "mock")
+
+
+def relay_types() -> dict[str, device_types.DeviceType]:
+    """type name -> its declaration."""
+    return device_types.load_types(__name__, NAMES)
 
 
 def build_relay(cfg: RelayConfig, **deps: Any) -> Relay:
     """The relay for ``cfg.type``; ValueError for an unknown type."""
-    if cfg.type not in MODULES:
-        raise ValueError(f"relay.type {cfg.type!r} is unknown; allowed: {', '.join(MODULES)}")
-    module = import_module(f"{__name__}.{MODULES[cfg.type]}")
-    return module.create(cfg, **deps)
+    return device_types.create(__name__, NAMES, cfg, RelayError, **deps)

@@ -17,12 +17,25 @@ On close, ``on_shutdown`` decides:
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lightctl.config import RelayConfig
+from lightctl.config_checks import boolean
+from lightctl.device_types import GPIO_PIN, DeviceType, Option
 from lightctl.errors import RelayError
 
+if TYPE_CHECKING:
+    from lightctl.config import RelayConfig
+
 SHUTDOWN_MODES = ("off", "keep")
+
+TYPE = DeviceType(
+    "gpio",
+    "a relay board on a GPIO",
+    (
+        Option("pin", GPIO_PIN, 17),
+        Option("active_high", boolean, True, "`false` for the common active-low relay boards"),
+    ),
+)
 
 
 class GpioRelay:
@@ -83,8 +96,8 @@ class GpioRelay:
 
 def create(cfg: RelayConfig, *, pin_factory: Any = None, **_: Any) -> GpioRelay:
     return GpioRelay(
-        cfg.pin,
-        active_high=cfg.active_high,
+        cfg.options["pin"],
+        active_high=cfg.options["active_high"],
         on_shutdown=cfg.on_shutdown,
         pin_factory=pin_factory,
     )

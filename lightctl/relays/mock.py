@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lightctl.config import RelayConfig
+from lightctl.device_types import DeviceType
 from lightctl.errors import RelayError
+
+if TYPE_CHECKING:
+    from lightctl.config import RelayConfig
+
+TYPE = DeviceType("mock", "records switches, drives nothing")
 
 
 class MockRelay:

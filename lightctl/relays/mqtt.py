@@ -19,14 +19,56 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lightctl.config import RelayConfig
-from lightctl.config_checks import state_word
+from lightctl.config_checks import number, show, state_word, text, text_or_boolean, topic
+from lightctl.device_types import DeviceType, Option, Rule
 from lightctl.errors import RelayError
 from lightctl.sensors.mqtt import dig
 
+if TYPE_CHECKING:
+    from lightctl.config import RelayConfig
+
 _OK_RCS = (0, 4)  # MQTT_ERR_SUCCESS, MQTT_ERR_NO_CONN (QoS 1 stays queued until connected)
+
+
+def _two_states(options: Any) -> list[tuple[str, str]]:
+    on, off = options["state_on"], options["state_off"]
+    if state_word(on) != state_word(off):
+        return []
+    same = show("relay.state_on", on)
+    return [("state_off", f"is the same as state_on ({same}): the plug's two states must differ")]
+
+
+TYPE = DeviceType(
+    "mqtt",
+    "a smart plug",
+    (
+        Option("command_topic", topic(), help="the topic the plug listens on"),
+        Option("state_topic", topic(), None, "the topic where the plug reports its state"),
+        Option("payload_on", text(), "ON", "what to send to switch on"),
+        Option("payload_off", text(), "OFF", "what to send to switch off"),
+        Option(
+            "state_key",
+            text(what="a JSON key"),
+            None,
+            'the key of the state in a JSON report, dotted for nested objects (`"state"` '
+            'for Zigbee2MQTT, `"output"` for Shelly Gen2/Gen3); unset: the whole payload '
+            "is the state",
+        ),
+        Option(
+            "state_on",
+            text_or_boolean,
+            "ON",
+            "what the plug reports when on: compared without regard to case; `true`/`false` "
+            "for a JSON boolean. Recipes: [devices.md](devices.md)",
+        ),
+        Option("state_off", text_or_boolean, "OFF", "what the plug reports when off"),
+        Option("confirm_timeout", number(0.5, 60, " s"), 5.0, "how long the plug has to confirm"),
+    ),
+    needs_mqtt="the broker of the smart plug",
+    rules=(Rule("`state_on` and `state_off` must differ", _two_states),),
+)
 
 
 def parse_state(payload: bytes, cfg: RelayConfig) -> bool | None:
@@ -52,8 +94,6 @@ class MqttRelay:
     """The lamp behind a smart plug; see the module docstring."""
 
     def __init__(self, cfg: RelayConfig, *, mqtt, clock):
-        if not cfg.command_topic:
-            raise RelayError('relay type "mqtt" needs relay.command_topic')
         self.cfg = cfg
         self._mqtt = mqtt
         self._clock = clock

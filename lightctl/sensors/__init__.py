@@ -1,8 +1,10 @@
 """Sensor registry: ``build_sensor(cfg, **deps)`` picks the module for ``cfg.type``.
 
-Each type lives in its own module, imported only when that type is used, so a
-laptop without smbus2 or SPI can still run the demo. Every module offers
-``create(cfg, **deps) -> Sensor`` and ignores the deps it does not need.
+A sensor type is one module here, named as the ``type`` users write, that declares
+``TYPE`` (a :class:`lightctl.device_types.DeviceType`: its options, defaults, rules)
+and offers ``create(cfg, **deps) -> Sensor``. The config schema, check-config and the
+docs read ``TYPE``; ``create()`` imports hardware libraries itself, so a laptop
+without smbus2 or SPI can still load the config and run the demo.
 
 deps: ``clock`` (lightctl.clock.Clock), ``pin_factory`` (gpiozero factory or None),
 ``mqtt`` (the MQTT link), ``smbus`` (``bus_number -> SMBus-like``, default smbus2.SMBus),
@@ -11,32 +13,27 @@ deps: ``clock`` (lightctl.clock.Clock), ``pin_factory`` (gpiozero factory or Non
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lightctl.config import SensorConfig
-from lightctl.ports import Sensor
+from lightctl import device_types
+from lightctl.errors import SensorError
 
-MODULES: dict[str, str] = {
-    "ldr_rc": "ldr_rc",
-    "mcp3008": "mcp3008",
-    "ads1115": "ads1115",
-    "bh1750": "bh1750",
-    "iio": "iio",
-    "file": "file",
-    "mqtt": "mqtt",
-    "simulated": "simulated",
-}
+if TYPE_CHECKING:
+    from lightctl.config import SensorConfig
+    from lightctl.ports import Sensor
 
-ANALOGUE = frozenset({"ldr_rc", "mcp3008", "ads1115"})
+#: The sensor types, in the order messages and docs list them.
+NAMES = ("ldr_rc", "mcp3008", "ads1115", "bh1750", "veml7700", "iio", "file", "mqtt", "simulated")
+
+
+def sensor_types() -> dict[str, device_types.DeviceType]:
+    """type name -> its declaration."""
+    return device_types.load_types(__name__, NAMES)
 
 
 def build_sensor(cfg: SensorConfig, **deps: Any) -> Sensor:
     """The sensor for ``cfg.type``, wrapped by the stuck-value guard when configured."""
-    if cfg.type not in MODULES:
-        raise ValueError(f"sensor.type {cfg.type!r} is unknown; allowed: {', '.join(MODULES)}")
-    module = import_module(f"{__name__}.{MODULES[cfg.type]}")
-    sensor = module.create(cfg, **deps)
+    sensor = device_types.create(__name__, NAMES, cfg, SensorError, **deps)
     if cfg.stuck_after > 0:
         from lightctl.sensors.guard import StuckGuard
 

@@ -10,11 +10,15 @@ from __future__ import annotations
 import contextlib
 import errno
 import importlib
+import threading
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from lightctl.core.calibration import Calibration, fit
 from lightctl.errors import SensorError
+
+T = TypeVar("T")
 
 
 def need(module: str, pip: str, apt: str | None = None) -> ModuleType:
@@ -80,13 +84,30 @@ class LazyBus:
 
     A sensor missing at boot, or a bus error, is then a fault that heals at the
     next read instead of a crash; ``smbus`` (bus number -> SMBus-like) lets tests
-    put a fake chip on the bus.
+    put a fake chip on the bus. :meth:`run` and :meth:`close` are serialised.
     """
 
     def __init__(self, number: int, smbus: Any = None):
         self.number = number
         self._factory = smbus
         self._bus: Any = None
+        self._lock = threading.Lock()
+
+    def run(self, what: str, transaction: Callable[[Any], T]) -> T:
+        """``transaction(bus)``; after any error the bus is dropped, and an OSError
+        becomes a SensorError saying what it means for ``what`` ("bh1750 at 0x23")."""
+        with self._lock:
+            try:
+                return transaction(self.get())
+            except OSError as e:  # SensorError is an OSError too: drop the bus either way
+                self.drop()
+                if isinstance(e, SensorError):
+                    raise
+                raise i2c_error(e, what, self.number) from e
+
+    def close(self) -> None:
+        with self._lock:
+            self.drop()
 
     def get(self) -> Any:
         if self._bus is None:

@@ -9,14 +9,17 @@ polls the config register until the conversion is done, and reads the result.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lightctl.config import SensorConfig
+from lightctl.config_checks import integer, one_of
+from lightctl.device_types import I2C_BUS, DeviceType, Option
 from lightctl.errors import SensorError
-from lightctl.sensors._hw import Calibrated, LazyBus, i2c_error
+from lightctl.sensors._hw import Calibrated, LazyBus
+
+if TYPE_CHECKING:
+    from lightctl.config import SensorConfig
 
 REG_CONVERSION, REG_CONFIG = 0x00, 0x01
 PGA = {6.144: 0b000, 4.096: 0b001, 2.048: 0b010, 1.024: 0b011, 0.512: 0b100, 0.256: 0b101}
@@ -25,6 +28,23 @@ MODE_SINGLE = 0x0100
 DR_128SPS = 0b100 << 5
 COMP_OFF = 0b11
 CONVERSION_TIMEOUT = 0.05  # s: ~6 conversion times at 128 SPS
+
+TYPE = DeviceType(
+    "ads1115",
+    "I²C ADC",
+    (
+        Option("channel", integer(0, 3), help="the input AIN0..AIN3 of the LDR divider"),
+        Option(
+            "address",
+            integer(0x48, 0x4B, hex_=True),
+            0x48,
+            "ADDR to GND 0x48, VDD 0x49, SDA 0x4A, SCL 0x4B (write it as hex, no quotes)",
+        ),
+        Option("bus", I2C_BUS, 1),
+        Option("gain", one_of(*PGA), 4.096, "the full-scale range in volts"),
+    ),
+    calibrated=True,
+)
 
 
 def config_word(channel: int, gain: float) -> int:
@@ -56,13 +76,11 @@ class Ads1115Sensor(Calibrated):
         self._sleep = sleep
         self.set_calibration(calibration)
         self._i2c = LazyBus(bus, smbus)
-        self._lock = threading.Lock()
 
     def _what(self) -> str:
         return f"ads1115 at {self.address:#04x}"
 
-    def _conversion(self) -> int:
-        bus = self._i2c.get()
+    def _conversion(self, bus: Any) -> int:
         word = config_word(self.channel, self.gain)
         bus.write_i2c_block_data(self.address, REG_CONFIG, [word >> 8, word & 0xFF])
         deadline = time.monotonic() + CONVERSION_TIMEOUT
@@ -81,28 +99,19 @@ class Ads1115Sensor(Calibrated):
         return code - 0x10000 if code & 0x8000 else code
 
     def read_raw(self) -> float:
-        with self._lock:
-            try:
-                return self._conversion() * self.gain / 32768
-            except OSError as e:  # SensorError is an OSError too: drop the bus either way
-                self._i2c.drop()
-                if isinstance(e, SensorError):
-                    raise
-                raise i2c_error(e, self._what(), self.bus_number) from e
+        return self._i2c.run(self._what(), self._conversion) * self.gain / 32768
 
     def close(self) -> None:
-        with self._lock:
-            self._i2c.drop()
+        self._i2c.close()
 
 
 def create(cfg: SensorConfig, *, smbus: Any = None, **_: Any) -> Ads1115Sensor:
-    if cfg.channel is None:
-        raise SensorError("sensor.type 'ads1115' needs sensor.channel (0..3)")
+    opts = cfg.options
     return Ads1115Sensor(
-        cfg.channel,
-        bus=cfg.bus,
-        address=0x48 if cfg.address is None else cfg.address,
-        gain=cfg.gain,
+        opts["channel"],
+        bus=opts["bus"],
+        address=opts["address"],
+        gain=opts["gain"],
         smbus=smbus,
         calibration=cfg.calibration,
     )

@@ -12,18 +12,36 @@ fail_safe "on" at noon would switch the lamp on in full sun.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lightctl.config import SensorConfig
+from lightctl.config_checks import one_of
+from lightctl.device_types import I2C_BUS, DeviceType, Option
 from lightctl.errors import SensorError
-from lightctl.sensors._hw import LazyBus, i2c_error, need
+from lightctl.sensors._hw import LazyBus, need
+
+if TYPE_CHECKING:
+    from lightctl.config import SensorConfig
 
 POWER_ON, ONE_TIME_HIGH_RES = 0x01, 0x20
 MEASUREMENT_TIME = 0.18  # s, datasheet max for high-resolution mode
 SATURATED = 0xFFFF
+ADDRESSES = (0x23, 0x5C)
+
+TYPE = DeviceType(
+    "bh1750",
+    "I²C lux sensor, up to 54 612 lx",
+    (
+        Option("bus", I2C_BUS, 1),
+        Option(
+            "address",
+            one_of(*ADDRESSES, hex_=True),
+            0x23,
+            "ADDR pin low: 0x23, high: 0x5C (write it as hex, no quotes)",
+        ),
+    ),
+)
 
 
 class Bh1750Sensor:
@@ -37,16 +55,16 @@ class Bh1750Sensor:
         smbus: Callable[[int], Any] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
+        if address not in ADDRESSES:
+            raise SensorError(f"bh1750: sensor.address must be 0x23 or 0x5c, got {address:#04x}")
         self.bus_number, self.address = bus, address
         self._sleep = sleep
         self._i2c = LazyBus(bus, smbus)
-        self._lock = threading.Lock()
         self.saturated = False
         self.last_raw: float | None = None
 
-    def _measure(self) -> int:
+    def _measure(self, bus: Any) -> int:
         smbus2 = need("smbus2", "smbus2", "python3-smbus2")
-        bus = self._i2c.get()
         bus.write_byte(self.address, POWER_ON)
         bus.write_byte(self.address, ONE_TIME_HIGH_RES)
         self._sleep(MEASUREMENT_TIME)
@@ -56,25 +74,14 @@ class Bh1750Sensor:
         return hi << 8 | lo
 
     def read(self) -> float:
-        with self._lock:
-            try:
-                raw = self._measure()
-            except OSError as e:
-                self._i2c.drop()
-                if isinstance(e, SensorError):
-                    raise
-                raise i2c_error(e, f"bh1750 at {self.address:#04x}", self.bus_number) from e
+        raw = self._i2c.run(f"bh1750 at {self.address:#04x}", self._measure)
         self.last_raw = raw
         self.saturated = raw == SATURATED
         return raw / 1.2
 
     def close(self) -> None:
-        with self._lock:
-            self._i2c.drop()
+        self._i2c.close()
 
 
 def create(cfg: SensorConfig, *, smbus: Any = None, **_: Any) -> Bh1750Sensor:
-    address = 0x23 if cfg.address is None else cfg.address
-    if address not in (0x23, 0x5C):
-        raise SensorError(f"bh1750: sensor.address must be 0x23 or 0x5c, got {address:#04x}")
-    return Bh1750Sensor(bus=cfg.bus, address=address, smbus=smbus)
+    return Bh1750Sensor(bus=cfg.options["bus"], address=cfg.options["address"], smbus=smbus)

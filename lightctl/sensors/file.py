@@ -8,10 +8,20 @@ returned as written, so the core judges them like any other bad reading.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lightctl.config import SensorConfig
+from lightctl.config_checks import text
+from lightctl.device_types import DeviceType, Option
 from lightctl.errors import SensorError
+
+if TYPE_CHECKING:
+    from lightctl.config import SensorConfig
+
+TYPE = DeviceType(
+    "file",
+    "a number in lux in a text file",
+    (Option("path", text(what="a file path"), help="re-read every sample"),),
+)
 
 
 class FileSensor:
@@ -39,6 +49,4 @@ class FileSensor:
 
 
 def create(cfg: SensorConfig, **_: Any) -> FileSensor:
-    if not cfg.path:
-        raise SensorError("sensor.type 'file' needs sensor.path (a text file holding lux)")
-    return FileSensor(cfg.path)
+    return FileSensor(cfg.options["path"])

@@ -13,12 +13,44 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lightctl.config import SensorConfig
+from lightctl.config_checks import text
+from lightctl.device_types import DeviceType, Option, Rule
 from lightctl.errors import SensorError
 
+if TYPE_CHECKING:
+    from lightctl.config import SensorConfig
+
 SYSFS_ROOT = Path("/sys/bus/iio/devices")
+
+
+def _one_device(options: Any) -> list[tuple[str, str]]:
+    if (options["path"] is None) == (options["name"] is None):
+        return [("path", 'type "iio" needs exactly one of path (the device folder) or name')]
+    return []
+
+
+TYPE = DeviceType(
+    "iio",
+    "Linux IIO driver",
+    (
+        Option(
+            "path",
+            text(what="a folder path"),
+            None,
+            "the device folder, e.g. `/sys/bus/iio/devices/iio:device0`",
+        ),
+        Option(
+            "name",
+            text(what="a name"),
+            None,
+            'the driver name to look for, e.g. `"bh1750"` (device numbers change between '
+            "boots, names do not)",
+        ),
+    ),
+    rules=(Rule("exactly one of `path` or `name`", _one_device),),
+)
 
 
 def find_device(name: str, root: Path = SYSFS_ROOT) -> Path:
@@ -101,4 +133,5 @@ class IioSensor:
 
 
 def create(cfg: SensorConfig, *, sysfs_root: Path | None = None, **_: Any) -> IioSensor:
-    return IioSensor(path=cfg.path, name=cfg.name, root=sysfs_root or SYSFS_ROOT)
+    opts = cfg.options
+    return IioSensor(path=opts["path"], name=opts["name"], root=sysfs_root or SYSFS_ROOT)

@@ -17,11 +17,30 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lightctl.config import SensorConfig
+from lightctl.config_checks import number
+from lightctl.device_types import GPIO_PIN, DeviceType, Option
 from lightctl.errors import SensorError
 from lightctl.sensors._hw import Calibrated, need
+
+if TYPE_CHECKING:
+    from lightctl.config import SensorConfig
+
+TYPE = DeviceType(
+    "ldr_rc",
+    "LDR + capacitor on a GPIO",
+    (
+        Option("pin", GPIO_PIN, help="the GPIO of the LDR/capacitor node"),
+        Option(
+            "charge_time_limit",
+            number(0.001, 1, " s"),
+            0.05,
+            'longest charge before "too dark / open circuit"',
+        ),
+    ),
+    calibrated=True,
+)
 
 DRAIN_TIME = 0.01  # s with the pin LOW: the pin sinks current through ~50 ohm, so µs suffice
 
@@ -116,11 +135,9 @@ class LdrRcSensor(Calibrated):
 
 
 def create(cfg: SensorConfig, *, pin_factory: Any = None, **_: Any) -> LdrRcSensor:
-    if cfg.pin is None:
-        raise SensorError("sensor.type 'ldr_rc' needs sensor.pin (the GPIO of the RC node)")
     return LdrRcSensor(
-        cfg.pin,
-        charge_time_limit=cfg.charge_time_limit,
+        cfg.options["pin"],
+        charge_time_limit=cfg.options["charge_time_limit"],
         pin_factory=pin_factory,
         calibration=cfg.calibration,
     )

@@ -9,11 +9,25 @@ Wiring (SPI0): VDD/VREF 3V3, AGND/DGND GND, CLK GPIO11, DOUT GPIO9 (MISO), DIN G
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lightctl.config import SensorConfig
+from lightctl.config_checks import integer, one_of
+from lightctl.device_types import DeviceType, Option
 from lightctl.errors import SensorError
 from lightctl.sensors._hw import Calibrated, need
+
+if TYPE_CHECKING:
+    from lightctl.config import SensorConfig
+
+TYPE = DeviceType(
+    "mcp3008",
+    "SPI ADC",
+    (
+        Option("channel", integer(0, 7), help="the input CH0..CH7 of the LDR divider"),
+        Option("device", one_of(0, 1), 0, "SPI chip select: CE0 (GPIO8) or CE1 (GPIO7)"),
+    ),
+    calibrated=True,
+)
 
 FULL_SCALE = 1023
 
@@ -66,8 +80,7 @@ class Mcp3008Sensor(Calibrated):
 
 
 def create(cfg: SensorConfig, *, pin_factory: Any = None, **_: Any) -> Mcp3008Sensor:
-    if cfg.channel is None:
-        raise SensorError("sensor.type 'mcp3008' needs sensor.channel (0..7)")
+    opts = cfg.options
     return Mcp3008Sensor(
-        cfg.channel, device=cfg.device, pin_factory=pin_factory, calibration=cfg.calibration
+        opts["channel"], device=opts["device"], pin_factory=pin_factory, calibration=cfg.calibration
     )

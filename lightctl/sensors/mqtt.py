@@ -14,13 +14,34 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lightctl.config import SensorConfig
+from lightctl.config_checks import text, topic
 from lightctl.core.settings import parse_number
+from lightctl.device_types import DeviceType, Option
 from lightctl.errors import SensorError
 
+if TYPE_CHECKING:
+    from lightctl.config import SensorConfig
+
 MAX_PAYLOAD = 4096
+
+TYPE = DeviceType(
+    "mqtt",
+    "light level from another device",
+    (
+        Option("topic", topic(), help="the topic the device publishes its light level on"),
+        Option(
+            "json_key",
+            text(what="a JSON key"),
+            None,
+            "key of the lux value when the payload is JSON, dotted for nested objects "
+            '(`"illuminance"` for Zigbee2MQTT 2.x, `"BH1750.Illuminance"` for Tasmota); '
+            "without it the payload is a plain number. Recipes: [devices.md](devices.md)",
+        ),
+    ),
+    needs_mqtt="the broker to read the topic from",
+)
 
 
 class MissingKey(ValueError):
@@ -119,10 +140,9 @@ def create(cfg: SensorConfig, *, mqtt=None, clock=None, **_: Any) -> MqttSensor:
     """Build from [sensor] with type = "mqtt"; needs the MQTT link."""
     if mqtt is None:
         raise SensorError('sensor type "mqtt" needs an [mqtt] section (the broker to listen on)')
-    if not cfg.topic:
-        raise SensorError('sensor type "mqtt" needs sensor.topic')
     if clock is None:
         from lightctl.clock import SystemClock
 
         clock = SystemClock()
-    return MqttSensor(cfg.topic, cfg.json_key, cfg.interval, mqtt=mqtt, clock=clock)
+    opts = cfg.options
+    return MqttSensor(opts["topic"], opts["json_key"], cfg.interval, mqtt=mqtt, clock=clock)

@@ -15,10 +15,23 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lightctl.config import SensorConfig
+from lightctl.config_checks import integer, number
 from lightctl.core.schedule import sun_elevation
+from lightctl.device_types import DeviceType, Option
+
+if TYPE_CHECKING:
+    from lightctl.config import SensorConfig
+
+TYPE = DeviceType(
+    "simulated",
+    "no hardware: a simulated day",
+    (
+        Option("speed", number(0, 1e6, above=True), 1.0, "simulated seconds per real second"),
+        Option("seed", integer(0, 2**63 - 1), 0, "the same seed gives the same clouds"),
+    ),
+)
 
 LATITUDE, LONGITUDE = 48.85, 2.35
 NIGHT_LUX = 1.0
@@ -128,4 +141,4 @@ def create(cfg: SensorConfig, *, clock: Any = None, **_: Any) -> SimulatedSensor
         from lightctl.clock import SystemClock
 
         clock = SystemClock()
-    return SimulatedSensor(clock, cfg.seed)
+    return SimulatedSensor(clock, cfg.options["seed"])
