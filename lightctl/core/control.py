@@ -5,6 +5,7 @@ Order of precedence for the lamp, highest first:
 1. mode ``on``/``off`` (forced) -> reason ``mode``
 2. a manual override -> ``override``
 3. the off window (local time) forces OFF -> ``window``
+3b. away mode: from the night's drawn OFF time, OFF (but for a morning spell) -> ``away``
 4. the sun guard forbids ON while the sun is up -> ``sun``
 5. a sensor fault -> ``fail_safe`` on/off/hold -> ``fail-safe``
 6. the light level with threshold, hysteresis and delays -> ``dark`` / ``light``
@@ -25,7 +26,7 @@ import numbers
 from dataclasses import replace
 from statistics import median
 
-from lightctl.core import selflight, sky
+from lightctl.core import away, selflight, sky
 from lightctl.core.model import (
     AUTOMATIC_REASONS,
     CHATTER_SPAN,
@@ -207,7 +208,8 @@ def _silent_since(state: ControlState) -> float | None:
 def next_deadline(state: ControlState, *, silence: bool = False) -> float | None:
     """The next monotonic time a :class:`Tick` can change anything, or None.
 
-    A timed mode or override ends; with ``silence``, a silent sensor becomes a fault.
+    A timed mode, override or test ends, away mode's drawn time comes; with
+    ``silence``, a silent sensor becomes a fault.
     The daemon ticks exactly there (not in between), and a replay inserts the same
     ticks, so both fold the same events. The daemon leaves silence out: it reads the
     sensor every interval, so a reading that never comes means a read that hangs,
@@ -221,6 +223,8 @@ def next_deadline(state: ControlState, *, silence: bool = False) -> float | None
         times.append(state.override.until_mono)
     if state.test_until_mono is not None:
         times.append(state.test_until_mono)
+    if state.away_next_mono is not None:
+        times.append(state.away_next_mono)
     ref = _silent_since(state) if silence else None
     if ref is not None:
         times.append(ref + state.limits.stale_after)
@@ -344,6 +348,12 @@ def automatic_target(
             target, reason = want, Reason.DARK if want else Reason.LIGHT
     if in_window(s.off_window, now.wall, state.tz) and (target or target is None):
         return False, Reason.WINDOW
+    if changes.get("mode", state.mode) is Mode.AWAY:
+        forced, spell = away.phase(s, now.wall, state.tz)
+        if forced and (target or target is None):
+            return False, Reason.AWAY
+        if spell and target and reason is Reason.DARK:
+            reason = Reason.AWAY  # dark again in the morning spell: away turns it on
     if target and _sun_up(state, now, changes):
         return False, Reason.SUN
     return target, reason
@@ -354,15 +364,17 @@ def _decide(state: ControlState, now: Instant, changes: dict) -> tuple[ControlSt
     if changes.pop("_judge", False):
         _twilight(state, now, changes)
     changes.pop("_recovered", None)
-    auto, auto_reason = automatic_target(state, now, changes)
-    want = changes.get("want", state.want)
 
-    # timed mode ends -> back to auto
+    # timed mode ends -> back to auto (before the automatic target: away may have ended)
     mode = changes.get("mode", state.mode)
     until = changes.get("mode_until_mono", state.mode_until_mono)
     if mode is not Mode.AUTO and until is not None and elapsed(now.mono, until, 0.0):
         mode = changes["mode"] = Mode.AUTO
         changes["mode_until_mono"] = changes["mode_until_wall"] = None
+    _away_deadline(state, now, changes, mode)
+
+    auto, auto_reason = automatic_target(state, now, changes)
+    want = changes.get("want", state.want)
 
     test_until = changes.get("test_until_mono", state.test_until_mono)
     if test_until is not None and elapsed(now.mono, test_until, 0.0):
@@ -384,7 +396,7 @@ def _decide(state: ControlState, now: Instant, changes: dict) -> tuple[ControlSt
         elif want is not None and want != override.base:
             override = changes["override"] = None  # the dark/light decision flipped
 
-    if mode is not Mode.AUTO:
+    if mode is Mode.ON or mode is Mode.OFF:
         target, reason = mode is Mode.ON, Reason.MODE
     elif override is not None:
         target, reason = override.on, Reason.OVERRIDE
@@ -438,6 +450,18 @@ def _decide(state: ControlState, now: Instant, changes: dict) -> tuple[ControlSt
     if not changes:
         return state, effects
     return replace(state, **changes), effects
+
+
+def _away_deadline(state: ControlState, now: Instant, changes: dict, mode: Mode) -> None:
+    """Keep the next drawn time of away mode as a deadline (to the millisecond of the
+    monotonic clock), so the daemon wakes there and a replay ticks there too."""
+    edge = None
+    if mode is Mode.AWAY:
+        s: Settings = changes.get("settings", state.settings)
+        edge = away.next_edge(s, now.wall, state.tz)
+    mono = None if edge is None else round(now.mono + (edge - now.wall), 3)
+    if mono != state.away_next_mono:
+        changes["away_next_mono"] = mono
 
 
 def _chatter(state: ControlState, now: Instant, changes: dict, reason: Reason) -> str | None:

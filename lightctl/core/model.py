@@ -27,11 +27,13 @@ class Instant:
 
 
 class Mode(StrEnum):
-    """Operating mode: automatic, or forced on/off until changed."""
+    """Operating mode: automatic, forced on/off until changed, or away (automatic, with
+    an OFF time drawn each night and an optional morning spell: lightctl/core/away.py)."""
 
     AUTO = "auto"
     ON = "on"
     OFF = "off"
+    AWAY = "away"
 
 
 class Reason(StrEnum):
@@ -47,12 +49,21 @@ class Reason(StrEnum):
     STARTUP = "startup"
     TEST = "test"  # an automatic switch during the installer's test
     CHATTER = "chatter"  # held: too many automatic switches in an hour
+    AWAY = "away"  # away mode: the night's drawn OFF time, or its morning spell
 
 
 #: Reasons that come from the automatic logic; min_on/min_off hold these only, and
 #: only after a switch of one of these. A person's command (mode, override) acts at once.
 AUTOMATIC_REASONS = frozenset(
-    {Reason.DARK, Reason.LIGHT, Reason.WINDOW, Reason.SUN, Reason.FAIL_SAFE, Reason.TEST}
+    {
+        Reason.DARK,
+        Reason.LIGHT,
+        Reason.WINDOW,
+        Reason.SUN,
+        Reason.FAIL_SAFE,
+        Reason.TEST,
+        Reason.AWAY,
+    }
 )
 #: The installer's test lasts this long unless ended sooner.
 TEST_DURATION = 600.0
@@ -268,3 +279,5 @@ class ControlState:
     test_until_wall: float | None = None
     auto_switches: tuple[float, ...] = ()  # mono of the last automatic switches
     chatter_problem: str | None = None
+    # --- away mode (lightctl/core/away.py) ---
+    away_next_mono: float | None = None  # the next drawn OFF time or spell edge: a deadline

@@ -34,6 +34,7 @@ from lightctl.core.checks import (
     parse_whole,
     shown,
 )
+from lightctl.core.away import check_window
 from lightctl.core.schedule import parse_window
 
 __all__ = [
@@ -184,6 +185,18 @@ _RECORDS = (
     Field("off_window", "text", None, "Off window",
           'lamp stays off in this local-time window, e.g. "23:30-05:30"',
           pattern="HH:MM-HH:MM", optional=True, section="schedule"),
+    Field("away_off_window", "text", "22:30-23:45", "Away off window",
+          'in away mode, the lamp goes off at a time drawn each night in this window, '
+          'e.g. "22:30-23:45"',
+          pattern="HH:MM-HH:MM", section="schedule"),
+    Field("away_morning", "text", None, "Away morning",
+          'in away mode, a spell before dawn when the lamp may come on again, '
+          'e.g. "06:00-06:40"',
+          pattern="HH:MM-HH:MM", optional=True, section="schedule"),
+    Field("away_seed", "integer", 0, "Away seed",
+          "away mode's draw: the same seed and date give the same times (0: picked at "
+          "random the first time away mode is set)",
+          lo=0, hi=2**31 - 1, step=1, section="schedule"),
     Field("latitude", **WHERE, lo=-90.0, hi=90.0, label="Latitude",
           help="for the sun guard (with longitude)"),
     Field("longitude", **WHERE, lo=-180.0, hi=180.0, label="Longitude",
@@ -243,6 +256,12 @@ def check_patch(
             changes[key] = _CHECKS[key](value)
         except Bad as exc:
             problems[key] = exc
+    for key in ("away_off_window", "away_morning"):
+        if changes.get(key):
+            try:
+                check_window(changes[key])  # away's windows stay inside one night
+            except ValueError as exc:
+                problems[key] = Bad("a window that does not contain 12:00", text=str(exc))
     if "latitude" not in problems and "longitude" not in problems:
         lat = changes.get("latitude", current.latitude)
         lon = changes.get("longitude", current.longitude)

@@ -30,6 +30,7 @@ STDLIB = {
     "enum",
     "fractions",
     "functools",
+    "hashlib",
     "heapq",
     "itertools",
     "math",
