@@ -20,8 +20,11 @@ simple shape, computed here with array operations:
 6. the sky rules (an estimated or configured site): dark in broad daylight is the
    band, light that begins in the middle of the night needs ``night_off_delay``,
    fail_safe "sun" follows the elevation; minutes near each limit ask astral as
-   step() does. A self-lighting loop (selflight.py) is the one rule left to the
-   fold: where the switches show its cycle, the fold computes the answer.
+   step() does. Away mode (lightctl/core/away.py) adds its drawn times as ticks
+   between samples, as the daemon folds them, and forces OFF after each night's
+   OFF time but for the morning spell. A self-lighting loop (selflight.py) is the
+   one rule left to the fold: where the switches show its cycle, the fold computes
+   the answer.
 
 Inputs this path does not model (time going backwards, non-finite times, lux
 values that are not plain numbers) go to the streaming fold, so the answer is
@@ -39,6 +42,7 @@ from operator import itemgetter
 
 import numpy as np
 
+from lightctl.core import away
 from lightctl.core.model import (
     CHATTER_SPAN,
     DAY_ELEVATION,
@@ -47,6 +51,7 @@ from lightctl.core.model import (
     NIGHT_ELEVATION,
     FailSafe,
     Instant,
+    Mode,
     Reason,
     SensorLimits,
     Settings,
@@ -56,7 +61,7 @@ from lightctl.core.replay import replay
 from lightctl.core.schedule import CLOCK_VALID_FROM, _reached, parse_window, sun_elevation
 
 # target codes, one per sample
-NONE, ON_DARK, OFF_LIGHT, OFF_WINDOW, OFF_SUN, FS_ON, FS_OFF = range(7)
+NONE, ON_DARK, OFF_LIGHT, OFF_WINDOW, OFF_SUN, FS_ON, FS_OFF, OFF_AWAY, ON_AWAY = range(9)
 _TARGET = {
     ON_DARK: (True, Reason.DARK),
     OFF_LIGHT: (False, Reason.LIGHT),
@@ -64,6 +69,8 @@ _TARGET = {
     OFF_SUN: (False, Reason.SUN),
     FS_ON: (True, Reason.FAIL_SAFE),
     FS_OFF: (False, Reason.FAIL_SAFE),
+    OFF_AWAY: (False, Reason.AWAY),
+    ON_AWAY: (True, Reason.AWAY),
 }
 _DARK, _BAND, _LIGHT, _INACTIVE = 0, 1, 2, 3
 _V_OFF, _V_ON, _V_HOLD = 0, 1, 2  # values of the latched decision's changes
@@ -85,9 +92,10 @@ def fast_replay(
     tz: tzinfo | None = None,
     site: tuple[float, float] | None = None,
     dusk_elevation: float = DUSK_ELEVATION,
+    mode: Mode = Mode.AUTO,
 ) -> list[Switch]:
     """Same as :func:`lightctl.core.replay.replay`, computed with numpy."""
-    sky = {"site": site, "dusk_elevation": dusk_elevation}
+    sky = {"site": site, "dusk_elevation": dusk_elevation, "mode": mode}
     items = samples if isinstance(samples, list | tuple) else list(samples)
     if not items:
         return []
@@ -103,8 +111,8 @@ def fast_replay(
     if found is None:
         return replay(items, settings, limits=limits, tz=tz, **sky)
     out = []
-    for i, on, reason in found:
-        t = items[i][0]
+    for i, on, reason, tick in found:
+        t = tick if i < 0 else items[i][0]
         out.append(Switch(Instant(t, t), on, reason))
     return out
 
@@ -118,6 +126,7 @@ def fast_replay_arrays(
     tz: tzinfo | None = None,
     site: tuple[float, float] | None = None,
     dusk_elevation: float = DUSK_ELEVATION,
+    mode: Mode = Mode.AUTO,
 ) -> list[Switch]:
     """:func:`fast_replay` over two columns (NaN = failed reading), e.g. History's arrays.
 
@@ -129,14 +138,14 @@ def fast_replay_arrays(
         raise ValueError(f"times and lux must be two equal columns, got {t.shape} and {v.shape}")
     if t.size == 0:
         return []
-    sky = {"site": site, "dusk_elevation": dusk_elevation}
+    sky = {"site": site, "dusk_elevation": dusk_elevation, "mode": mode}
     found = _switch_points(t, v, settings, limits or SensorLimits(), tz, **sky)
     if found is None:
         pairs = [(a, None if b != b else b) for a, b in zip(t.tolist(), v.tolist(), strict=True)]
         return replay(pairs, settings, limits=limits, tz=tz, **sky)
     out = []
-    for i, on, reason in found:
-        w = float(t[i])
+    for i, on, reason, tick in found:
+        w = tick if i < 0 else float(t[i])
         out.append(Switch(Instant(w, w), on, reason))
     return out
 
@@ -163,12 +172,15 @@ def _switch_points(
     *,
     site: tuple[float, float] | None = None,
     dusk_elevation: float = DUSK_ELEVATION,
-) -> list[tuple[int, bool, Reason]] | None:
-    """(sample index, on, reason) of every switch, or None when only the fold can tell."""
+    mode: Mode = Mode.AUTO,
+) -> list[tuple[int, bool, Reason, float]] | None:
+    """(sample index, on, reason, time) of every switch, or None when only the fold can
+    tell; a switch at a tick between samples (away mode) has index -1."""
     n = t.size
     if not np.all(np.isfinite(t)) or np.any(t[1:] < t[:-1]):
         return None
-    if (s.off_window or s.latitude is not None) and t[-1] > _LAST_VALID_WALL:
+    timed = s.off_window or s.latitude is not None or mode is Mode.AWAY
+    if timed and t[-1] > _LAST_VALID_WALL:
         return None
 
     # 1. good readings; faults are runs of bad ones (few), handled in their own index space
@@ -263,21 +275,43 @@ def _switch_points(
     else:
         base[problem] = FS_ON if s.fail_safe is FailSafe.ON else FS_OFF
 
-    # 4. the off window, then the sun guard, over the sample ranges they cover
+    # away mode: its drawn times are ticks between samples, with the target of the sample
+    # before them (the light is judged at samples only)
+    src = np.arange(n)
+    if mode is Mode.AWAY:
+        merged = _away_ticks(t, good, is_problem, s, limits, tz)
+        if merged is None:
+            return None
+        src, ticks = merged
+        if ticks.size:
+            t = np.where(src >= 0, t[np.maximum(src, 0)], 0.0)
+            t[src < 0] = ticks
+            before = np.maximum.accumulate(np.where(src >= 0, src, -1))
+            base = base[before]
+            fs = np.flatnonzero((src < 0) & ((base == FS_ON) | (base == FS_OFF)))
+            if fs.size and s.fail_safe is FailSafe.SUN:  # the sun at the tick's own minute
+                base[fs] = np.where(_sun_fail_safe(t[fs], lat_lon, dusk_elevation), FS_ON, FS_OFF)
+
+    # 4. the off window, away mode, then the sun guard, over the sample ranges they cover
     if s.off_window:
         for i, j in _window_ranges(t, s.off_window, tz):
             part = base[i:j]
             part[(part == NONE) | (part == ON_DARK) | (part == FS_ON)] = OFF_WINDOW
+    if mode is Mode.AWAY:
+        for i, j, forced, spell in _away_ranges(t, s, tz):
+            part = base[i:j]
+            part[forced & ((part == NONE) | (part == ON_DARK) | (part == FS_ON))] = OFF_AWAY
+            part[spell & (part == ON_DARK)] = ON_AWAY
     if s.latitude is not None and s.longitude is not None:
         for i, j in _sun_ranges(t, base, s):
             part = base[i:j]
-            part[(part == ON_DARK) | (part == FS_ON)] = OFF_SUN
+            part[(part == ON_DARK) | (part == FS_ON) | (part == ON_AWAY)] = OFF_SUN
 
     # 5. the lamp, over runs of the target code
     found = _lamp(t, base, s)
     if _loop_cycle(t, found):
         return None  # the lamp may be lighting its own sensor: only the fold can tell
-    return found
+    return [(int(src[i]), on, why, float(t[i])) for i, on, why in found]
 
 
 def _classes(g: np.ndarray, seg_starts: np.ndarray, s: Settings) -> np.ndarray:
@@ -445,6 +479,92 @@ def _window_ranges(t: np.ndarray, window: str, tz: tzinfo | None) -> list[tuple[
     return out
 
 
+def _away_ticks(
+    t: np.ndarray,
+    good: np.ndarray,
+    is_problem: np.ndarray,
+    s: Settings,
+    limits: SensorLimits,
+    tz: tzinfo | None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where away mode's drawn times fall between samples: (for each row of the merged
+    sequence, its sample index or -1 for a tick; the tick times, in order).
+
+    The fold ticks at every drawn time at least a millisecond after a sample with a set
+    clock and a millisecond before the next sample. A tick that finds the sensor silent
+    long enough to call it a fault ("no data") is the fold's case: None.
+    """
+    n = t.size
+    none = (np.arange(n), np.empty(0))
+    i0 = int(np.searchsorted(t, CLOCK_VALID_FROM, side="left"))
+    if i0 >= n - 1:
+        return none
+    edges: list[float] = []
+    for night in _nights(t, i0, s, tz):
+        edges.extend(night.edges)
+    e = np.unique(np.array(edges, dtype=float))
+    # the sample before each edge (by a millisecond at least) and the one after it
+    p = np.searchsorted(t, e, side="left") - 1
+    while True:  # step back over samples within a millisecond of the edge
+        close = (p >= 0) & (np.rint((e - t[np.maximum(p, 0)]) * 1000.0) <= 0)
+        if not close.any():
+            break
+        p[close] -= 1
+    q = p + 1
+    keep = (p >= i0) & (q < n)
+    keep[keep] &= np.rint((t[q[keep]] - e[keep]) * 1000.0) > 0
+    e, p = e[keep], p[keep]
+    if e.size == 0:
+        return none
+    # a tick long after the last good reading would find the sensor silent: the fold's case
+    gi = np.flatnonzero(good)
+    k = np.searchsorted(gi, p, side="right") - 1
+    ref = np.where(k >= 0, t[gi[np.maximum(k, 0)]], t[0]) if gi.size else np.full(e.size, t[0])
+    silent = np.rint((e - ref) * 1000.0) >= round(limits.stale_after * 1000.0)
+    if np.any(silent & ~is_problem[p]):
+        return None
+    src = np.r_[np.arange(n), np.full(e.size, -1)]
+    order = np.argsort(np.r_[np.arange(n) * 2.0, p * 2.0 + 1.0], kind="stable")
+    return src[order], e
+
+
+def _nights(t: np.ndarray, i0: int, s: Settings, tz: tzinfo | None) -> list[away.Night]:
+    """Away mode's nights from the one of ``t[i0]`` to the one of the last time."""
+    zone = tz or UTC
+    evening = away.evening_of(float(t[i0]), zone)
+    last = away.evening_of(float(t[-1]), zone)
+    out = []
+    while evening <= last:
+        out.append(away.night(s.away_off_window, s.away_morning, s.away_seed, evening, zone))
+        evening += timedelta(days=1)
+    return out
+
+
+def _away_ranges(
+    t: np.ndarray, s: Settings, tz: tzinfo | None
+) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
+    """Per night of away mode: its rows [i, j), and masks of the rows forced OFF and of
+    those in the morning spell, judged to the millisecond as away.phase judges them."""
+    i0 = int(np.searchsorted(t, CLOCK_VALID_FROM, side="left"))
+    if i0 >= t.size:
+        return []
+    out = []
+    for night in _nights(t, i0, s, tz):
+        i = max(int(np.searchsorted(t, night.start, side="left")), i0)
+        j = int(np.searchsorted(t, night.end, side="left"))
+        if j <= i:
+            continue
+        part = t[i:j]
+        after = np.rint((part - night.off_at) * 1000.0) >= 0
+        spell = np.zeros(part.size, dtype=bool)
+        if night.spell_on is not None:
+            on = np.rint((part - night.spell_on) * 1000.0) >= 0
+            spell = on & (np.rint((part - night.spell_off) * 1000.0) < 0)
+        spell &= after
+        out.append((i, j, after & ~spell, spell))
+    return out
+
+
 def _sun_ranges(t: np.ndarray, base: np.ndarray, s: Settings) -> list[tuple[int, int]]:
     """Sample ranges [i, j) where the sun guard sees the sun up (per minute, like step()).
 
@@ -461,7 +581,7 @@ def _sun_ranges(t: np.ndarray, base: np.ndarray, s: Settings) -> list[tuple[int,
     up = estimate > s.sun_max_elevation
     for k in np.flatnonzero(np.abs(estimate - s.sun_max_elevation) <= SUN_MARGIN).tolist():
         part = base[bounds[k] : bounds[k + 1]]
-        if np.any((part == ON_DARK) | (part == FS_ON)):
+        if np.any((part == ON_DARK) | (part == FS_ON) | (part == ON_AWAY)):
             elev = sun_elevation(s.latitude, s.longitude, int(minutes[k]) * 60.0)
             up[k] = elev > s.sun_max_elevation
     edges = np.flatnonzero(np.diff(np.r_[False, up, False].astype(np.int8)))

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from lightctl.core.control import initial_state, step
+from lightctl.core.control import catch_up, initial_state, step
 from lightctl.core.model import (
     DUSK_ELEVATION,
     Instant,
+    Mode,
     Sample,
     SensorLimits,
     Settings,
@@ -31,18 +32,23 @@ def replay(
     tz: tzinfo | None = None,
     site: tuple[float, float] | None = None,
     dusk_elevation: float = DUSK_ELEVATION,
+    mode: Mode = Mode.AUTO,
 ) -> list[Switch]:
     """Fold ``(epoch, lux or None)`` samples through the core; return its switches.
 
     ``site``/``dusk_elevation``: the estimated location and fail_safe "sun"'s elevation,
-    as the daemon gives them to its core."""
-    state = initial_state(settings, limits=limits, tz=tz, site=site, dusk_elevation=dusk_elevation)
+    as the daemon gives them to its core. ``mode`` auto or away (away's drawn times are
+    deadlines: the ticks the daemon folds between samples are folded here too)."""
+    state = initial_state(
+        settings, limits=limits, tz=tz, site=site, dusk_elevation=dusk_elevation, mode=mode
+    )
     out: list[Switch] = []
     for t, lux in samples:
-        state, effects = step(state, Sample(Instant(t, t), lux, None))
-        for eff in effects:
-            if isinstance(eff, Switch):
-                out.append(eff)
+        at = Instant(t, t)
+        state, effects = catch_up(state, at, inclusive=False)
+        out.extend(eff for eff in effects if isinstance(eff, Switch))
+        state, effects = step(state, Sample(at, lux, None))
+        out.extend(eff for eff in effects if isinstance(eff, Switch))
     return out
 
 
