@@ -123,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a setting, e.g. --set threshold=15",
     )
+    rep.add_argument(
+        "--mode",
+        choices=("auto", "away"),
+        help="what-if in this mode (away: the drawn OFF times and morning spells); "
+        "default: the daemon's own history replays its own mode commands, else auto",
+    )
     rep.set_defaults(func=cmd_replay)
 
     hp = sub.add_parser("hash-password", help="read a password, print the web.password_hash")
@@ -473,6 +479,7 @@ def _is_demo_dir(folder: Path) -> bool:
 
 def cmd_replay(args) -> int:
     from lightctl.bootstrap import local_timezone, zone_location
+    from lightctl.core.model import Mode
     from lightctl.core.replay import summarize
     from lightctl.core.settings import SettingsError, apply_patch
     from lightctl.journal import START, replay_journal, what_if
@@ -550,13 +557,16 @@ def cmd_replay(args) -> int:
     estimate = zone_location(tz)
     site = (estimate.latitude, estimate.longitude) if estimate.known else None
     try:
-        if samples is not None and not patch:
+        if samples is not None and not patch and args.mode is None:
             # the daemon's own history with its own settings: fold its recorded commands,
             # settings changes and restarts too, so this prints the daemon's own switches
             events = replay_journal(samples, inputs, settings, limits=limits, tz=tz, site=site)
         else:
             starts = [t for t, kind, _ in inputs if kind == START]
-            events = what_if(times, lux, settings, starts=starts, limits=limits, tz=tz, site=site)
+            mode = Mode(args.mode or "auto")
+            events = what_if(
+                times, lux, settings, starts=starts, limits=limits, tz=tz, site=site, mode=mode
+            )
     except SettingsError as exc:
         print(
             f"lightctl replay: the history records settings that do not validate: {exc}", file=err

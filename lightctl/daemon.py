@@ -222,14 +222,28 @@ class Daemon:
         try:
             mode = Mode(mode)
         except ValueError:
-            raise ValueError(f"mode must be one of auto, on, off, got {mode!r}") from None
+            choices = ", ".join(m.value for m in Mode)
+            raise ValueError(f"mode must be one of {choices}, got {mode!r}") from None
 
         def job() -> Status:
+            if mode is Mode.AWAY and self._state.settings.away_seed == 0:
+                self._pick_away_seed()
             self._apply(SetMode(self._now(), mode, duration))
             log.info("mode %s%s", mode.value, f" for {duration:g} s" if duration else "")
             return self._status
 
         return self._call(job)
+
+    def _pick_away_seed(self) -> None:
+        """Away mode's draw needs a seed of this house's own (0 means none was chosen):
+        picked at random once and saved as a setting, so restarts and replays keep it."""
+        import secrets
+
+        seed = secrets.randbelow(2**31 - 2) + 1
+        self._apply(
+            ChangeSettings(self._now(), apply_patch(self._state.settings, {"away_seed": seed}))
+        )
+        log.info("away mode: picked a seed of its own for the random times")
 
     def set_lamp(self, on: bool | None, duration: float | None = None) -> Status:
         if on is not None and not isinstance(on, bool):
@@ -293,9 +307,15 @@ class Daemon:
         found = skylearn.suggestion(skylearn.dusk_readings(times, lux, crossings))
         return {"suggestion": found, "why": None if found else "no readings at dusk yet"}
 
-    def preview(self, patch: Mapping[str, Any], hours: float) -> dict[str, Any]:
-        """What-if over recorded history; runs on the caller's thread, applies nothing."""
+    def preview(
+        self, patch: Mapping[str, Any], hours: float, mode: Mode | None = None
+    ) -> dict[str, Any]:
+        """What-if over recorded history; runs on the caller's thread, applies nothing.
+
+        ``mode`` auto or away; by default away while the switch is away, else auto."""
         settings = apply_patch(self._status.settings, patch)
+        if mode is None:
+            mode = Mode.AWAY if self._state.mode is Mode.AWAY else Mode.AUTO
         since = self.clock.wall() - hours * 3600
         starts: list[float] = []
         loading = not self._history_ready()
@@ -315,11 +335,13 @@ class Daemon:
             tz=self.tz,
             site=self._state.site,
             dusk_elevation=self._state.dusk_elevation,
+            mode=mode,
         )
         span = (times[0], times[-1]) if len(times) else None
         del times, lux  # 8 days are 11 MB: free them before the answer is built
         out = {
             "settings": to_dict(settings),
+            "mode": mode.value,
             "events": [[e.at.wall, "on" if e.on else "off", e.reason.value] for e in events],
             "summary": summarize(events, self.tz, span=span, power=settings.lamp_power),
         }

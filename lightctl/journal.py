@@ -193,9 +193,11 @@ def what_if(
     tz: tzinfo | None = None,
     site: tuple[float, float] | None = None,
     dusk_elevation: float = DUSK_ELEVATION,
+    mode: Mode = Mode.AUTO,
 ) -> list[Switch]:
     """The automatic switches these settings would have made over the samples (NaN =
-    failed reading), starting afresh at each recorded start as the daemon did."""
+    failed reading), starting afresh at each recorded start as the daemon did, in mode
+    auto or away."""
     # numpy (about 14 MiB and a slow import on a Pi) loads at the first preview, not at start
     import numpy as np
 
@@ -216,6 +218,7 @@ def what_if(
                     tz=tz,
                     site=site,
                     dusk_elevation=dusk_elevation,
+                    mode=mode,
                 )
             )
     return out

@@ -137,8 +137,9 @@ class Controller(Protocol):
         ``points`` thins the samples for a chart (extremes and gaps kept)."""
         ...
 
-    def preview(self, patch: Mapping[str, Any], hours: float) -> dict[str, Any]:
-        """What-if over recorded history: ``{"events": [...], "summary": {...}}``."""
+    def preview(self, patch: Mapping[str, Any], hours: float, mode: Any = None) -> dict[str, Any]:
+        """What-if over recorded history: ``{"events": [...], "summary": {...}}``; ``mode``
+        auto or away (None: away while away, else auto)."""
         ...
 
     def set_test(self, on: bool) -> Status:

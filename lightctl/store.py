@@ -30,7 +30,7 @@ log = logging.getLogger("lightctl.store")
 FILE_NAME = "runtime.json"
 TMP_SUFFIX = ".tmp"
 FORMAT_VERSION = 1
-MODES = frozenset({"auto", "on", "off"})
+MODES = frozenset({"auto", "on", "off", "away"})
 OVERRIDE_KEYS = frozenset({"on", "until", "base"})
 
 
@@ -39,7 +39,7 @@ class RuntimeState:
     """What changed at runtime: settings keys, mode (maybe timed), manual override."""
 
     settings: dict[str, Any] = field(default_factory=dict)  # only keys changed at runtime
-    mode: str = "auto"  # auto | on | off
+    mode: str = "auto"  # auto | on | off | away
     mode_until: float | None = None  # epoch seconds, timed mode
     override: dict[str, Any] | None = None  # {"on": bool, "until": epoch|None, "base": bool|None}
 

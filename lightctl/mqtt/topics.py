@@ -10,7 +10,7 @@ Payload rules (documented in docs/home-assistant.md):
 
 - at most ``MAX_PAYLOAD`` bytes of UTF-8; surrounding white space is ignored;
 - ``lamp/set``: ``ON``/``OFF`` (any case) is a manual override, ``AUTO`` ends it;
-- ``mode/set``: ``auto``/``on``/``off`` (any case);
+- ``mode/set``: ``auto``/``on``/``off``/``away`` (any case);
 - ``<setting>/set``: a plain decimal number (``25``, ``12.5``, ``1e3``); ``nan``,
   ``inf``, hex, ``1_000`` and JSON objects are refused;
 - retained ``/set`` messages are ignored: a stale retained command must not be

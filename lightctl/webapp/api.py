@@ -173,12 +173,13 @@ def schema():
 
 @bp.post("/api/mode")
 def set_mode():
-    """Mode auto/on/off; on/off may be timed (``for`` seconds), then back to auto."""
+    """Mode auto/on/off/away; on/off/away may be timed (``for`` seconds), then back to
+    auto."""
     body = json_body(allowed=("mode", "for"))
     mode = Mode(_choice(body, "mode", [m.value for m in Mode]))
     duration = _duration(body)
     if duration is not None and mode is Mode.AUTO:
-        msg = "a duration goes with mode on or off only"
+        msg = "a duration goes with mode on, off or away only"
         raise bad("for", msg)
     return _command(lambda c: c.set_mode(mode, duration))
 
@@ -235,13 +236,16 @@ def history():
 def preview():
     """What the given settings would have switched over the recorded history; applies
     nothing."""
-    body = json_body(allowed=("settings", "hours"))
+    body = json_body(allowed=("settings", "hours", "mode"))
     patch = body.get("settings", {})
     if not isinstance(patch, dict):
         msg = f"must be an object of settings, got {type(patch).__name__}"
         raise bad("settings", msg)
     hours = _hours(body.get("hours"))
-    return jsonify(context().controller.preview(patch, hours))
+    mode = None
+    if body.get("mode") is not None:
+        mode = Mode(_choice(body, "mode", [Mode.AUTO.value, Mode.AWAY.value]))
+    return jsonify(context().controller.preview(patch, hours, mode))
 
 
 @bp.get("/api/suggestion")

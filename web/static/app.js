@@ -13,6 +13,7 @@
   const REASONS = {
     dark: "it is dark", light: "it is light", override: "manual override", mode: "set by the mode",
     window: "off window", sun: "the sun is up", "fail-safe": "sensor fault: fail-safe", startup: "starting up",
+    away: "away mode",
   };
 
   let status = null, history = null, preview = null, saved = {};
@@ -70,7 +71,7 @@
     setText("#lamp", s.lamp === "on" ? "ON" : "OFF", "badge " + (s.lamp === "on" ? "is-on" : "is-off"));
     const why = REASONS[s.reason] || s.reason || "";
     setText("#reason", (why ? "· " + why : "") + (s.since ? ` · since ${C.fmtTime(s.since)}` : ""));
-    const modeName = { auto: "Auto", on: "On (forced)", off: "Off (forced)" }[s.mode] || s.mode;
+    const modeName = { auto: "Auto", on: "On (forced)", off: "Off (forced)", away: "Away (lived-in look)" }[s.mode] || s.mode;
     setText("#mode", modeName + until(s.mode_until));
     const o = s.override;
     setText("#override", o ? `lamp ${o.state}` + (o.until ? until(o.until) : " until the next automatic switch") : "none");
@@ -228,7 +229,7 @@
     if (seq !== previewSeq) return; // a newer edit is on its way
     if (!r.ok) { showErrors(r.data, "Preview impossible"); preview = null; renderPreview(); drawChart(); return; }
     setText("#form-alert", "");
-    preview = { edits: e, events: r.data.events || [], summary: r.data.summary || {}, loading: !!r.data.loading };
+    preview = { edits: e, events: r.data.events || [], summary: r.data.summary || {}, loading: !!r.data.loading, mode: r.data.mode };
     if (preview.loading) setTimeout(() => { if (seq === previewSeq) runPreview(); }, 1000);
     renderPreview();
     drawChart();
@@ -252,8 +253,9 @@
       $("#preview-table tbody").replaceChildren();
       return;
     }
+    const inMode = preview.mode === "away" ? " in away mode" : "";
     setText("#preview-text", `With these values the lamp would have switched ${n} time${n === 1 ? "" : "s"} ` +
-      `over the recorded history (${perNight} per night). Nothing is applied until you press Save.`);
+      `over the recorded history${inMode} (${perNight} per night). Nothing is applied until you press Save.`);
     const body = $("#preview-table tbody");
     body.replaceChildren(...nights.map((nt) => {
       const tr = document.createElement("tr");
