@@ -63,6 +63,15 @@ def test_mode_command(node, ha):
     wait_until(lambda: state(ha)["mode"] == "auto" and state(ha)["lamp"] == "ON")
 
 
+def test_mode_away_command(node, ha):
+    """mode/set away is the away mode (a seed of its own is picked and saved); auto ends it."""
+    ha.send(T.command("mode"), "Away")
+    wait_until(lambda: state(ha) and state(ha)["mode"] == "away")
+    assert node.daemon.status().settings.away_seed != 0
+    ha.send(T.command("mode"), "auto")
+    wait_until(lambda: state(ha)["mode"] == "auto")
+
+
 @pytest.mark.parametrize(
     ("key", "payload", "value"),
     [("threshold", "33.5", 33.5), ("hysteresis", "7", 7.0), ("on_delay", "120", 120.0),

@@ -88,7 +88,7 @@ def test_entity_details():
     assert e["illuminance"]["device_class"] == "illuminance"
     assert e["illuminance"]["state_class"] == "measurement"
     assert e["illuminance"]["availability_mode"] == "all"
-    assert e["mode"]["options"] == ["auto", "on", "off"]
+    assert e["mode"]["options"] == ["auto", "on", "off", "away"]
     assert e["problem"]["device_class"] == "problem"
     assert e["problem"]["entity_category"] == "diagnostic"
     assert e["dark"]["value_template"].startswith("{{ 'ON' if value_json.dark")

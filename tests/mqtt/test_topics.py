@@ -52,10 +52,11 @@ def test_installers_test_payloads(payload, on):
 
 
 @pytest.mark.parametrize(
-    ("payload", "mode"), [(b"auto", Mode.AUTO), (b"ON", Mode.ON), (b"off", Mode.OFF)]
+    ("payload", "mode"),
+    [(b"auto", Mode.AUTO), (b"ON", Mode.ON), (b"off", Mode.OFF), (b"Away", Mode.AWAY)],
 )
 def test_mode_payloads(payload, mode):
-    """Modes are auto, on and off, in any case."""
+    """Modes are auto, on, off and away, in any case."""
     assert parse("mode", payload) == ModeCommand(mode)
 
 

@@ -207,6 +207,13 @@ def test_mode_on_for_a_while(client, switch):
     assert r.get_json()["mode"] == "auto" and r.get_json()["lamp"] == "off"
 
 
+def test_mode_away_for_a_fortnight(client, ctl):
+    """POST /api/mode {"mode": "away", "for": s}: away until then, then auto again."""
+    r = client.post("/api/mode", json={"mode": "away", "for": 7 * 86400})
+    assert r.status_code == 200 and r.get_json()["mode"] == "away"
+    assert ctl.asked[-1] == ("set_mode", (Mode.AWAY, 7 * 86400.0))
+
+
 BAD_MODES = {
     "unknown mode": ({"mode": "dim"}, "mode"),
     "missing mode": ({}, "mode"),
