@@ -591,9 +591,27 @@ def cmd_replay(args) -> int:
         f"# in all: ON {summary['on_hours']:.2f} h"
         f"{_kwh(summary['energy_kwh'], settings.lamp_power)}\n"
     )
+    err.write(_saved_line(times, lux, events, settings, span))
     zone = zone_name(tz) or datetime.now(tz).strftime("UTC%z")
     err.write(f"# times in {zone}\n")
     return 0
+
+
+def _saved_line(times, lux, events, settings, span) -> str:
+    """What the rules saved against a plain photocell on the same light, as one line."""
+    from lightctl.savings import savings
+
+    switches = [(e.at.wall, e.on, e.reason.value) for e in events]
+    s = savings(times, lux, switches, settings, span)
+    kept = s["kept_off_hours"]
+    return (
+        f"# against a plain photocell (ON below {settings.threshold + settings.hysteresis / 2:g}"
+        f" lx, at once): the rules kept the lamp off {sum(kept.values()):.2f} h (off window "
+        f"{kept['window']:.2f} h, sun guard {kept['sun']:.2f} h, away {kept['away']:.2f} h, "
+        f"shorter nights {kept['shorter_nights']:.2f} h, other {kept['other']:.2f} h) and on "
+        f"{s['extra_on_hours']:.2f} h more: net saved {s['saved_hours']:.2f} h"
+        f"{_kwh(s['saved_kwh'] or 0.0, settings.lamp_power)}\n"
+    )
 
 
 def _kwh(kwh: float, power: float) -> str:

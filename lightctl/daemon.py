@@ -350,6 +350,27 @@ class Daemon:
         memory.trim()
         return out
 
+    def savings(self) -> dict[str, Any]:
+        """Hours (and kWh) the rules kept the lamp off against a plain photocell on the
+        same light, over the last 24 hours and 7 days of history; runs on the caller's
+        thread, applies nothing."""
+        from lightctl.savings import DEFINITION, savings
+
+        now = self.clock.wall()
+        out: dict[str, Any] = {"definition": DEFINITION}
+        times, lux, events = array("d"), array("d"), []
+        if self.hist is not None and not self._history_ready():
+            out["loading"] = True
+        elif self.hist is not None:
+            times, lux = self.hist.columns(now - 7 * 86400)
+            events = self.hist.events(now - 8 * 86400)  # the switch before the week too
+        settings = self._status.settings
+        for key, hours in (("day", 24), ("week", 7 * 24)):
+            out[key] = savings(times, lux, events, settings, (now - hours * 3600, now))
+        del times, lux
+        memory.trim()
+        return out
+
     def _history_ready(self) -> bool:
         """False while the history loads in the background (chart and preview say so)."""
         loaded = getattr(self.hist, "loaded", None)

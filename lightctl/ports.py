@@ -142,6 +142,11 @@ class Controller(Protocol):
         auto or away (None: away while away, else auto)."""
         ...
 
+    def savings(self) -> dict[str, Any]:
+        """What the rules saved against a plain photocell: ``{"definition", "day",
+        "week"}`` (lightctl/savings.py)."""
+        ...
+
     def set_test(self, on: bool) -> Status:
         """Start (ten minutes) or end the installer's test."""
         ...

@@ -248,6 +248,13 @@ def preview():
     return jsonify(context().controller.preview(patch, hours, mode))
 
 
+@bp.get("/api/savings")
+def savings():
+    """Hours (and kWh) the off window, the sun guard, away mode and the light rules kept
+    the lamp off against a plain photocell, over the last 24 hours and 7 days."""
+    return jsonify(context().controller.savings())
+
+
 @bp.get("/api/suggestion")
 def suggestion():
     """What the sensor read when the sun crossed civil dusk (−4°) on recent evenings,

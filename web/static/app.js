@@ -138,6 +138,23 @@
     } catch (e) { /* the status line already says the server is away */ }
   }
 
+  /** What the rules saved against a plain photocell: last 24 h and last 7 days. */
+  async function loadSavings() {
+    try {
+      const r = await api("GET", "/api/savings");
+      if (!r.ok) return;
+      const h = (v) => (v ?? 0).toFixed(1);
+      for (const key of ["day", "week"]) {
+        const s = r.data[key] || {}, kept = s.kept_off_hours || {};
+        for (const rule of ["window", "sun", "away", "shorter_nights"]) setText(`#saved-${rule}-${key}`, h(kept[rule]));
+        setText(`#saved-hours-${key}`, h(s.saved_hours));
+        setText(`#saved-kwh-${key}`, s.saved_kwh === null || s.saved_kwh === undefined ? "–" : s.saved_kwh.toFixed(2));
+      }
+      setText("#saved-note", r.data.loading ? "Loading the history…" : `Compared with ${r.data.definition || "a plain photocell"}.` +
+        " Net saved is the photocell's ON hours minus the lamp's.");
+    } catch (e) { /* the status line already says the server is away */ }
+  }
+
   function drawChart() {
     if (!status) return;
     const end = serverNow();
@@ -382,5 +399,7 @@
 
   poll();
   loadHistory();
+  loadSavings();
   setInterval(loadHistory, HISTORY_MS);
+  setInterval(loadSavings, HISTORY_MS);
 })();

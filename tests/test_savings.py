@@ -1,0 +1,147 @@
+"""What the rules saved against a plain photocell: the pure comparison, the daemon's
+/api/savings, and the line in ``lightctl replay``'s summary."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+
+from lightctl.cli import main
+from lightctl.core.fastreplay import fast_replay
+from lightctl.core.model import Mode, SensorLimits, Settings
+from lightctl.savings import BUCKETS, photocell_level, savings
+from tests.core.test_fastreplay import replay_settings, streams
+
+T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC).timestamp()
+HOUR = 3600.0
+DARK, LIGHT = 5.0, 100.0
+
+
+def night(start: float = T0, step: float = 60.0) -> list[tuple[float, float]]:
+    """Light from noon to 17:00, dark until 07:00, light until noon (UTC), a reading a minute."""
+    out = []
+    for k in range(int(24 * HOUR / step)):
+        t = start + k * step
+        h = ((t - start) / HOUR + 12) % 24
+        out.append((t, DARK if (h >= 17 or h < 7) else LIGHT))
+    return out
+
+
+def compare(samples, s: Settings, mode: Mode = Mode.AUTO, **kw):
+    events = fast_replay(samples, s, limits=SensorLimits(interval=60), mode=mode, **kw)
+    switches = [(e.at.wall, e.on, e.reason.value) for e in events]
+    times = [t for t, _ in samples]
+    lux = [math.nan if v is None else v for _, v in samples]
+    return savings(times, lux, switches, s, (times[0], times[-1] + 60))
+
+
+def test_the_off_window_is_credited_with_its_hours_and_energy():
+    """Dark 17:00-07:00; window 23:00-05:00: the photocell is ON 14 h, the lamp 8 h."""
+    s = Settings(on_delay=0, off_delay=0, smoothing=1, off_window="23:00-05:00", lamp_power=100)
+    out = compare(night(), s)
+    assert out["photocell_hours"] == pytest.approx(14.0)
+    assert out["lamp_hours"] == pytest.approx(8.0)
+    assert out["kept_off_hours"]["window"] == pytest.approx(6.0)
+    assert out["saved_hours"] == pytest.approx(6.0) and out["saved_kwh"] == pytest.approx(0.6)
+    assert out["extra_on_hours"] == 0.0
+
+
+def test_delays_are_shorter_nights_and_a_late_off_counts_against():
+    """on_delay 10 min: ON 10 min after the photocell; at dawn the level rises through the
+    band, so the photocell goes OFF at the middle and the lamp only above the off level."""
+    samples = night()
+    dawn = T0 + 19 * HOUR  # 07:00
+    samples = [(t, 35.0 if dawn <= t < dawn + 1200 else v) for t, v in samples]  # 20 min band
+    s = Settings(on_delay=600, off_delay=0, smoothing=1)
+    out = compare(samples, s)
+    assert photocell_level(s) == 30.0
+    assert out["kept_off_hours"]["shorter_nights"] == pytest.approx(10 / 60, abs=1e-3)
+    assert out["extra_on_hours"] == pytest.approx(20 / 60, abs=1e-3)
+    assert out["saved_hours"] == pytest.approx(-10 / 60, abs=1e-3)
+    assert out["saved_kwh"] is None  # no lamp power set
+
+
+def test_away_mode_is_credited():
+    s = Settings(on_delay=0, off_delay=0, smoothing=1, away_seed=3)
+    out = compare(night(), s, Mode.AWAY)
+    # OFF somewhere between 22:30 and 23:45 until 07:00
+    assert 7.25 - 0.01 <= out["kept_off_hours"]["away"] <= 8.5
+    assert out["kept_off_hours"]["away"] == pytest.approx(out["saved_hours"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(samples=streams(), s=replay_settings())
+def test_the_hours_add_up(samples, s):
+    """photocell - lamp = kept off - extra on; nothing negative; nothing beyond the span."""
+    if not samples or samples[-1][0] <= samples[0][0]:
+        return
+    events = fast_replay(samples, s)
+    switches = [(e.at.wall, e.on, e.reason.value) for e in events]
+    times = [t for t, _ in samples]
+    lux = [math.nan if v is None else v for _, v in samples]
+    span = (times[0], times[-1])
+    out = savings(times, lux, switches, s, span)
+    hours = (span[1] - span[0]) / HOUR
+    kept = sum(out["kept_off_hours"][b] for b in BUCKETS)
+    assert out["photocell_hours"] - out["lamp_hours"] == pytest.approx(
+        kept - out["extra_on_hours"], abs=1e-3
+    )
+    for value in (out["photocell_hours"], out["lamp_hours"], kept, out["extra_on_hours"]):
+        assert -1e-9 <= value <= hours + 1e-3
+
+
+def test_empty_history_saves_nothing():
+    out = savings([], [], [], Settings(), (T0, T0 + HOUR))
+    assert out["saved_hours"] == 0.0 and out["kept_off_hours"]["window"] == 0.0
+
+
+def test_the_api_answers_for_the_last_day_and_week():
+    from lightctl.config import WebConfig
+    from lightctl.webapp import create_app
+    from tests.web.fakes import FakeController
+
+    ctl = FakeController(Settings(on_delay=0, off_delay=0, smoothing=1))
+    for lux in (500.0, 5.0, 5.0, 500.0):
+        ctl.feed(lux)
+    app = create_app(ctl, WebConfig(), secret_key=b"x" * 32, testing=True)
+    r = app.test_client().get("/api/savings")
+    assert r.status_code == 200
+    body = r.get_json()
+    assert set(body) >= {"definition", "day", "week"}
+    assert set(body["week"]["kept_off_hours"]) == set(BUCKETS)
+
+
+def test_the_daemon_reports_the_window_it_kept(tmp_path):
+    """The real daemon over a recorded night: the off window's hours show in savings()."""
+    from tests.core.helpers import PARIS, local
+    from tests.test_rules import rig_at
+
+    s = Settings(on_delay=0, off_delay=0, smoothing=1, off_window="23:00-05:00", lamp_power=50)
+    r = rig_at(tmp_path, local("2026-01-15T16:00"), s, interval=60, tz=PARIS)
+    r.sensor.value = LIGHT
+    r.run(HOUR)
+    r.sensor.value = DARK
+    r.run(14 * HOUR)
+    r.sensor.value = LIGHT
+    r.run(2 * HOUR)
+    out = r.daemon.savings()
+    assert out["day"]["kept_off_hours"]["window"] == pytest.approx(6.0, abs=0.02)
+    assert out["week"]["saved_kwh"] == pytest.approx(0.3, abs=0.002)
+
+
+def test_replay_prints_what_the_rules_saved(tmp_path, capsys):
+    f = tmp_path / "night.csv"
+    f.write_text("time,lux\n" + "".join(f"{t:.0f},{v}\n" for t, v in night()))
+    cfg = tmp_path / "lightctl.toml"
+    cfg.write_text(
+        '[sensor]\ntype = "simulated"\n[schedule]\ntimezone = "UTC"\noff_window = "23:00-05:00"\n'
+    )
+    args = ["replay", "--config", str(cfg), "--input", str(f), "--set", "smoothing=1"]
+    more = ["--set", "on_delay=0", "--set", "off_delay=0", "--set", "lamp_power=100"]
+    assert main([*args, *more]) == 0
+    err = capsys.readouterr().err
+    assert "against a plain photocell" in err and "off window 6.00 h" in err
+    assert "net saved 6.00 h, 0.600 kWh" in err
