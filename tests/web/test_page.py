@@ -37,7 +37,15 @@ def test_every_setting_has_one_labelled_input():
     keys = [f.key for f in control + schedule]
     assert keys == list(FIELDS)
     assert all(f.label and f.help for f in control + schedule)
-    assert {f.key for f in schedule} == {"off_window", "latitude", "longitude", "sun_max_elevation"}
+    assert {f.key for f in schedule} == {
+        "off_window",
+        "away_off_window",
+        "away_morning",
+        "away_seed",
+        "latitude",
+        "longitude",
+        "sun_max_elevation",
+    }
 
 
 def test_html_inputs_carry_the_keys_and_step_any(live_server):
@@ -188,6 +196,23 @@ def test_mode_buttons(live_server, page: Page):
     page.click("button.mode[data-mode=auto]")
     expect(page.locator("#mode")).to_have_text(re.compile("^Auto"))
     assert live_server.daemon.status().mode is Mode.AUTO
+
+
+@browser
+def test_away_button_and_what_the_rules_saved(live_server, page: Page):
+    """Away sets the real daemon's away mode (with a seed of its own, shown in the form);
+    the energy card shows what the rules saved against a plain photocell."""
+    open_page(page, live_server)
+    page.click("button.mode[data-mode=away]")
+    expect(page.locator("#mode")).to_have_text(re.compile("^Away"))
+    expect(page.locator("button.mode[data-mode=away]")).to_have_attribute("aria-pressed", "true")
+    assert live_server.daemon.status().mode is Mode.AWAY
+    seed = live_server.daemon.status().settings.away_seed
+    assert seed != 0
+    expect(page.locator("#in-away_seed")).to_have_value(str(seed))
+    expect(page.locator("#in-away_off_window")).to_have_value("22:30-23:45")
+    expect(page.locator("#saved-hours-week")).to_have_text(re.compile(r"^-?\d+\.\d$"))
+    expect(page.locator("#saved-note")).to_contain_text("plain photocell")
 
 
 @browser
