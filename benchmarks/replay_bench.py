@@ -24,7 +24,7 @@ from collections import deque
 from zoneinfo import ZoneInfo
 
 from lightctl.core.fastreplay import fast_replay, fast_replay_arrays
-from lightctl.core.model import Settings
+from lightctl.core.model import Mode, Settings
 from lightctl.core.replay import replay
 
 START = 1_764_201_600.0  # 2025-11-27 00:00 UTC
@@ -39,7 +39,10 @@ CASES = {
         min_on=300,
         smoothing=6,
     ),
+    "away+spell": Settings(away_morning="06:00-06:40", away_seed=7),
 }
+#: Cases replayed in a mode other than auto.
+MODES = {"away+spell": Mode.AWAY}
 
 
 def synthetic(days: float, seed: int = 1) -> list[tuple[float, float | None]]:
@@ -102,9 +105,10 @@ def best_of(repeat: int, fn):
 
 def _row(name: str, s: Settings, samples, times, lux, repeat: int) -> str:
     """Time every path on one case; check they agree with the streaming replay."""
-    ref, t_ref = best_of(1, lambda: replay(samples, s, tz=PARIS))
-    fast, t_fast = best_of(repeat, lambda: fast_replay(samples, s, tz=PARIS))
-    arr, t_arr = best_of(repeat, lambda: fast_replay_arrays(times, lux, s, tz=PARIS))
+    kw = {"tz": PARIS, "mode": MODES.get(name, Mode.AUTO)}
+    ref, t_ref = best_of(1, lambda: replay(samples, s, **kw))
+    fast, t_fast = best_of(repeat, lambda: fast_replay(samples, s, **kw))
+    arr, t_arr = best_of(repeat, lambda: fast_replay_arrays(times, lux, s, **kw))
     plain, t_naive = best_of(1, lambda: naive(samples, s))
     assert fast == ref and arr == ref, f"{name}: fast path differs from replay"
     note = "" if name != "defaults" or len(plain) == len(ref) else " (naive differs)"

@@ -204,6 +204,10 @@ SETTINGS = st.builds(
     off_window=st.sampled_from([None, None, "22:10-22:40", "21:59-22:01"]),
     chatter_limit=st.sampled_from([0, 3, 6]),
     override_duration=st.sampled_from([0.0, 0.0, 40.0]),
+    # away mode's drawn times where these scenarios run (21:50 local onwards)
+    away_off_window=st.sampled_from(["22:30-23:45", "21:52-22:02", "21:55-22:20"]),
+    away_morning=st.sampled_from([None, "22:03-22:12", "21:50-22:30"]),
+    away_seed=st.sampled_from([0, 1, 77]),
 )
 ACTIONS = st.one_of(
     st.tuples(st.just("light"), LUX, st.sampled_from([0.3, 1.0, 7.0, 45.0, 130.0, 400.0])),
