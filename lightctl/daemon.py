@@ -682,7 +682,15 @@ class Daemon:
                 (lamp, why, n) for (lamp, why), n in sorted(self._switch_counts.items())
             ),
             counters=self.counters.totals,
+            away_next=self._away_next(st),
         )
+
+    def _away_next(self, st: ControlState) -> float | None:
+        """Away mode's next drawn time on the wall clock (the core keeps it monotonic)."""
+        if st.mode is not Mode.AWAY or st.away_next_mono is None:
+            return None
+        now = self.clock.now()
+        return round(now.wall + (st.away_next_mono - now.mono), 3)
 
     @property
     def state(self) -> ControlState:

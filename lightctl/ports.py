@@ -78,6 +78,9 @@ class Status:
     test_until: float | None = None
     #: ON time, energy and relay cycles (today, this month, all time)
     counters: Totals | None = None
+    #: epoch seconds of away mode's next drawn time (OFF, or the morning spell's start
+    #: or end); None when not away
+    away_next: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The `/api/status` body; MQTT state uses the same with lamp ON/OFF."""
@@ -111,6 +114,7 @@ class Status:
             "proposed_hysteresis": self.proposed_hysteresis,
             "test_until": self.test_until,
             "counters": None if self.counters is None else self.counters.to_json(),
+            "away_next": self.away_next,
         }
 
 

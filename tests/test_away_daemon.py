@@ -63,6 +63,9 @@ def test_two_nights_same_seed_same_times_live_in_replay_and_in_the_preview(tmp_p
     start = local("2026-01-15T16:00")
     a = _away_rig(tmp_path / "a", start)
     b = _away_rig(tmp_path / "b", start)
+    tonight = away.night_at(S, start, PARIS)
+    assert a.daemon.status().away_next == tonight.off_at  # the status and page show it
+    assert a.daemon.status().to_json()["away_next"] == tonight.off_at
     _two_nights(a)
     _two_nights(b)
     live = switches(a)

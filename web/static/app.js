@@ -72,7 +72,8 @@
     const why = REASONS[s.reason] || s.reason || "";
     setText("#reason", (why ? "· " + why : "") + (s.since ? ` · since ${C.fmtTime(s.since)}` : ""));
     const modeName = { auto: "Auto", on: "On (forced)", off: "Off (forced)", away: "Away (lived-in look)" }[s.mode] || s.mode;
-    setText("#mode", modeName + until(s.mode_until));
+    const awayNext = s.away_next ? ` · next away switch ${C.fmtTime(s.away_next)}` : "";
+    setText("#mode", modeName + until(s.mode_until) + awayNext);
     const o = s.override;
     setText("#override", o ? `lamp ${o.state}` + (o.until ? until(o.until) : " until the next automatic switch") : "none");
     setText("#sensor", s.problem ? "problem: " + s.problem : "ok", s.problem ? "bad" : "good");
