@@ -155,3 +155,29 @@ def test_a_fault_during_away_fails_safe_until_the_off_time(tmp_path):
     assert live[0][1:] == (True, "fail-safe")
     assert (n.off_at, False, "away") in live  # away forces OFF over the fail-safe's ON
     assert replayed(r) == live
+
+
+def test_lightctl_replay_mode_away_prints_the_daemons_times(tmp_path, capsys):
+    """`lightctl replay --mode away` over the daemon's history: the same switches."""
+    from datetime import datetime
+
+    from lightctl.cli import main
+
+    start = local("2026-01-15T16:00")
+    r = _away_rig(tmp_path / "state", start)
+    _two_nights(r)
+    r.daemon.stop()
+    cfg = tmp_path / "lightctl.toml"
+    cfg.write_text(
+        f'state_dir = "{tmp_path / "state"}"\n'
+        '[sensor]\ntype = "simulated"\ninterval = 60\n'
+        "[control]\non_delay = 0\noff_delay = 0\nsmoothing = 1\n"
+        '[schedule]\ntimezone = "Europe/Paris"\naway_seed = 1234\n'
+        'away_off_window = "22:30-23:45"\naway_morning = "06:00-06:40"\n'
+    )
+    assert main(["replay", "--config", str(cfg), "--mode", "away"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()[1:]
+    printed = [ln.split(",") for ln in out]
+    live = switches(r)
+    assert [[datetime.fromtimestamp(t, PARIS).isoformat(), "on" if on else "off", why]
+            for t, on, why in live] == printed  # fmt: skip
