@@ -18,6 +18,7 @@ time (a deadline) and a replay's tick there decide alike.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
@@ -29,6 +30,13 @@ if TYPE_CHECKING:
     from lightctl.core.settings import Settings
 
 NOON = 12 * 60  # minutes after midnight: where one night ends and the next begins
+#: Past this (year 9986) the next night's dates overflow datetime: away keeps out.
+_LAST_WALL = 253_000_000_000.0
+
+
+def _usable(wall: float) -> bool:
+    """A set clock (see schedule.CLOCK_VALID_FROM) with dates datetime can hold."""
+    return math.isfinite(wall) and CLOCK_VALID_FROM <= wall <= _LAST_WALL
 
 
 def check_window(text: str) -> tuple[int, int]:
@@ -120,7 +128,7 @@ def reached(wall: float, at: float) -> bool:
 
 def phase(s: Settings, wall: float, tz: tzinfo | None) -> tuple[bool, bool]:
     """(forced OFF, in the morning spell) at ``wall``; neither before the clock is set."""
-    if wall < CLOCK_VALID_FROM:
+    if not _usable(wall):
         return False, False
     n = night_at(s, wall, tz)
     if not reached(wall, n.off_at):
@@ -132,7 +140,7 @@ def phase(s: Settings, wall: float, tz: tzinfo | None) -> tuple[bool, bool]:
 def next_edge(s: Settings, wall: float, tz: tzinfo | None) -> float | None:
     """The first drawn time after ``wall`` (by a millisecond at least), or None before
     the clock is set."""
-    if wall < CLOCK_VALID_FROM:
+    if not _usable(wall):
         return None
     n = night_at(s, wall, tz)
     for edge in n.edges:

@@ -179,8 +179,8 @@ def _switch_points(
     n = t.size
     if not np.all(np.isfinite(t)) or np.any(t[1:] < t[:-1]):
         return None
-    timed = s.off_window or s.latitude is not None or mode is Mode.AWAY
-    if timed and t[-1] > _LAST_VALID_WALL:
+    timed = s.off_window or s.latitude is not None
+    if timed and t[-1] > _LAST_VALID_WALL or mode is Mode.AWAY and t[-1] > away._LAST_WALL:
         return None
 
     # 1. good readings; faults are runs of bad ones (few), handled in their own index space

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -300,3 +301,16 @@ def test_fast_replay_in_away_mode_takes_the_fast_path_on_a_regular_stream():
     expected = replay(samples, S, limits=lim, tz=PARIS, mode=Mode.AWAY)
     assert fast_replay(samples, S, limits=lim, tz=PARIS, mode=Mode.AWAY) == expected
     assert sum(1 for e in expected if e.reason is Reason.AWAY) == 21  # 7 nights x 3
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, 1e300, 0.0])
+def test_times_away_cannot_judge_add_nothing(bad):
+    """An unset, non-finite or far-future clock: away adds nothing."""
+    assert away.phase(S, bad, PARIS) == (False, False) and away.next_edge(S, bad, PARIS) is None
+
+
+@pytest.mark.parametrize("bad", [1e300, 0.0])
+def test_a_stray_time_in_away_mode_replays_alike(bad):
+    samples = [(EVENING, DARK), (bad, DARK), (EVENING + 60, DARK)]
+    fold = replay(samples, S, tz=PARIS, mode=Mode.AWAY)
+    assert fast_replay(samples, S, tz=PARIS, mode=Mode.AWAY) == fold
