@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from lightctl.core.away import check_window
 from lightctl.core.checks import (
     WEEK,
     Bad,
@@ -34,7 +35,6 @@ from lightctl.core.checks import (
     parse_whole,
     shown,
 )
-from lightctl.core.away import check_window
 from lightctl.core.schedule import parse_window
 
 __all__ = [

@@ -46,6 +46,21 @@ def windows(draw) -> str | None:
     return f"{_hhmm(start)}-{_hhmm(end)}"
 
 
+@st.composite
+def night_windows(draw, optional: bool = False) -> str | None:
+    """A window inside one night (noon to noon), as away mode's windows must be."""
+    if optional and draw(st.booleans()):
+        return None
+    offset = draw(st.integers(0, 1439))
+    length = draw(st.integers(1, min(1439, 1440 - offset)))
+    start = (720 + offset) % 1440
+    return f"{_hhmm(start)}-{_hhmm((start + length) % 1440)}"
+
+
+#: Texts with a rule beyond a window's: away mode's stay inside one night.
+RULED = {"away_off_window": night_windows(), "away_morning": night_windows(optional=True)}
+
+
 def whole_range(f: Field) -> st.SearchStrategy:
     """Any value a setting's record allows (None aside)."""
     if f.kind == "number":
@@ -74,7 +89,12 @@ def settings_from(
             if f.optional and f.kind != "text" and not pair:
                 values[key] = None
                 continue
-            strategy = by_key[key] if key in by_key else by_unit.get(f.unit, whole_range(f))
+            if key in by_key:
+                strategy = by_key[key]
+            elif key in RULED:
+                strategy = RULED[key]
+            else:
+                strategy = by_unit.get(f.unit, whole_range(f))
             values[key] = draw(strategy)
         return Settings(**values)
 
