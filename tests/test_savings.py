@@ -98,22 +98,6 @@ def test_empty_history_saves_nothing():
     assert out["saved_hours"] == 0.0 and out["kept_off_hours"]["window"] == 0.0
 
 
-def test_the_api_answers_for_the_last_day_and_week():
-    from lightctl.config import WebConfig
-    from lightctl.webapp import create_app
-    from tests.web.fakes import FakeController
-
-    ctl = FakeController(Settings(on_delay=0, off_delay=0, smoothing=1))
-    for lux in (500.0, 5.0, 5.0, 500.0):
-        ctl.feed(lux)
-    app = create_app(ctl, WebConfig(), secret_key=b"x" * 32, testing=True)
-    r = app.test_client().get("/api/savings")
-    assert r.status_code == 200
-    body = r.get_json()
-    assert set(body) >= {"definition", "day", "week"}
-    assert set(body["week"]["kept_off_hours"]) == set(BUCKETS)
-
-
 def test_the_daemon_reports_the_window_it_kept(tmp_path):
     """The real daemon over a recorded night: the off window's hours show in savings()."""
     from tests.core.helpers import PARIS, local

@@ -242,10 +242,11 @@ def preview():
         msg = f"must be an object of settings, got {type(patch).__name__}"
         raise bad("settings", msg)
     hours = _hours(body.get("hours"))
-    mode = None
-    if body.get("mode") is not None:
-        mode = Mode(_choice(body, "mode", [Mode.AUTO.value, Mode.AWAY.value]))
-    return jsonify(context().controller.preview(patch, hours, mode))
+    ctl = context().controller
+    if body.get("mode") is None:
+        return jsonify(ctl.preview(patch, hours))  # auto, or away while the switch is away
+    mode = Mode(_choice(body, "mode", [Mode.AUTO.value, Mode.AWAY.value]))
+    return jsonify(ctl.preview(patch, hours, mode))
 
 
 @bp.get("/api/savings")

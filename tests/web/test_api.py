@@ -207,11 +207,33 @@ def test_mode_on_for_a_while(client, switch):
     assert r.get_json()["mode"] == "auto" and r.get_json()["lamp"] == "off"
 
 
-def test_mode_away_for_a_fortnight(client, ctl):
-    """POST /api/mode {"mode": "away", "for": s}: away until then, then auto again."""
+def test_mode_away_for_a_week(client, switch):
+    """POST /api/mode {"mode": "away", "for": s}: away until then (a seed picked and
+    saved); the status names the next drawn time."""
     r = client.post("/api/mode", json={"mode": "away", "for": 7 * 86400})
-    assert r.status_code == 200 and r.get_json()["mode"] == "away"
-    assert ctl.asked[-1] == ("set_mode", (Mode.AWAY, 7 * 86400.0))
+    body = r.get_json()
+    assert r.status_code == 200 and body["mode"] == "away"
+    assert body["mode_until"] == pytest.approx(switch.clock.wall() + 7 * 86400)
+    assert switch.asked[-1] == ("set_mode", (Mode.AWAY, 7 * 86400.0))
+    assert body["settings"]["away_seed"] != 0 and body["away_next"] > switch.clock.wall()
+
+
+def test_savings_for_the_last_day_and_week(client, switch):
+    """GET /api/savings: the rules against a plain photocell over 24 h and 7 days."""
+    for lux in (5.0, 5.0, 500.0):
+        switch.feed(lux)
+    r = client.get("/api/savings")
+    assert r.status_code == 200
+    body = r.get_json()
+    assert set(body) >= {"definition", "day", "week"} and "photocell" in body["definition"]
+    assert set(body["week"]["kept_off_hours"]) == {
+        "window",
+        "sun",
+        "away",
+        "shorter_nights",
+        "other",
+    }
+    assert body["day"]["saved_kwh"] is None  # no lamp power set
 
 
 BAD_MODES = {
@@ -340,7 +362,7 @@ def test_preview_runs_the_settings_without_applying_them(client, switch):
     patch = {"on_delay": 0, "smoothing": 1}
     r = client.post("/api/preview", json={"settings": patch})
     assert [e[1] for e in r.get_json()["events"]] == ["on", "off"]
-    assert switch.asked[-1] == ("preview", (patch, 24.0))
+    assert switch.asked[-1] == ("preview", (patch, 24.0, None))  # mode: auto, not away
     assert switch.snapshot() == before
 
 
