@@ -86,7 +86,7 @@ class Status:
         """The `/api/status` body; MQTT state uses the same with lamp ON/OFF."""
         from lightctl.core.settings import to_dict
 
-        return {
+        out = {
             "lamp": "on" if self.lamp else "off",
             "mode": self.mode.value,
             "mode_until": self.mode_until,
@@ -114,8 +114,10 @@ class Status:
             "proposed_hysteresis": self.proposed_hysteresis,
             "test_until": self.test_until,
             "counters": None if self.counters is None else self.counters.to_json(),
-            "away_next": self.away_next,
         }
+        if self.away_next is not None:  # away mode only: the other modes' state is unchanged
+            out["away_next"] = self.away_next
+        return out
 
 
 class Controller(Protocol):
