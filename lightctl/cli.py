@@ -188,6 +188,16 @@ def _run(args) -> int:
     from lightctl.bootstrap import build, local_timezone
 
     clock = None
+    if not args.demo and os.environ.get("LIGHTCTL_TEST_CLOCK"):
+        from lightctl.clock import clock_from_env
+
+        try:
+            clock = clock_from_env(os.environ["LIGHTCTL_TEST_CLOCK"])  # end-to-end tests only
+        except ValueError as exc:
+            log.error("%s", exc)
+            lock.release()
+            return 2
+        log.warning("test clock: %g times real time from epoch %.0f", clock.speed, clock.wall())
     if args.demo:
         clock = demo.demo_clock(cfg)
         demo.use_simulated_time(clock, local_timezone(cfg.timezone))
