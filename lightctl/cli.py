@@ -589,7 +589,16 @@ def cmd_replay(args) -> int:
             events = replay_journal(samples, inputs, settings, limits=limits, tz=tz, site=site)
         else:
             starts = [t for t, kind, _ in inputs if kind == START]
-            events = what_if(times, lux, settings, starts=starts, limits=limits, tz=tz, site=site)
+            # fail_safe "sun" where the daemon last learned it switches (else the default)
+            dusk = [
+                d.get("elevation")
+                for _, kind, d in inputs
+                if kind == "dusk" and isinstance(d.get("elevation"), int | float)
+            ]
+            kw = {"dusk_elevation": float(dusk[-1])} if dusk else {}
+            events = what_if(
+                times, lux, settings, starts=starts, limits=limits, tz=tz, site=site, **kw
+            )
     except SettingsError as exc:
         print(
             f"lightctl replay: the history records settings that do not validate: {exc}", file=err

@@ -133,6 +133,31 @@ def test_a_dead_sensor_switches_on_where_this_sensor_does(tmp_path):
     assert replayed(without)[0][0] > ons[0][0] + 300
 
 
+def test_replay_with_other_settings_uses_the_learned_value(tmp_path, capsys):
+    """`lightctl replay --set ...` over the folder: fail_safe "sun" where the daemon
+    last learned it switches, not at the default."""
+    start = crossing(EVENING, 0.0)
+    r = rig_with_history(tmp_path / "state", [-2.5, -2.5, -2.5], start)
+    r.sensor.value = 200.0
+    r.run(60)
+    r.sensor.value = None
+    r.run(3600)
+    r.daemon.stop()
+    [on] = [e for e in r.history().events(start) if e[1]]
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'state_dir = "{tmp_path / "state"}"\n'
+        f'[sensor]\ntype = "file"\npath = "{tmp_path / "lux"}"\ninterval = 10\n'
+        '[relay]\ntype = "mock"\n'
+        '[schedule]\ntimezone = "Europe/Paris"\nlatitude = 48.87\nlongitude = 2.33\n'
+    )
+    assert main(["replay", "--config", str(cfg), "--set", "off_delay=61"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()[1:]
+    spec = "seconds" if on[0] == int(on[0]) else "milliseconds"
+    stamp = datetime.fromtimestamp(on[0], PARIS).isoformat(timespec=spec)
+    assert [ln for ln in lines if ln.endswith(",on,fail-safe")] == [f"{stamp},on,fail-safe"]
+
+
 def test_without_enough_evenings_the_default(tmp_path):
     r = rig_with_history(tmp_path, [-2.0, -2.2], crossing(EVENING, 0.0))
     r.sensor.value = 200.0
