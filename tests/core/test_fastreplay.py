@@ -18,7 +18,7 @@ from lightctl.core.fastreplay import (
     fast_replay,
     fast_replay_arrays,
 )
-from lightctl.core.model import Reason, SensorLimits, Settings
+from lightctl.core.model import FailSafe, Reason, SensorLimits, Settings
 from lightctl.core.replay import replay
 from lightctl.core.schedule import sun_elevation
 from tests.core.strategies import settings_from
