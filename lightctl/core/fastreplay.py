@@ -519,7 +519,8 @@ def _loop_engages(
     by dark (the level at the ``smoothing``-th good reading after it, less the level at
     the ON), the drop at the first good reading after an OFF by light, and the cycle
     test at each ON by dark, with the levels the fold would have had (the median of the
-    segment's last ``smoothing`` good readings). A few lookups per switch.
+    segment's last ``smoothing`` good readings). A few lookups per switch. As in the
+    fold, a drop measured by the very reading of an ON is not that ON's to judge.
 
     A first decision of OFF is not a switch here; in the fold it is booked as an OFF by
     light, but one before any ON can never close a cycle, and the next OFF by light
@@ -552,7 +553,7 @@ def _loop_engages(
     lit_from: float | None = None
     lamp: bool | None = None
     on_at = on_level = off_at = off_level = drop = None
-    prev = -1
+    prev = drop_at = -1
     for i, on, why in found:
         # readings in (prev, i]: each is measured before the switch at i is booked
         first = goods_upto(prev) if prev >= 0 else 0
@@ -562,8 +563,8 @@ def _loop_engages(
                 deltas = [*deltas, level(m) - lit_from][-selflight.KEEP :]
         if lamp is False and off_at is not None and drop is None and first < n_good:
             k = good_at(first)
-            if k <= i:
-                drop = off_level - float(lux[k])
+            if k <= i:  # a drop measured at i itself counts from the next switch on
+                drop, drop_at = off_level - float(lux[k]), k
         lit_from = None
         if on and why is Reason.DARK:
             delta = median(deltas) if deltas else None
@@ -578,6 +579,7 @@ def _loop_engages(
                 and off_level is not None
                 and off_level <= on_level + 1.5 * delta + 1.0
                 and drop is not None
+                and drop_at < i
                 and abs(drop - delta) <= 0.3 * delta + 1.0
                 and not elapsed(off_at, on_at, LOOP_WINDOW)
                 and not elapsed(now, off_at, LOOP_WINDOW)

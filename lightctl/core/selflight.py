@@ -53,17 +53,16 @@ def switched(state: ControlState, now: Instant, changes: dict, on: bool, reason:
     changes["lit_from"], changes["lit_count"] = None, 0
     if on and reason is Reason.DARK:
         delta = lamp_delta_of(changes.get("deltas", state.deltas))
-        if delta is not None and _completes_a_cycle(state, now, delta, changes):
+        if delta is not None and _completes_a_cycle(state, now, delta):
             changes["loop_raise"] = delta * 1.25 + 1.0
         changes.update(dark_on_at=now.mono, dark_on_level=level, lit_from=level)
     elif not on and reason is Reason.LIGHT:
         changes.update(light_off_at=now.mono, light_off_level=level, off_drop=None)
 
 
-def _completes_a_cycle(state: ControlState, now: Instant, delta: float, changes: dict) -> bool:
+def _completes_a_cycle(state: ControlState, now: Instant, delta: float) -> bool:
     """ON by dark, OFF by light, now ON by dark again, each within LOOP_WINDOW, and the
-    OFF at a level the lamp's own light explains (not headlights, not the dawn). The
-    drop after the OFF may be measured by this very reading (no on_delay)."""
+    OFF at a level the lamp's own light explains (not headlights, not the dawn)."""
     on_at, off_at = state.dark_on_at, state.light_off_at
     if on_at is None or off_at is None or off_at < on_at or delta <= 0:
         return False
@@ -71,8 +70,7 @@ def _completes_a_cycle(state: ControlState, now: Instant, delta: float, changes:
         return False
     if state.light_off_level > state.dark_on_level + 1.5 * delta + 1.0:
         return False  # brighter than the lamp could make it: headlights, dawn
-    off_drop = changes.get("off_drop", state.off_drop)
-    if off_drop is None or abs(off_drop - delta) > 0.3 * delta + 1.0:
+    if state.off_drop is None or abs(state.off_drop - delta) > 0.3 * delta + 1.0:
         return False  # the OFF did not take away what the ON had added
     return not elapsed(off_at, on_at, LOOP_WINDOW) and not elapsed(now.mono, off_at, LOOP_WINDOW)
 

@@ -137,33 +137,6 @@ def test_a_lamp_that_lights_its_own_sensor_cycles_once_then_holds_and_reports():
     assert "lights its own sensor" in selflight.problem(d.state)
 
 
-def test_a_loop_without_delays_is_stopped_too():
-    """on_delay 0: the reading that shows the lamp's light gone also switches it on again;
-    the loop is still recognised at that very reading."""
-    from lightctl.core import selflight
-
-    fast = Settings(on_delay=0.0, off_delay=0.0, smoothing=1)
-    d = Driver(fast, tz=PARIS, wall=local("2026-01-15T16:30"))
-    samples, live = [], []
-    for _ in range(600):
-        lux = 15.0 + (30.0 if d.lamp else 0.0)
-        samples.append((d.wall + 1, lux))
-        live += d.sample(lux)
-    assert [(e.on, e.reason.value) for e in live] == [
-        (True, "dark"),
-        (False, "light"),
-        (True, "dark"),
-    ]
-    assert "a hysteresis of 39 lx would clear it" in selflight.problem(d.state)
-    assert [(e.on, e.reason) for e in both_raw(samples, fast)] == [(e.on, e.reason) for e in live]
-
-
-def both_raw(samples, settings):
-    slow = replay(samples, settings, tz=PARIS)
-    assert fast_replay(samples, settings, tz=PARIS) == slow
-    return slow
-
-
 def test_the_proposed_hysteresis_clears_the_loop():
     from lightctl.core import selflight
 
