@@ -73,7 +73,12 @@ listen = "127.0.0.1:{port}"
 """
     )
     env = {"LIGHTCTL_TEST_CLOCK": f"{speed:g}@{start:.0f}"}
-    return DaemonProcess(cfg, env=env).start(timeout=30.0)  # a loaded machine starts slowly
+    d = DaemonProcess(cfg, env=env)
+    try:
+        return d.start(timeout=30.0)  # a loaded machine starts slowly
+    except BaseException:
+        d.kill()  # a process that never answered is not left behind
+        raise
 
 
 def events(d: DaemonProcess) -> list[list]:
