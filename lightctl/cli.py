@@ -194,6 +194,16 @@ def _run(args) -> int:
     from lightctl.bootstrap import build, local_timezone
 
     clock = None
+    if not args.demo and os.environ.get("LIGHTCTL_TEST_CLOCK"):
+        from lightctl.clock import clock_from_env
+
+        try:
+            clock = clock_from_env(os.environ["LIGHTCTL_TEST_CLOCK"])  # end-to-end tests only
+        except ValueError as exc:
+            log.error("%s", exc)
+            lock.release()
+            return 2
+        log.warning("test clock: %g times real time from epoch %.0f", clock.speed, clock.wall())
     if args.demo:
         clock = demo.demo_clock(cfg)
         demo.use_simulated_time(clock, local_timezone(cfg.timezone))
@@ -274,8 +284,28 @@ def cmd_check_config(args) -> int:
     print(effective_toml(cfg))
     from lightctl.bootstrap import config_location
 
-    print(f"\n# location: {config_location(cfg).describe()}")
+    location = config_location(cfg)
+    print(f"\n# location: {location.describe()}")
+    if cfg.settings.fail_safe.value == "sun":
+        print(f"# fail-safe follows the sun: {_learned_dusk(cfg, location)}")
     return 0
+
+
+def _learned_dusk(cfg, location) -> str:
+    """Where fail_safe "sun" switches, from the switch events in the state folder."""
+    from lightctl import skylearn
+    from lightctl.bootstrap import local_timezone
+    from lightctl.core.model import DUSK_ELEVATION
+    from lightctl.history import History
+
+    if not location.known:
+        return "the lamp stays ON during a fault (no location known)"
+    events = History.read_events(Path(cfg.state_dir) / "history")
+    since = (events[-1][0] if events else 0.0) - (skylearn.LEARN_EVENINGS + 1) * 86400.0
+    recent = [e for e in events if e[0] >= since]
+    site = (location.latitude, location.longitude)
+    learned = skylearn.learned_dusk(recent, site, local_timezone(cfg.timezone))
+    return skylearn.describe_dusk(*(learned or (DUSK_ELEVATION, 0)))
 
 
 def _status_url(args) -> str:
@@ -384,6 +414,9 @@ def format_status(d: dict[str, Any]) -> str:
     lines.append(f"times     in {zone}{fast}")
     if isinstance(d.get("location"), dict):
         lines.append(f"location  {d['location'].get('text')}")
+    dusk = d.get("fail_safe_sun")
+    if s.get("fail_safe") == "sun" and isinstance(dusk, dict):
+        lines.append(f"fail-safe {dusk.get('text')}")
     return "\n".join(lines)
 
 
@@ -564,8 +597,23 @@ def cmd_replay(args) -> int:
         else:
             starts = [t for t, kind, _ in inputs if kind == START]
             mode = Mode(args.mode or "auto")
+            # fail_safe "sun" where the daemon last learned it switches (else the default)
+            dusk = [
+                d.get("elevation")
+                for _, kind, d in inputs
+                if kind == "dusk" and isinstance(d.get("elevation"), int | float)
+            ]
+            kw = {"dusk_elevation": float(dusk[-1])} if dusk else {}
             events = what_if(
-                times, lux, settings, starts=starts, limits=limits, tz=tz, site=site, mode=mode
+                times,
+                lux,
+                settings,
+                starts=starts,
+                limits=limits,
+                tz=tz,
+                site=site,
+                mode=mode,
+                **kw,
             )
     except SettingsError as exc:
         print(

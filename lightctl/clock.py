@@ -60,6 +60,23 @@ class AcceleratedClock:
         return Instant(m, self._wall0 + m)
 
 
+#: For end-to-end tests of the real process only: ``SPEED@EPOCH`` runs ``lightctl run``
+#: on an accelerated clock starting at that wall time (e.g. ``300@1768500000``), so a
+#: test can put the sun where its scenario needs it and see 15 minutes in 3 seconds.
+TEST_CLOCK_ENV = "LIGHTCTL_TEST_CLOCK"
+
+
+def clock_from_env(value: str) -> AcceleratedClock:
+    """The clock ``LIGHTCTL_TEST_CLOCK`` asks for; ValueError when it is not SPEED@EPOCH."""
+    speed, sep, start = value.partition("@")
+    try:
+        if not sep or not 0 < float(speed) < 1e6:
+            raise ValueError
+        return AcceleratedClock(float(speed), start_wall=float(start))
+    except ValueError:
+        raise ValueError(f"{TEST_CLOCK_ENV} must be SPEED@EPOCH, got {value!r}") from None
+
+
 class ManualClock:
     """A clock tests move by hand; thread-safe. ``jump_wall`` mimics an NTP step."""
 

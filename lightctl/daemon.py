@@ -31,6 +31,7 @@ from lightctl.config import Config
 from lightctl.core import selflight
 from lightctl.core.control import catch_up, initial_state, next_deadline, step
 from lightctl.core.model import (
+    DUSK_ELEVATION,
     ChangeSettings,
     ClearOverride,
     ControlState,
@@ -39,6 +40,7 @@ from lightctl.core.model import (
     Mode,
     ProblemChanged,
     Sample,
+    SetDusk,
     SetLamp,
     SetMode,
     SetTest,
@@ -67,6 +69,7 @@ from lightctl.saver import RuntimeSaver
 
 log = logging.getLogger("lightctl")
 
+LEARN_EVERY = 3600.0  # s between two looks at the recent dusk ONs (fail_safe "sun")
 STALL_AFTER = 10.0  # s without a loop turn: /healthz says 503
 Listener = Callable[[Status, bool], None]
 
@@ -133,6 +136,7 @@ class Daemon:
         self._due: float | None = None  # monotonic time of the next sample
         self._last_mono: float | None = None  # the latest instant folded into the core
         self._last_sample: float | None = None  # ... and the latest sample's
+        self._learn_at: float | None = None  # mono of the next look at the dusk ONs
         self._opened = False
 
     # --- lifecycle ---------------------------------------------------------------
@@ -293,10 +297,7 @@ class Daemon:
         would switch on then; runs on the caller's thread, applies nothing."""
         from lightctl import skylearn
 
-        site = self._state.site
-        st = self._state.settings
-        if st.latitude is not None and st.longitude is not None:
-            site = (st.latitude, st.longitude)
+        site = self._site()
         if site is None or self.hist is None:
             return {"suggestion": None, "why": "no location known"}
         if not self._history_ready():
@@ -306,6 +307,33 @@ class Daemon:
         crossings = skylearn.dusk_times(site, self.tz, now - days * 86400, now)
         found = skylearn.suggestion(skylearn.dusk_readings(times, lux, crossings))
         return {"suggestion": found, "why": None if found else "no readings at dusk yet"}
+
+    def _site(self) -> tuple[float, float] | None:
+        """The sky's site: configured coordinates, else the time zone's estimate."""
+        st = self._state.settings
+        if st.latitude is not None and st.longitude is not None:
+            return (st.latitude, st.longitude)
+        return self._state.site
+
+    def _learn_dusk(self, now: Instant) -> None:
+        """Hourly, once the history is loaded: where fail_safe "sun" switches, from the
+        sun's elevation at this sensor's recent dusk ONs; folded into the core (and so
+        recorded for replay) when it changes."""
+        from lightctl import skylearn
+
+        if self._learn_at is not None and now.mono < self._learn_at:
+            return
+        site = self._site()
+        if site is None or self.hist is None or not self._history_ready():
+            return
+        self._learn_at = now.mono + LEARN_EVERY
+        since = now.wall - (skylearn.LEARN_EVENINGS + 1) * 86400.0
+        learned = skylearn.learned_dusk(self.hist.events(since), site, self.tz)
+        elevation, evenings = learned or (DUSK_ELEVATION, 0)
+        st = self._state
+        if (elevation, evenings) != (st.dusk_elevation, st.dusk_evenings):
+            self._apply(SetDusk(now, elevation, evenings))
+            log.info("fail_safe sun %s", skylearn.describe_dusk(elevation, evenings))
 
     def preview(
         self, patch: Mapping[str, Any], hours: float, mode: Mode | None = None
@@ -438,6 +466,7 @@ class Daemon:
                 due = now.mono + interval
             self._due = round(due, 3)
         self._advance(now)
+        self._learn_dusk(now)
 
     def _now(self) -> Instant:
         """The clock's instant to the millisecond, never before what was folded last:
@@ -675,6 +704,8 @@ class Daemon:
             clock_speed=float(getattr(self.clock, "speed", 1.0)),
             location=effective(st.settings.latitude, st.settings.longitude, self.zone_location),
             rejected_lights=st.rejected,
+            dusk_elevation=st.dusk_elevation,
+            dusk_evenings=st.dusk_evenings,
             lamp_delta=selflight.lamp_delta(st),
             proposed_hysteresis=selflight.proposed_hysteresis(st),
             test_until=st.test_until_wall,

@@ -25,4 +25,5 @@ ENTITIES = (
     "energy",
     "on_hours",
     "relay_cycles",
+    "lamp_delta",
 )

@@ -538,6 +538,17 @@ class History:
         return samples, events
 
     @staticmethod
+    def read_events(folder: Path) -> list[Event]:
+        """Only the switch events recorded in ``folder``, sorted (``check-config``: no
+        samples read); an empty list when there is no such folder."""
+        events: list[Event] = []
+        for day_no, kind, path in _list_files(Path(folder)):
+            if kind == "events":
+                with contextlib.suppress(OSError):
+                    _read_file(path, kind, day_no, array("d"), array("d"), events, [])
+        return sorted(events, key=_time)
+
+    @staticmethod
     def read_all(folder: Path) -> tuple[list[Sample], list[Event], list[Input]]:
         """Samples, switch events and inputs recorded in ``folder``, each sorted by time."""
         folder = Path(folder)

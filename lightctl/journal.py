@@ -28,6 +28,7 @@ from lightctl.core.model import (
     Mode,
     Sample,
     SensorLimits,
+    SetDusk,
     SetLamp,
     SetMode,
     SetTest,
@@ -69,6 +70,8 @@ def encode(event: Event) -> tuple[str, dict[str, Any]] | None:
         return "settings", to_dict(event.settings)
     if isinstance(event, SetTest):
         return "test", {"on": event.on, "for": event.duration}
+    if isinstance(event, SetDusk):
+        return "dusk", {"elevation": event.elevation, "evenings": event.evenings}
     return None
 
 
@@ -84,6 +87,8 @@ def decode(kind: str, data: dict[str, Any], at: Instant) -> Event | None:
         return ChangeSettings(at, _settings(data))
     if kind == "test":
         return SetTest(at, bool(data["on"]), float(data.get("for") or TEST_DURATION))
+    if kind == "dusk":
+        return SetDusk(at, float(data["elevation"]), int(data.get("evenings", 0)))
     return None
 
 
@@ -106,6 +111,7 @@ def start_record(state: ControlState) -> dict[str, Any]:
         "override": rt["override"],
         "site": list(state.site) if state.site is not None else None,
         "dusk_elevation": state.dusk_elevation,
+        "dusk_evenings": state.dusk_evenings,
     }
 
 
@@ -119,6 +125,7 @@ def _restart(data: dict[str, Any], at: Instant, tz: tzinfo | None) -> ControlSta
         tz=tz,
         site=tuple(site) if site else None,
         dusk_elevation=data.get("dusk_elevation", DUSK_ELEVATION),
+        dusk_evenings=data.get("dusk_evenings", 0),
     )
     saved = SimpleNamespace(
         settings={},

@@ -11,9 +11,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from lightctl.core.model import Mode, Settings
+from lightctl.core.model import DUSK_ELEVATION, Mode, Settings
 from lightctl.counters import Totals
 from lightctl.location import NO_LOCATION, Location
+from lightctl.skylearn import describe_dusk
 
 
 class Sensor(Protocol):
@@ -70,6 +71,10 @@ class Status:
     location: Location = NO_LOCATION
     #: night lights the sky kept from switching the lamp off, since start
     rejected_lights: int = 0
+    #: where fail_safe "sun" switches (sun elevation, °) and from how many evenings it
+    #: was learned (0: the default)
+    dusk_elevation: float = DUSK_ELEVATION
+    dusk_evenings: int = 0
     #: what an automatic ON adds to the level (lx, median of the last ones), if measured
     lamp_delta: float | None = None
     #: a hysteresis that clears the lamp's own light, when the current one does not
@@ -110,6 +115,11 @@ class Status:
             "clock_speed": self.clock_speed,
             "location": self.location.to_json(),
             "rejected_lights": self.rejected_lights,
+            "fail_safe_sun": {
+                "elevation": self.dusk_elevation,
+                "evenings": self.dusk_evenings,
+                "text": describe_dusk(self.dusk_elevation, self.dusk_evenings),
+            },
             "lamp_delta": None if self.lamp_delta is None else round(self.lamp_delta, 1),
             "proposed_hysteresis": self.proposed_hysteresis,
             "test_until": self.test_until,

@@ -44,6 +44,7 @@ from lightctl.core.model import (
     ProblemChanged,
     Reason,
     Sample,
+    SetDusk,
     SetLamp,
     SetMode,
     SetTest,
@@ -63,6 +64,7 @@ def initial_state(
     mode: Mode = Mode.AUTO,
     site: tuple[float, float] | None = None,
     dusk_elevation: float = DUSK_ELEVATION,
+    dusk_evenings: int = 0,
 ) -> ControlState:
     """A fresh state: lamp undecided (relay off), nothing measured yet.
 
@@ -74,6 +76,7 @@ def initial_state(
         "mode": mode,
         "site": site,
         "dusk_elevation": dusk_elevation,
+        "dusk_evenings": dusk_evenings,
     }
     if limits is not None:
         kw["limits"] = limits
@@ -125,6 +128,8 @@ def step(state: ControlState, event: Event) -> tuple[ControlState, list[Effect]]
             changes["window"] = window[-n:]
             changes["light"] = median(changes["window"])
         changes["sun_key"] = None
+    elif isinstance(event, SetDusk):
+        changes.update(dusk_elevation=event.elevation, dusk_evenings=event.evenings)
     return _decide(state, now, changes)
 
 

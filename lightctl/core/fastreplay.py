@@ -23,8 +23,8 @@ simple shape, computed here with array operations:
    step() does. Away mode (lightctl/core/away.py) adds its drawn times as ticks
    between samples, as the daemon folds them, and forces OFF after each night's
    OFF time but for the morning spell. A self-lighting loop (selflight.py) is the
-   one rule left to the fold: where the switches show its cycle, the fold computes
-   the answer.
+   one rule left to the fold: its book-keeping is replayed exactly over the switches
+   found, and only where a loop really engages does the fold compute the answer.
 
 Inputs this path does not model (time going backwards, non-finite times, lux
 values that are not plain numbers) go to the streaming fold, so the answer is
@@ -36,13 +36,15 @@ from __future__ import annotations
 
 import math
 import numbers
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from operator import itemgetter
+from statistics import median
 
 import numpy as np
 
-from lightctl.core import away
+from lightctl.core import away, selflight
 from lightctl.core.model import (
     CHATTER_SPAN,
     DAY_ELEVATION,
@@ -56,6 +58,7 @@ from lightctl.core.model import (
     SensorLimits,
     Settings,
     Switch,
+    elapsed,
 )
 from lightctl.core.replay import replay
 from lightctl.core.schedule import CLOCK_VALID_FROM, _reached, parse_window, sun_elevation
@@ -74,7 +77,6 @@ _TARGET = {
 }
 _DARK, _BAND, _LIGHT, _INACTIVE = 0, 1, 2, 3
 _V_OFF, _V_ON, _V_HOLD = 0, 1, 2  # values of the latched decision's changes
-LOOP_MS = round(LOOP_WINDOW * 1000.0)
 
 #: The vectorised sun estimate (no refraction, <= 0.6°) is trusted this far from the limit;
 #: closer minutes are computed with astral itself, as step() does.
@@ -201,7 +203,8 @@ def _switch_points(
 
     # 2. class of the smoothed level at each good reading, then at each sample
     # where each fault's recovery falls among the good readings (no index of them all)
-    cls = _classes(lux[good], recovered - np.searchsorted(bad, recovered), s)
+    seg_g = recovered - np.searchsorted(bad, recovered)
+    cls = _classes(lux[good], seg_g, s)
     code = np.empty(n, dtype=np.int8)
     code[good] = cls
     if bad.size:  # a bad reading leaves the level where the last good one put it
@@ -278,6 +281,7 @@ def _switch_points(
     # away mode: its drawn times are ticks between samples, with the target of the sample
     # before them (the light is judged at samples only)
     src = np.arange(n)
+    t_samples, smp = t, src  # a tick's levels are those of the sample before it
     if mode is Mode.AWAY:
         merged = _away_ticks(t, good, is_problem, s, limits, tz)
         if merged is None:
@@ -287,7 +291,7 @@ def _switch_points(
             t = np.where(src >= 0, t[np.maximum(src, 0)], 0.0)
             t[src < 0] = ticks
             before = np.maximum.accumulate(np.where(src >= 0, src, -1))
-            base = base[before]
+            base, smp = base[before], before
             fs = np.flatnonzero((src < 0) & ((base == FS_ON) | (base == FS_OFF)))
             if fs.size and s.fail_safe is FailSafe.SUN:  # the sun at the tick's own minute
                 base[fs] = np.where(_sun_fail_safe(t[fs], lat_lon, dusk_elevation), FS_ON, FS_OFF)
@@ -309,8 +313,9 @@ def _switch_points(
 
     # 5. the lamp, over runs of the target code
     found = _lamp(t, base, s)
-    if _loop_cycle(t, found):
-        return None  # the lamp may be lighting its own sensor: only the fold can tell
+    at_sample = [(int(smp[i]), on, why) for i, on, why in found]
+    if _loop_engages(t_samples, lux, bad, seg_g, s.smoothing, at_sample):
+        return None  # the lamp lights its own sensor: the held loop is the fold's
     return [(int(src[i]), on, why, float(t[i])) for i, on, why in found]
 
 
@@ -620,21 +625,91 @@ def _elevation_estimate(latitude: float, longitude: float, wall: np.ndarray) -> 
     return 90.0 - np.degrees(np.arccos(np.clip(cos_zenith, -1.0, 1.0)))
 
 
-def _loop_cycle(t: np.ndarray, found: list[tuple[int, bool, Reason]]) -> bool:
-    """True where step() would start holding a loop (selflight.py), which this path does
-    not model: an ON by dark within LOOP_WINDOW of the last OFF by light, itself within
-    LOOP_WINDOW of the ON by dark before it. Until then the hold changes nothing, so
-    without one the answer here is exact."""
-    on_at = off_at = None
+def _loop_engages(
+    t: np.ndarray,
+    lux: np.ndarray,
+    bad: np.ndarray,
+    seg_g: np.ndarray,
+    smoothing: int,
+    found: list[tuple[int, bool, Reason]],
+) -> bool:
+    """True where step() would start holding a loop (selflight.py), which this path
+    does not model; until then the hold changes nothing, so without one the answer here
+    is exact. Replays selflight's book-keeping over the switches found: the Δ of each ON
+    by dark (the level at the ``smoothing``-th good reading after it, less the level at
+    the ON), the drop at the first good reading after an OFF by light, and the cycle
+    test at each ON by dark, with the levels the fold would have had (the median of the
+    segment's last ``smoothing`` good readings). A few lookups per switch. As in the
+    fold, a drop measured by the very reading of an ON is not that ON's to judge.
+
+    A first decision of OFF is not a switch here; in the fold it is booked as an OFF by
+    light, but one before any ON can never close a cycle, and the next OFF by light
+    replaces it.
+    """
+    if not found:
+        return False
+    seg = np.unique(np.r_[0, seg_g]).tolist()
+    n_good = t.size - bad.size
+    goods_before_bad = bad - np.arange(bad.size)
+
+    def goods_upto(i: int) -> int:
+        """How many good readings there are at or before sample i."""
+        return i + 1 - int(np.searchsorted(bad, i, side="right"))
+
+    def good_at(p: int) -> int:
+        """The sample index of the p-th good reading (from 0)."""
+        return p + int(np.searchsorted(goods_before_bad, p, side="right"))
+
+    def level(i: int) -> float | None:
+        """The smoothed level at sample i: set by the last good reading at or before it."""
+        p = goods_upto(i) - 1
+        if p < 0:
+            return None
+        lo = max(seg[bisect_right(seg, p) - 1], p - smoothing + 1)
+        window = [float(lux[good_at(q)]) for q in range(lo, p + 1)]
+        return window[0] if len(window) == 1 else median(window)
+
+    deltas: list[float] = []
+    lit_from: float | None = None
+    lamp: bool | None = None
+    on_at = on_level = off_at = off_level = drop = None
+    prev = drop_at = -1
     for i, on, why in found:
+        # readings in (prev, i]: each is measured before the switch at i is booked
+        first = goods_upto(prev) if prev >= 0 else 0
+        if lit_from is not None and first + smoothing - 1 < n_good:
+            m = good_at(first + smoothing - 1)
+            if m <= i:
+                deltas = [*deltas, level(m) - lit_from][-selflight.KEEP :]
+        if lamp is False and off_at is not None and drop is None and first < n_good:
+            k = good_at(first)
+            if k <= i:  # a drop measured at i itself counts from the next switch on
+                drop, drop_at = off_level - float(lux[k]), k
+        lit_from = None
         if on and why is Reason.DARK:
-            if on_at is not None and off_at is not None and t[off_at] >= t[on_at]:
-                first = round((t[off_at] - t[on_at]) * 1000.0) < LOOP_MS
-                if first and round((t[i] - t[off_at]) * 1000.0) < LOOP_MS:
-                    return True
-            on_at = i
+            delta = median(deltas) if deltas else None
+            now = float(t[i])
+            if (
+                delta is not None
+                and delta > 0
+                and on_at is not None
+                and off_at is not None
+                and off_at >= on_at
+                and on_level is not None
+                and off_level is not None
+                and off_level <= on_level + 1.5 * delta + 1.0
+                and drop is not None
+                and drop_at < i
+                and abs(drop - delta) <= 0.3 * delta + 1.0
+                and not elapsed(off_at, on_at, LOOP_WINDOW)
+                and not elapsed(now, off_at, LOOP_WINDOW)
+            ):
+                return True
+            on_at, on_level = now, level(i)
+            lit_from = on_level
         elif not on and why is Reason.LIGHT:
-            off_at = i
+            off_at, off_level, drop = float(t[i]), level(i), None
+        lamp, prev = on, i
     return False
 
 

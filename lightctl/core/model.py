@@ -181,7 +181,17 @@ class ChangeSettings:
     settings: Settings
 
 
-Event = Sample | Tick | SetMode | SetLamp | ClearOverride | ChangeSettings | SetTest
+@dataclass(frozen=True, slots=True)
+class SetDusk:
+    """Where fail_safe "sun" switches: the sun's elevation at this sensor's own recent
+    dusk ONs, learned by the shell from history (``evenings`` 0: the default)."""
+
+    at: Instant
+    elevation: float
+    evenings: int = 0
+
+
+Event = Sample | Tick | SetMode | SetLamp | ClearOverride | ChangeSettings | SetTest | SetDusk
 
 
 # --- effects: outputs of the core ---------------------------------------------
@@ -258,6 +268,7 @@ class ControlState:
     # --- the sky as a second sensor (lightctl/core/sky.py) ---
     site: tuple[float, float] | None = None  # (lat, lon) for the sky rules; None: no sky
     dusk_elevation: float = DUSK_ELEVATION  # fail_safe "sun" switches here
+    dusk_evenings: int = 0  # ... learned from this many evenings (0: the default)
     sky_key: tuple | None = None  # cache: (minute, lat, lon) of the last elevation
     sky_elevation: float | None = None
     light_night: bool = False  # the light spell under way began in the middle of the night

@@ -65,6 +65,7 @@ COMPONENT = {
     "energy": "sensor",
     "on_hours": "sensor",
     "relay_cycles": "sensor",
+    "lamp_delta": "sensor",
 }
 
 
@@ -100,6 +101,24 @@ COUNTER_SENSORS: dict[str, dict[str, Any]] = {
         ),
         "icon": "mdi:counter",
     },
+}
+
+
+#: The lamp's own light: what each automatic ON adds to the reading (Δlux, measured by
+#: the core), with the hysteresis that would clear it. "None" (not measured yet) is
+#: what HA's sensor takes for unknown.
+LAMP_DELTA_SENSOR: dict[str, Any] = {
+    "name": "Lamp's own light",
+    "device_class": "illuminance",
+    "state_class": "measurement",
+    "unit_of_measurement": "lx",
+    "suggested_display_precision": 1,
+    "entity_category": "diagnostic",
+    "value_template": "{{ value_json.lamp_delta }}",
+    "json_attributes_template": (
+        "{{ {'proposed_hysteresis': value_json.proposed_hysteresis} | tojson }}"
+    ),
+    "icon": "mdi:lightbulb-on-outline",
 }
 
 
@@ -207,6 +226,8 @@ def _entity(key: str) -> dict[str, Any]:
         )
     if key in COUNTER_SENSORS:
         return dict(COUNTER_SENSORS[key])
+    if key == "lamp_delta":
+        return dict(LAMP_DELTA_SENSOR)
     raise ValueError(f"unknown entity {key!r}; known: {', '.join(ENTITIES)}")
 
 

@@ -18,7 +18,7 @@ from lightctl.core.fastreplay import (
     fast_replay,
     fast_replay_arrays,
 )
-from lightctl.core.model import Reason, SensorLimits, Settings
+from lightctl.core.model import FailSafe, Reason, SensorLimits, Settings
 from lightctl.core.replay import replay
 from lightctl.core.schedule import sun_elevation
 from tests.core.strategies import settings_from
@@ -222,3 +222,94 @@ def test_array_entry_rejects_mismatched_columns():
     """Columns of different lengths are a clear error, not a silent truncation."""
     with pytest.raises(ValueError, match="two equal columns"):
         fast_replay_arrays([1.0, 2.0], [1.0], Settings())
+
+
+# --- the lamp that lights its own sensor: the exact check ------------------------------
+
+
+@st.composite
+def closed_loops(draw):
+    """Settings, and readings of ambient light plus the lamp's own as the core switches
+    it (a closed loop): some engage the loop's hold, most come close and do not."""
+    from lightctl.core.control import initial_state, step
+    from lightctl.core.model import Instant, Sample
+
+    s = Settings(
+        threshold=20.0,
+        hysteresis=draw(st.sampled_from([0.0, 10.0, 20.0, 40.0]) | st.floats(0, 50)),
+        on_delay=draw(st.sampled_from([0.0, 1.0, 10.0, 30.0])),
+        off_delay=draw(st.sampled_from([0.0, 1.0, 10.0, 60.0])),
+        smoothing=draw(st.integers(1, 7)),
+        min_on=draw(st.sampled_from([0.0, 0.0, 5.0])),
+        min_off=draw(st.sampled_from([0.0, 0.0, 5.0])),
+        fail_safe=draw(st.sampled_from(list(FailSafe))),
+        night_off_delay=draw(st.sampled_from([0.0, 600.0])),
+        chatter_limit=draw(st.sampled_from([0, 6])),
+    )
+    site = draw(st.sampled_from([None, (48.87, 2.33)]))
+    adds = draw(st.sampled_from([0.0, 5.0, 30.0, 45.0]) | st.floats(0, 80))
+    dt = draw(st.sampled_from([1.0, 2.0, 10.0]))
+    level = st.sampled_from([0.0, 5.0, 15.0, 19.0, 25.0, 45.0, 100.0]) | st.floats(0, 120)
+    ambient = st.one_of(level, level, level, st.sampled_from([None, math.nan, -1.0]))
+    stretches = draw(st.lists(st.tuples(st.integers(1, 120), ambient), min_size=1, max_size=10))
+    t = datetime(2026, 1, 15, 16, 0, tzinfo=UTC).timestamp() + draw(st.floats(0, 7200))
+    state = initial_state(s, tz=PARIS, site=site)
+    samples = []
+    engaged = False
+    for count, value in stretches:
+        for _ in range(count):
+            t += dt
+            lux = None if value is None else value + (adds if state.lamp else 0.0)
+            samples.append((t, lux))
+            state, _ = step(state, Sample(Instant(t, t), lux, None))
+            engaged = engaged or state.loop_raise > 0
+    return s, site, samples, engaged
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=closed_loops())
+def test_fast_replay_of_closed_loops_equals_the_fold(case):
+    """The exact self-light check: the fast path keeps every stream whose loop never
+    engages and hands the fold the others, so both give the live answer."""
+    from hypothesis import event
+
+    from lightctl.core import fastreplay
+
+    s, site, samples, engaged = case
+    event("the loop engages" if engaged else "no loop")
+
+    expected = replay(samples, s, tz=PARIS, site=site)
+    assert fast_replay(samples, s, tz=PARIS, site=site) == expected
+    if samples and not engaged:  # never held: the numpy path answered by itself
+        t = np.array([x for x, _ in samples])
+        v = np.array([math.nan if y is None else y for _, y in samples])
+        kw = {"site": site, "dusk_elevation": -4.0}
+        assert fastreplay._switch_points(t, v, s, SensorLimits(), PARIS, **kw) is not None
+
+
+def test_a_close_call_stays_on_the_fast_path():
+    """ON, OFF for a car's lights, ON again within half an hour: the old check sent this
+    to the fold; the exact one sees no loop (the OFF level is far above what the lamp
+    adds) and answers by itself."""
+    from lightctl.core import fastreplay
+
+    t0 = datetime(2026, 1, 15, 16, 30, tzinfo=UTC).timestamp()
+    s = Settings(smoothing=1, on_delay=10.0, off_delay=10.0)
+    lamp = False
+    samples = []
+    for k in range(1200):
+        t = t0 + k
+        ambient = 400.0 if 300 <= k < 360 else 5.0
+        samples.append((t, ambient + (6.0 if lamp else 0.0)))
+        found = replay(samples, s)
+        lamp = bool(found) and found[-1].on
+    slow = replay(samples, s)
+    assert [(e.on, e.reason) for e in slow] == [
+        (True, Reason.DARK),
+        (False, Reason.LIGHT),
+        (True, Reason.DARK),
+    ]
+    t = np.array([x for x, _ in samples])
+    v = np.array([y for _, y in samples])
+    assert fastreplay._switch_points(t, v, s, SensorLimits(), None) is not None
+    assert fast_replay(samples, s) == slow

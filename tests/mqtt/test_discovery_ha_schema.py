@@ -48,6 +48,7 @@ DEVICE_CLASS_STATE_CLASSES = {
 }
 SENSOR_ENTITY_CATEGORIES = {"diagnostic"}  # "config" is refused for sensors
 COUNTERS = ("energy", "on_hours", "relay_cycles")
+SENSORS = (*COUNTERS, "lamp_delta")
 
 
 def payloads() -> dict[str, dict]:
@@ -77,8 +78,8 @@ def render(template: str, value_json: dict) -> str:
     return jinja2.Environment().from_string(template).render(value_json=value_json)
 
 
-@pytest.mark.parametrize("key", COUNTERS)
-def test_counter_sensors_follow_the_sensor_schema(key):
+@pytest.mark.parametrize("key", SENSORS)
+def test_sensors_follow_the_sensor_schema(key):
     cfg = payloads()[key]
     assert COMPONENT[key] == "sensor"
     assert set(cfg) <= SENSOR_KEYS, set(cfg) - SENSOR_KEYS
@@ -122,3 +123,35 @@ def test_templates_render_numbers_from_the_real_state():
     assert int(render(p["relay_cycles"]["value_template"], state)) == 1
     attrs = render(p["relay_cycles"]["json_attributes_template"], state)
     assert '"rated_cycles": 100000' in attrs and '"wear_percent": 0.0' in attrs
+
+
+def test_the_lamps_own_light_is_a_diagnostic_illuminance():
+    cfg = payloads()["lamp_delta"]
+    assert cfg["entity_category"] == "diagnostic"
+    assert (cfg["device_class"], cfg["unit_of_measurement"]) == ("illuminance", "lx")
+    assert cfg["state_class"] == "measurement"
+    assert cfg["state_topic"] == cfg["json_attributes_topic"]
+
+
+def lamp_delta_status(delta: float | None) -> dict:
+    """A real daemon's state JSON after one dusk ON that lifted the reading by ``delta``."""
+    clock = ManualClock()
+    sensor = ScriptedSensor(clock, 5.0)
+    settings = Settings(on_delay=0.0, off_delay=60.0, smoothing=1, hysteresis=20.0)
+    d = Daemon(Config(settings=settings), clock=clock, sensor=sensor, relay=MockRelay())
+    d.open()
+    d.turn()  # dark: ON
+    if delta is not None:
+        sensor.value = 5.0 + delta
+        clock.advance(1.0)
+        d.turn()  # the first reading with the lamp on: measured
+    return d.status().to_json()
+
+
+def test_the_lamps_own_light_renders_from_the_real_state():
+    """A number once measured (HA's sensor takes it), "None" before: HA's unknown."""
+    p = payloads()["lamp_delta"]
+    measured = lamp_delta_status(30.0)
+    assert float(render(p["value_template"], measured)) == pytest.approx(30.0)
+    assert render(p["json_attributes_template"], measured) == '{"proposed_hysteresis": 39.0}'
+    assert render(p["value_template"], lamp_delta_status(None)) == "None"

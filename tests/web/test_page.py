@@ -88,6 +88,12 @@ def test_values_render(live_server, page: Page):
     assert status.location.source in ("timezone", "none")
     live_server.daemon.update_settings({"latitude": 48.1, "longitude": 11.6})
     expect(page.locator("#location")).to_have_text("48.10 N 11.60 E (configured)")
+    # fail_safe "sun": where it switches, and whence (no evenings recorded yet)
+    expect(page.locator("#fail-safe")).to_have_text(
+        "the lamp follows the sun: switches at −4.0° (the default until 3 evenings are recorded)"
+    )
+    live_server.daemon.update_settings({"fail_safe": "hold"})
+    expect(page.locator("#fail-safe")).to_have_text("the lamp stays as it is")
     expect(page.locator("button.mode[data-mode=auto]")).to_have_attribute("aria-pressed", "true")
 
 

@@ -82,6 +82,9 @@
     setText("#lamp-delta", s.lamp_delta === null || s.lamp_delta === undefined ? "not measured yet"
       : `adds about ${C.fmtLux(s.lamp_delta)} lx to the reading when it goes on`);
     setText("#rejected", `${s.rejected_lights || 0} kept from switching the lamp off`);
+    const fs = s.settings ? s.settings.fail_safe : null;
+    setText("#fail-safe", fs === "sun" ? "the lamp follows the sun: " + (s.fail_safe_sun ? s.fail_safe_sun.text : "")
+      : { on: "the lamp goes ON", off: "the lamp goes OFF", hold: "the lamp stays as it is" }[fs] || "–");
     setText("#test-state", s.test_until ? `Test running: no delays until ${C.fmtTime(s.test_until)}.`
       : "Cover the sensor and the lamp answers at once while the test runs.");
     const prop = s.proposed_hysteresis;
