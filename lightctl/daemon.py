@@ -289,7 +289,7 @@ class Daemon:
         return {
             "samples": [[t, v] for t, v in samples],
             "events": [[t, "on" if on else "off", r] for t, on, r in self.hist.events(since)],
-            "marks": [[t, kind] for t, kind, _ in self.hist.inputs(since) if kind == REJECTED],
+            "marks": [[t, kind] for t, kind, _ in self.hist.inputs(since, kinds=(REJECTED,))],
         }
 
     def suggestion(self, days: float = 7.0) -> dict[str, Any]:
@@ -351,7 +351,7 @@ class Daemon:
             times, lux = array("d"), array("d")
         else:
             times, lux = self.hist.columns(since)
-            starts = [t for t, kind, _ in self.hist.inputs(since) if kind == START]
+            starts = [t for t, _, _ in self.hist.inputs(since, kinds=(START,))]
         # the numpy fold, proven equal to replay() (tests/core/test_fastreplay.py),
         # afresh from each start of the daemon as the daemon itself decided
         events = what_if(

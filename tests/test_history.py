@@ -333,3 +333,58 @@ def test_thin_columns_equals_thin(rows, max_points, chunk):
     times = array("d", [t for t, _ in rows])
     values = array("d", [math.nan if v is None else v for _, v in rows])
     assert thin_columns(times, values, max_points, chunk=chunk) == thin(rows, max_points)
+
+
+def _settings_record(i: int) -> dict:
+    """A settings change as the daemon records it: every field of the settings."""
+    from lightctl.core.settings import Settings, to_dict
+
+    return dict(to_dict(Settings()), hysteresis=20.0 + i % 3)
+
+
+def test_a_settings_change_keeps_little_memory(tmp_path):
+    """Home Assistant may change a setting every few seconds and 8 days of inputs stay in
+    memory: each settings change keeps well under 1 KB there (a decoded dict of its 17
+    fields kept 1.9 KB), what is buffered for the disk aside."""
+    import gc
+    import tracemalloc
+
+    h = _history(tmp_path, flush_interval=3600.0)
+    records = [_settings_record(i) for i in range(2000)]
+    h.flush()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i, record in enumerate(records):
+            h.add_input(T0 + i, "settings", record)
+        h.flush()  # the lines written; what stays is the in-memory record
+        gc.collect()
+        per_input = (tracemalloc.get_traced_memory()[0] - before) / len(records)
+    finally:
+        tracemalloc.stop()
+    assert per_input < 700, f"{per_input:.0f} B a settings change"
+    assert len(h.inputs(T0)) == len(records)
+
+
+def test_inputs_read_back_as_recorded_and_filtered_by_kind(tmp_path):
+    """Inputs come back decoded, equal to what was recorded, isolated from the caller's
+    dict; ``kinds`` keeps only those kinds; a restart reads the same back."""
+    h = _history(tmp_path, flush_interval=0.0)
+    record = _settings_record(1)
+    h.add_input(T0 + 1, "start", {"settings": record, "site": None})
+    h.add_input(T0 + 2, "settings", record)
+    h.add_input(T0 + 3, "rejected", {"lux": 12.5})
+    record["hysteresis"] = 99.0  # the caller's dict changes afterwards: not the history's
+    want = [
+        (T0 + 1, "start", {"settings": _settings_record(1), "site": None}),
+        (T0 + 2, "settings", _settings_record(1)),
+        (T0 + 3, "rejected", {"lux": 12.5}),
+    ]
+    assert h.inputs(T0) == want
+    assert h.inputs(T0, kinds=("rejected",)) == want[2:]
+    assert h.inputs(T0, T0 + 2, kinds=("start", "settings")) == want[:2]
+    h.flush()
+    again = _history(tmp_path)
+    assert again.inputs(T0) == want
+    assert History.read_all(tmp_path / "history")[2] == want
