@@ -14,45 +14,28 @@ through DNS rebinding).
 
 from __future__ import annotations
 
-import getpass as _getpass
 import hashlib
 import hmac
-import math
-import re
 import secrets
-import sys
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
-from flask import (
-    Blueprint,
-    Flask,
-    abort,
-    current_app,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import TooManyRequests, Unauthorized
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
+from lightctl.passwords import hash_password  # tools and tests make hashes here
 from lightctl.webapp.early import loopback_host
-from lightctl.webapp.secret_key import SECRET_BYTES, load_or_create_secret  # noqa: F401 (kept here too)
+from lightctl.webapp.limiter import LoginLimiter
 from lightctl.webapp.sessions import SessionStore
 
 if TYPE_CHECKING:
     from lightctl.config import WebConfig
+
+__all__ = ["AuthState", "check_csrf", "hash_password", "init_app", "loopback_host", "state"]
 
 EXTENSION = "lightctl.auth"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -62,142 +45,6 @@ OPEN_ENDPOINTS = frozenset({"api.healthz", "auth.login", "static"})
 #: Paths answered with JSON and a Basic challenge rather than a redirect to the form.
 API_PREFIXES = ("/api/", "/metrics")
 SESSION_LIFETIME = timedelta(days=30)
-
-
-# --- passwords and the session secret -----------------------------------------------
-
-
-def hash_password(password: str) -> str:
-    """The value for ``web.password_hash`` (werkzeug scrypt)."""
-
-    if not password:
-        raise ValueError("the password is empty")
-    return generate_password_hash(password, method="scrypt")
-
-
-MIN_PASSWORD = 8  # characters: the page may face a whole network
-
-
-def prompt_hash(
-    stdin: TextIO,
-    stdout: TextIO,
-    *,
-    getpass: Callable[[str], str] = _getpass.getpass,
-    stderr: TextIO | None = None,
-) -> int:
-    """``lightctl hash-password``: read the password twice (from the terminal without
-    echo, or two lines of stdin when piped), print its hash; return the exit code."""
-    err = stderr if stderr is not None else sys.stderr
-    if stdin.isatty():
-        first = getpass("Password: ")
-        second = getpass("Repeat password: ")
-    else:
-        lines = [stdin.readline(), stdin.readline()]
-        if not lines[1]:
-            print("error: expected the password on two lines of standard input", file=err)
-            return 1
-        first, second = (line.rstrip("\r\n") for line in lines)
-    if not first:
-        print("error: the password is empty", file=err)
-        return 1
-    if first != second:
-        print("error: the two passwords differ", file=err)
-        return 1
-    if len(first) < MIN_PASSWORD:
-        print(f"error: the password has {len(first)} characters; use at least {MIN_PASSWORD}",
-              file=err)  # fmt: skip
-        return 1
-    print(hash_password(first), file=stdout)
-    return 0
-
-
-# --- failed-login limit -----------------------------------------------------------------
-
-
-class LoginLimiter:
-    """At most ``max_failures`` failed logins per client address in ``window`` seconds.
-
-    ``clock`` is any monotonic seconds source; tests assign a manual one. Thread-safe
-    (waitress serves on several threads); memory is bounded by ``max_clients``.
-    """
-
-    def __init__(
-        self,
-        *,
-        max_failures: int = 5,
-        window: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
-        max_clients: int = 4096,
-    ):
-        self.max_failures = max_failures
-        self.window = window
-        self.clock = clock
-        self.max_clients = max_clients
-        self._lock = threading.Lock()
-        self._failures: dict[str, deque[float]] = {}
-
-    def attempt(self, client: str) -> int | None:
-        """Reserve one login attempt for ``client``: None when it may try now (the attempt
-        counts as a failure until :meth:`succeeded`), else whole seconds to wait.
-
-        Checking and counting happen under one lock, so parallel attempts cannot all
-        pass the check before any of them is counted.
-        """
-        now = self.clock()
-        with self._lock:
-            times = self._failures.get(client)
-            if times is not None:
-                self._expire(times, now)
-                if len(times) >= self.max_failures:
-                    return max(1, math.ceil(times[0] + self.window - now))
-            elif len(self._failures) >= self.max_clients:
-                self._prune(now)
-            self._failures.setdefault(client, deque()).append(now)
-            return None
-
-    def succeeded(self, client: str) -> None:
-        """The attempt reserved by :meth:`attempt` was a good login: it does not count."""
-        with self._lock:
-            times = self._failures.get(client)
-            if times:
-                times.pop()
-                if not times:
-                    del self._failures[client]
-
-    def retry_after(self, client: str) -> int | None:
-        """Whole seconds until ``client`` may try again, or None when it may try now."""
-        now = self.clock()
-        with self._lock:
-            times = self._failures.get(client)
-            if times is None:
-                return None
-            self._expire(times, now)
-            if not times:
-                del self._failures[client]
-                return None
-            if len(times) < self.max_failures:
-                return None
-            return max(1, math.ceil(times[0] + self.window - now))
-
-    def failed(self, client: str) -> None:
-        """Count one failed login from ``client`` (outside :meth:`attempt`)."""
-        if self.attempt(client) is not None:
-            return  # already at the limit: nothing more to count
-
-    def _expire(self, times: deque[float], now: float) -> None:
-        while times and times[0] <= now - self.window:
-            times.popleft()
-
-    def _prune(self, now: float) -> None:
-        for key in list(self._failures):
-            self._expire(self._failures[key], now)
-            if not self._failures[key]:
-                del self._failures[key]
-        while len(self._failures) >= self.max_clients:  # still full: forget the oldest
-            del self._failures[next(iter(self._failures))]
-
-
-# --- the Flask side ---------------------------------------------------------------------
 
 
 @dataclass
@@ -292,6 +139,8 @@ def init_app(app: Flask, web: WebConfig, secret_key: bytes, state_dir: Path | No
 
     app.jinja_env.globals.update(csrf_token=csrf_token, auth_enabled=bool(web.password_hash))
     app.before_request(_guard)
+    from lightctl.webapp.login import bp  # the form's views use this module's state()
+
     app.register_blueprint(bp)
 
 
@@ -368,71 +217,3 @@ def check_csrf() -> None:
     # an empty expected token must never match (compare_digest("", "") is True)
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         abort(403, description="CSRF token invalid; reload the page")
-
-
-def safe_next(target: str | None) -> str:
-    """A local path to return to after login; anything else becomes "/"."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return "/"
-    return target
-
-
-# --- login form ------------------------------------------------------------------------
-
-bp = Blueprint("auth", __name__)
-#: CR, LF and the other control characters: never part of a path to return to.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login():
-    """The login form; on success a session cookie, then back where the user was going."""
-    st = state()
-    raw_next = request.values.get("next")
-    if raw_next is not None and _CONTROL.search(raw_next):
-        abort(400, description="next: a path to return to must not hold control characters")
-    target = safe_next(raw_next)
-    if not st.enabled:
-        return redirect(target)
-    if request.method == "GET":
-        if logged_in(st):
-            return redirect(target)
-        return _form(target)
-    sent, expected = request.form.get("csrf", ""), session.get("csrf", "")
-    if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        return _form(target, "The form had expired. Please try again.", 400)
-    client = request.remote_addr or "unknown"
-    wait = st.limiter.attempt(client)
-    if wait is not None:
-        error = f"Too many failed logins. Try again in {wait} seconds."
-        return _form(target, error, 429, {"Retry-After": str(wait)})
-    username = request.form.get("username", "")
-    if not st.check(username, request.form.get("password", "")):
-        return _form(target, "Wrong user name or password.", 401, username=username)
-    st.limiter.succeeded(client)
-    st.sessions.revoke(session.get("sid"))  # a login never keeps an older session id
-    session.clear()
-    session.permanent = True
-    session["auth"] = st.tag
-    session["sid"] = st.sessions.create()
-    session["csrf"] = secrets.token_urlsafe(32)  # a fresh token for the new session
-    return redirect(target)
-
-
-@bp.post("/logout")
-def logout():
-    """End the session here and on the server (the guard has checked its CSRF token), so
-    a copy of the cookie no longer works either."""
-    st = state()
-    st.sessions.revoke(session.get("sid"))
-    session.clear()
-    return redirect(url_for("auth.login") if st.enabled else "/")
-
-
-def _form(target: str, error: str | None = None, code: int = 200, headers=None, username=""):
-    """The login form; the user name is only ever what this client typed itself."""
-    body = render_template("login.html", error=error, next=target, username=username)
-    return body, code, headers or {}

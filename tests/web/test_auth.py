@@ -12,17 +12,14 @@ import pytest
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lightctl.clock import ManualClock
+from lightctl.commands.hash_password import prompt_hash
 from lightctl.config import WebConfig
+from lightctl.passwords import hash_password
 from lightctl.webapp import create_app
-from lightctl.webapp.auth import (
-    LoginLimiter,
-    hash_password,
-    load_or_create_secret,
-    loopback_host,
-    prompt_hash,
-    safe_next,
-    state,
-)
+from lightctl.webapp.auth import loopback_host, state
+from lightctl.webapp.limiter import LoginLimiter
+from lightctl.webapp.login import safe_next
+from lightctl.webapp.secret_key import load_or_create_secret
 from tests.web.conftest import Switch
 
 SECRET = b"k" * 32
