@@ -12,7 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from lightctl.history import History, thin
+from lightctl.history import History
+from lightctl.webapp.chart import thin
 
 
 def _lux(t: float, rng: random.Random) -> float | None:

@@ -282,7 +282,7 @@ class Daemon:
         if points is None:
             samples = self.hist.samples(since)
         else:
-            from lightctl.history import thin_columns
+            from lightctl.webapp.chart import thin_columns
 
             samples = thin_columns(*self.hist.columns(since), points)
             memory.trim()

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lightctl.history import History, thin
+from lightctl.history import History
+from lightctl.webapp.chart import thin
 
 T0 = 1_764_201_600.0  # 2025-11-27 00:00:00 UTC
 DAY = 86_400.0
@@ -327,7 +328,7 @@ def test_thin_properties(samples, max_points):
 def test_thin_columns_equals_thin(rows, max_points, chunk):
     """The numpy thinning over columns keeps exactly the points thin() keeps, whatever
     the chunks it walks them in (a bucket split over chunks included)."""
-    from lightctl.history import thin_columns
+    from lightctl.webapp.chart import thin_columns
 
     rows.sort(key=lambda r: r[0])
     times = array("d", [t for t, _ in rows])

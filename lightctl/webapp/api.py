@@ -226,7 +226,7 @@ def history():
     points = _points(request.args.get("points"))
     data = dict(context().controller.history(hours, points))
     if points is not None and len(data.get("samples", ())) > points:
-        from lightctl.history import thin
+        from lightctl.webapp.chart import thin
 
         data["samples"] = thin(data["samples"], points)
     return jsonify(data)

@@ -1,0 +1,277 @@
+"""Recorded light samples and switch events, kept in memory and in daily CSV files.
+
+The page's chart, ``/api/history``, ``/api/preview`` and ``lightctl replay`` read
+this history. A Pi's SD card wears with every small write, so additions are
+buffered in memory and appended to disk in batches (``maybe_flush``, every
+``flush_interval`` s), without an fsync: a power cut may lose the last batch.
+Only the runtime settings (``store.py``) are written with the full
+fsync-and-rename ceremony.
+
+On disk, one file per UTC day under ``state_dir/history``::
+
+    samples-2026-11-27.csv   epoch,lux        (empty lux = failed reading)
+    events-2026-11-27.csv    epoch,on|off,reason
+    inputs-2026-11-27.csv    epoch,kind,{json}  (commands, settings changes, starts, stops)
+
+The inputs are what a faithful replay needs besides the samples (lightctl/journal.py):
+a person's commands, settings changes, and each start of the daemon with the state it
+restored, so ``lightctl replay`` of this folder takes the daemon's own decisions.
+
+Values are rounded to 3 decimals when added, so what the page shows live is
+what it shows after a restart. Lines cut short by a crash are skipped on read
+and the next append starts on a fresh line. Files wholly older than the
+retention are deleted; a wall clock that jumps backwards (NTP at boot) is
+tolerated: samples are kept sorted by time in memory, and each batch is written
+in time order.
+
+Each file is checked as it loads: a line's time must lie inside the file's UTC
+day and not before the previous line's (so a bogus ``1000000000000000`` or a
+line written before a backward clock step of more than one batch is dropped),
+and its lux must be empty or a finite number >= 0. What is skipped is counted
+and logged once per file with its name.
+
+In memory, samples live in two ``array('d')`` columns (NaN = failed reading):
+16 bytes a sample, about 11 MB for 8 days at 1 Hz. An input is kept as its JSON
+text (about 0.5 KB for a settings change, against 1.9 KB as a dict of 17 fields)
+and decoded when read: Home Assistant may change a setting every few seconds, and
+8 days of such changes must not crowd a Pi Zero's memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import re
+import sys
+from array import array
+from datetime import UTC, datetime
+from pathlib import Path
+
+log = logging.getLogger("lightctl.history")
+
+DAY = 86_400.0
+NAN = math.nan
+_FILE_RE = re.compile(r"^(samples|events|inputs)-(\d{4}-\d{2}-\d{2})\.csv$")
+_REASON_BAD = re.compile(r"[\r\n,]")
+
+Sample = tuple[float, float | None]
+Event = tuple[float, bool, str]
+Input = tuple[float, str, dict]
+_Record = tuple[float, str, str]  # an input as kept in memory: (wall, kind, JSON text)
+
+
+def _time(item: tuple) -> float:
+    return item[0]
+
+
+def _line_time(line: str) -> float:
+    return float(line.partition(",")[0])
+
+
+def _day(wall: float) -> int:
+    return int(wall // DAY)
+
+
+def _day_name(day: int) -> str:
+    return datetime.fromtimestamp(day * DAY, UTC).strftime("%Y-%m-%d")
+
+
+def _name_day(name: str) -> int | None:
+    try:
+        d = datetime.strptime(name, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return _day(d.timestamp())
+
+
+def _num(value: float) -> str:
+    """3 decimals, trailing zeros dropped: fewer bytes on the SD card."""
+    text = f"{value:.3f}".rstrip("0")
+    return text[:-1] if text.endswith(".") else text
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    lines.pop()  # "" after the last newline, or a last line cut by a crash
+    return lines
+
+
+def _parse_samples(text: str, day: int, times: array, values: array) -> int:
+    """Append the valid ``epoch,lux`` lines of ``text`` (the file of UTC ``day``).
+
+    Valid: the time inside that day and not before the previous valid line, the lux
+    empty (a failed reading) or a finite number >= 0. Returns how many lines were
+    skipped; a last line cut short by a crash is not counted.
+    """
+    lo, hi = day * DAY, (day + 1) * DAY
+    last = lo
+    skipped = 0
+    for line in _lines(text):
+        t, sep, v = line.partition(",")
+        try:
+            tf = float(t)
+            vf = float(v) if v else NAN
+        except ValueError:
+            skipped += 1
+            continue
+        # NaN compares False everywhere: a "nan" time or lux is skipped too
+        if sep and last <= tf < hi and (vf >= 0.0 and vf != math.inf or not v):
+            times.append(tf)
+            values.append(vf)
+            last = tf
+        else:
+            skipped += 1
+    return skipped
+
+
+def _parse_events(text: str, day: int, out: list[Event]) -> int:
+    """Append the valid ``epoch,on|off,reason`` lines; returns how many were skipped."""
+    lo, hi = day * DAY, (day + 1) * DAY
+    last = lo
+    skipped = 0
+    for line in _lines(text):
+        parts = line.split(",", 2)
+        if len(parts) != 3 or parts[1] not in ("on", "off"):
+            skipped += 1
+            continue
+        try:
+            t = float(parts[0])
+        except ValueError:
+            skipped += 1
+            continue
+        if last <= t < hi:
+            out.append((t, parts[1] == "on", parts[2]))
+            last = t
+        else:
+            skipped += 1
+    return skipped
+
+
+def _read_file(
+    path: Path,
+    kind: str,
+    day: int,
+    times: array,
+    values: array,
+    events: list[Event],
+    inputs: list[_Record],
+) -> None:
+    """Load one daily file; bad lines are skipped, counted and logged once with its name.
+
+    Raises OSError when the file cannot be read.
+    """
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if kind == "inputs":
+        _parse_inputs(text, inputs)
+        return
+    if kind == "samples":
+        skipped = _parse_samples(text, day, times, values)
+    else:
+        skipped = _parse_events(text, day, events)
+    if skipped:
+        log.warning(
+            "history: skipped %d bad line%s in %s (time outside the file's day or going "
+            "back, lux not a number >= 0, or not %s)",
+            skipped,
+            "" if skipped == 1 else "s",
+            path,
+            "epoch,lux" if kind == "samples" else "epoch,on|off,reason",
+        )
+
+
+def _parse_inputs(text: str, out: list[_Record]) -> None:
+    """Append the valid ``epoch,kind,{json}`` lines, the JSON kept as text."""
+    lines = text.split("\n")
+    if not text.endswith("\n"):
+        lines.pop()
+    for line in lines:
+        parts = line.split(",", 2)
+        if len(parts) != 3:
+            continue
+        try:
+            t = float(parts[0])
+            data = json.loads(parts[2])
+        except ValueError:
+            continue
+        if math.isfinite(t) and isinstance(data, dict):
+            out.append((t, sys.intern(parts[1]), parts[2]))
+
+
+def _list_files(folder: Path) -> list[tuple[int, str, Path]]:
+    """(day, kind, path) of the history files in ``folder``, oldest first."""
+    found = []
+    if not folder.is_dir():
+        return found
+    for path in folder.iterdir():
+        m = _FILE_RE.match(path.name)
+        if m and (day := _name_day(m.group(2))) is not None:
+            found.append((day, m.group(1), path))
+    return sorted(found)
+
+
+def _sorted_samples(times: array, values: array) -> tuple[array, array]:
+    """The two columns in time order (no copy when they already are)."""
+    if any(a > b for a, b in zip(times, times[1:], strict=False)):
+        order = sorted(range(len(times)), key=times.__getitem__)
+        times = array("d", (times[i] for i in order))
+        values = array("d", (values[i] for i in order))
+    return times, values
+
+
+def append_lines(path: Path, lines: list[str]) -> None:
+    with open(path, "ab+") as f:
+        if f.tell() > 0:
+            f.seek(-1, 2)
+            if f.read(1) != b"\n":  # a line cut by a crash: do not glue onto it
+                lines = ["\n", *lines]
+        f.write("".join(lines).encode("utf-8"))
+
+
+def prune_files(folder: Path, cutoff: float) -> None:
+    """Delete the daily files wholly older than ``cutoff`` (epoch s)."""
+    if not folder.is_dir():
+        return
+    for day, _kind, path in _list_files(folder):
+        if (day + 1) * DAY <= cutoff:
+            try:
+                path.unlink()
+            except OSError as exc:
+                log.warning("cannot delete old history file %s: %s", path, exc)
+
+
+def read_folder(folder: Path) -> tuple[list[Sample], list[Event]]:
+    """Everything recorded in ``folder``, sorted, for ``lightctl replay``.
+
+    Raises FileNotFoundError when the folder does not exist.
+    """
+    samples, events, _inputs = read_all(folder)
+    return samples, events
+
+
+def read_events(folder: Path) -> list[Event]:
+    """Only the switch events recorded in ``folder``, sorted (``check-config``: no
+    samples read); an empty list when there is no such folder."""
+    events: list[Event] = []
+    for day_no, kind, path in _list_files(Path(folder)):
+        if kind == "events":
+            with contextlib.suppress(OSError):
+                _read_file(path, kind, day_no, array("d"), array("d"), events, [])
+    return sorted(events, key=_time)
+
+
+def read_all(folder: Path) -> tuple[list[Sample], list[Event], list[Input]]:
+    """Samples, switch events and inputs recorded in ``folder``, each sorted by time."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no history folder {folder}")
+    times, values = array("d"), array("d")
+    events: list[Event] = []
+    records: list[_Record] = []
+    for day_no, kind, path in _list_files(folder):
+        _read_file(path, kind, day_no, times, values, events, records)
+    t, v = _sorted_samples(times, values)
+    samples = [(a, None if b != b else b) for a, b in zip(t, v, strict=True)]
+    inputs = [(w, k, json.loads(x)) for w, k, x in sorted(records, key=_time)]
+    return samples, sorted(events, key=_time), inputs
