@@ -132,7 +132,7 @@ def measure(
                 "build": build_s,
             }
             if profile:
-                result["profile"] = profile_preview(app.daemon)
+                result["profile"] = profile_preview(app.controller)
             return result
         finally:
             app.stop()
@@ -140,11 +140,12 @@ def measure(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def profile_preview(daemon, top: int = 12) -> str:
-    """cProfile of one ``Daemon.preview`` call (what the endpoint runs), by own time."""
+def profile_preview(controller, top: int = 12) -> str:
+    """cProfile of one ``SwitchController.preview`` call (what the endpoint runs), by own
+    time."""
     prof = cProfile.Profile()
     prof.enable()
-    daemon.preview(BODY["settings"], BODY["hours"])
+    controller.preview(BODY["settings"], BODY["hours"])
     prof.disable()
     out = io.StringIO()
     pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)

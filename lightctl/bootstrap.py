@@ -21,6 +21,7 @@ from lightctl.clock import Clock, SystemClock, zone_name
 from lightctl.config import Config
 from lightctl.daemon import Daemon
 from lightctl.location import Location, effective, zone_estimate
+from lightctl.services.controller import SwitchController
 
 log = logging.getLogger("lightctl")
 
@@ -109,6 +110,8 @@ class App:
 
     cfg: Config
     daemon: Daemon
+    #: what the adapters use: the daemon's commands and status, the services' reads
+    controller: SwitchController | None = None
     mqtt: Any = None
     web: Any = None
     notify: Any = None
@@ -236,8 +239,9 @@ def build(
         zone_location=zone_location(tz, zoneinfo),
         counters=counters,
     )
+    controller = SwitchController(daemon)
     if mqtt is not None:
-        mqtt.attach(daemon)
+        mqtt.attach(controller)
         daemon.add_listener(mqtt.publish_status)
 
     server = None
@@ -251,8 +255,8 @@ def build(
             """The page's Flask app: built once the server answers (App.start)."""
             from lightctl.webapp import create_app
 
-            return create_app(daemon, cfg.web, secret_key=secret, state_dir=state_dir)
+            return create_app(controller, cfg.web, secret_key=secret, state_dir=state_dir)
 
-        starting = StartingApp(page_app, daemon, password_set=bool(cfg.web.password_hash))
+        starting = StartingApp(page_app, controller, password_set=bool(cfg.web.password_hash))
         server = WebServer(starting, cfg.web.host, cfg.web.port)
-    return App(cfg=cfg, daemon=daemon, mqtt=mqtt, web=server, notify=notify)
+    return App(cfg=cfg, daemon=daemon, controller=controller, mqtt=mqtt, web=server, notify=notify)

@@ -133,8 +133,7 @@ def _restart(data: dict[str, Any], at: Instant, tz: tzinfo | None) -> ControlSta
         mode_until=data.get("mode_until"),
         override=data.get("override"),
     )
-    state, _problem = restore(fresh, saved, settings, at)
-    return state
+    return restore(fresh, saved, settings, at)
 
 
 def replay_journal(

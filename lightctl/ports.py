@@ -148,9 +148,9 @@ class Controller(Protocol):
         """``on=None`` clears the override."""
         ...
 
-    def history(self, hours: float, points: int | None = None) -> dict[str, Any]:
-        """``{"samples": [[epoch, lux|null], ...], "events": [[epoch, "on"/"off", reason]]}``;
-        ``points`` thins the samples for a chart (extremes and gaps kept)."""
+    def history(self, hours: float) -> Any:
+        """The last ``hours`` of recorded samples (as columns), switch events and marks:
+        a :class:`lightctl.services.reads.HistoryWindow`; the web API thins it for a chart."""
         ...
 
     def preview(self, patch: Mapping[str, Any], hours: float, mode: Any = None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from lightctl.core.model import ControlState, Instant, Mode, Override, Settings
-from lightctl.core.settings import SettingsError, apply_patch, to_dict
+from lightctl.core.settings import to_dict
 
 
 def runtime_of(base: Settings, st: ControlState) -> dict[str, Any]:
@@ -28,17 +28,10 @@ def runtime_of(base: Settings, st: ControlState) -> dict[str, Any]:
     }
 
 
-def restore(
-    st: ControlState, saved: Any, base: Settings, now: Instant
-) -> tuple[ControlState, str | None]:
-    """``st`` with the saved runtime state applied at ``now``; expired modes and
-    overrides are dropped. Returns the state and a problem text when the saved
-    settings no longer validate (then the config's settings are kept)."""
-    problem = None
-    try:
-        settings = apply_patch(base, saved.settings)
-    except SettingsError as exc:
-        problem, settings = f"ignoring saved runtime settings: {exc}", base
+def restore(st: ControlState, saved: Any, settings: Settings, now: Instant) -> ControlState:
+    """``st`` with ``settings`` (the settings in force, see
+    :func:`lightctl.services.settings.effective_settings`) and the saved mode and override
+    applied at ``now``; expired modes and overrides are dropped."""
     changes: dict[str, Any] = {"settings": settings}
     try:
         mode = Mode(saved.mode)
@@ -63,4 +56,4 @@ def restore(
                 until_mono=now.mono + (until - now.wall),
                 until_wall=until,
             )
-    return replace(st, **changes), problem
+    return replace(st, **changes)

@@ -74,3 +74,48 @@ def test_state_dir_replays_the_demos_history_with_the_demos_settings(tmp_path):
     assert "# times in Europe/Paris" in same.stderr
     darker = replay("--set", "threshold=2")
     assert darker.returncode == 0 and darker.stdout != same.stdout
+
+
+def _recorded_evening(state, monkeypatch, tmp_path):
+    """A state folder holding an evening of samples, and no config file anywhere."""
+    from lightctl.history import History
+
+    monkeypatch.setenv("LIGHTCTL_CONFIG", str(tmp_path / "none.toml"))
+    hist = History(state / "history", flush_interval=0)
+    hist.open(T0 + 900)
+    for i in range(900):
+        hist.add_sample(T0 + i, 40.0 if 200 <= i < 600 else 500.0)
+    hist.close()
+
+
+def test_a_saved_setting_that_does_not_validate_is_a_config_problem(tmp_path, capsys, monkeypatch):
+    """A runtime change on disk that no longer validates stops the replay with exit 2 and
+    names the file, the key and the rule; nothing is replayed with a guess."""
+    from lightctl.store import RuntimeState, SettingsStore
+
+    state = tmp_path / "state"
+    _recorded_evening(state, monkeypatch, tmp_path)
+    SettingsStore(state).save(RuntimeState(settings={"threshold": -1}))
+    assert main(["replay", "--state-dir", str(state)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("lightctl: configuration problems:\n")
+    assert f"  - {state / 'runtime.json'}: threshold: " in err
+
+
+def test_the_saved_settings_apply_under_the_set_options(tmp_path, capsys, monkeypatch):
+    """Settings changed at runtime are part of the daemon's settings: a replay of its
+    history with them equals one of a folder without them given the same by --set."""
+    from lightctl.store import RuntimeState, SettingsStore
+
+    saved, bare = tmp_path / "saved", tmp_path / "bare"
+    _recorded_evening(saved, monkeypatch, tmp_path)
+    _recorded_evening(bare, monkeypatch, tmp_path)
+    SettingsStore(saved).save(RuntimeState(settings={"threshold": 50.0}))
+    delays = ["--set", "on_delay=0", "--set", "off_delay=0"]
+    assert main(["replay", "--state-dir", str(saved), *delays]) == 0
+    with_saved = capsys.readouterr().out
+    assert main(["replay", "--state-dir", str(bare), "--set", "threshold=50", *delays]) == 0
+    assert with_saved == capsys.readouterr().out
+    assert main(["replay", "--state-dir", str(bare), *delays]) == 0
+    assert capsys.readouterr().out == "time,lamp,reason\n"  # 40 lx is not dark at 20 lx

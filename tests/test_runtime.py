@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from lightctl.core.control import initial_state
 from lightctl.core.model import FailSafe, Instant, Mode, Override, Settings
 from lightctl.runtime import restore, runtime_of
+from lightctl.services.settings import SavedSettingsError, effective_settings
 from lightctl.store import RuntimeState
 
 BASE = Settings()
@@ -30,8 +33,7 @@ def test_round_trip_across_a_restart():
         override=Override(on=False, base=True, until_mono=None, until_wall=None),
     )
     saved = RuntimeState(**runtime_of(BASE, before))
-    after, problem = restore(initial_state(BASE), saved, BASE, Instant(10.0, T + 100))
-    assert problem is None
+    after = restore(initial_state(BASE), saved, before.settings, Instant(10.0, T + 100))
     assert after.settings == before.settings and after.mode is Mode.ON
     assert after.mode_until_wall == T + 400 and after.mode_until_mono == 10.0 + 300
     assert after.override == Override(on=False, base=True)
@@ -42,12 +44,20 @@ def test_expired_mode_and_override_are_dropped():
     saved = RuntimeState(
         mode="off", mode_until=T - 1, override={"on": True, "until": T - 5, "base": None}
     )
-    after, _ = restore(initial_state(BASE), saved, BASE, Instant(0.0, T))
+    after = restore(initial_state(BASE), saved, BASE, Instant(0.0, T))
     assert after.mode is Mode.AUTO and after.override is None
 
 
-def test_saved_settings_that_no_longer_validate_keep_the_config():
-    """A saved value outside today's rules is reported and the config's settings used."""
+def test_effective_settings_are_the_config_with_the_runtime_changes():
+    """The settings in force: the config's, with the saved changes on top."""
+    saved = RuntimeState(settings={"threshold": 12.5})
+    assert effective_settings(BASE, saved) == replace(BASE, threshold=12.5)
+    assert effective_settings(BASE, None) == BASE
+
+
+def test_saved_settings_that_no_longer_validate_are_named():
+    """A saved value outside today's rules raises an error naming the key and the rule."""
     saved = RuntimeState(settings={"threshold": -1})
-    after, problem = restore(initial_state(BASE), saved, BASE, Instant(0.0, T))
-    assert after.settings == BASE and problem and "threshold" in problem
+    with pytest.raises(SavedSettingsError) as err:
+        effective_settings(BASE, saved)
+    assert err.value.problems[0].startswith("runtime settings: threshold: ")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 from datetime import datetime
@@ -43,27 +42,34 @@ def _is_demo_dir(folder: Path) -> bool:
     return is_demo_dir(folder)
 
 
+def _daemon_settings(base, state_dir: Path):
+    """The daemon's own history replays with the daemon's own settings: the config's,
+    plus what was changed at runtime (page, API, MQTT). A saved value that no longer
+    validates is a configuration problem (exit 2), not something to guess around."""
+    from lightctl.services.settings import effective_settings
+    from lightctl.store import FILE_NAME, SettingsStore
+
+    if not (state_dir / FILE_NAME).is_file():
+        return base
+    return effective_settings(
+        base, SettingsStore(state_dir).load(), where=str(state_dir / FILE_NAME)
+    )
+
+
 def cmd_replay(args) -> int:
+    from dataclasses import replace
+
     from lightctl.bootstrap import local_timezone, zone_location
     from lightctl.core.model import Mode
-    from lightctl.core.replay import summarize
     from lightctl.core.settings import SettingsError, apply_patch
-    from lightctl.journal import START, replay_journal, what_if
+    from lightctl.journal import START
     from lightctl.replay_io import InputError, read_columns
+    from lightctl.services.replay import Place, replay_recorded, what_if_replay
 
     own_history = args.input is None
     cfg, note = _replay_config(args)
-    base = cfg.settings
     state_dir = Path(cfg.state_dir)
-    if own_history and state_dir.is_dir():
-        # the daemon's own history replays with the daemon's own settings: the config
-        # file plus what was changed at runtime (page, API, MQTT)
-        from lightctl.store import SettingsStore
-
-        with contextlib.suppress(OSError, SettingsError):
-            saved = SettingsStore(state_dir).load()
-            if saved is not None:
-                base = apply_patch(base, saved.settings)
+    base = _daemon_settings(cfg.settings, state_dir) if own_history else cfg.settings
     patch = {}
     for item in args.set:
         key, sep, value = item.partition("=")
@@ -119,14 +125,14 @@ def cmd_replay(args) -> int:
         return 1
     for n in notes:
         err.write(f"# {n}\n")
-    limits = cfg.sensor.limits()
     estimate = zone_location(tz)
     site = (estimate.latitude, estimate.longitude) if estimate.known else None
+    place = Place(limits=cfg.sensor.limits(), tz=tz, site=site)
     try:
         if samples is not None and not patch and args.mode is None:
             # the daemon's own history with its own settings: fold its recorded commands,
             # settings changes and restarts too, so this prints the daemon's own switches
-            events = replay_journal(samples, inputs, settings, limits=limits, tz=tz, site=site)
+            result = replay_recorded(samples, inputs, settings, place)
         else:
             starts = [t for t, kind, _ in inputs if kind == START]
             mode = Mode(args.mode or "auto")
@@ -136,18 +142,9 @@ def cmd_replay(args) -> int:
                 for _, kind, d in inputs
                 if kind == "dusk" and isinstance(d.get("elevation"), int | float)
             ]
-            kw = {"dusk_elevation": float(dusk[-1])} if dusk else {}
-            events = what_if(
-                times,
-                lux,
-                settings,
-                starts=starts,
-                limits=limits,
-                tz=tz,
-                site=site,
-                mode=mode,
-                **kw,
-            )
+            if dusk:
+                place = replace(place, dusk_elevation=float(dusk[-1]))
+            result = what_if_replay(times, lux, settings, place, starts=starts, mode=mode)
     except SettingsError as exc:
         print(
             f"lightctl replay: the history records settings that do not validate: {exc}", file=err
@@ -155,12 +152,12 @@ def cmd_replay(args) -> int:
         return 1
     out = sys.stdout
     out.write("time,lamp,reason\n")
-    for e in events:
+    for e in result.events:
         spec = "seconds" if e.at.wall == int(e.at.wall) else "milliseconds"
         stamp = datetime.fromtimestamp(e.at.wall, tz).isoformat(timespec=spec)
         out.write(f"{stamp},{'on' if e.on else 'off'},{e.reason.value}\n")
     span = (float(times[0]), float(times[-1]))
-    summary = summarize(events, tz, span=span, power=settings.lamp_power)
+    summary = result.summary
     err.write(f"# {_replay_summary(len(times), summary['switches'], span)}\n")
     for n in summary["nights"]:
         err.write(
@@ -172,7 +169,7 @@ def cmd_replay(args) -> int:
         f"# in all: ON {summary['on_hours']:.2f} h"
         f"{_kwh(summary['energy_kwh'], settings.lamp_power)}\n"
     )
-    err.write(_saved_line(times, lux, events, settings, span))
+    err.write(_saved_line(times, lux, result.events, settings, span))
     zone = zone_name(tz) or datetime.now(tz).strftime("UTC%z")
     err.write(f"# times in {zone}\n")
     return 0

@@ -20,7 +20,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from lightctl.core import checks
 from lightctl.core.model import Mode
 from lightctl.core.settings import SettingsError, describe, to_dict
-from lightctl.webapp import context
+from lightctl.webapp import chart, context
 
 bp = Blueprint("api", __name__)
 
@@ -224,12 +224,8 @@ def history():
     the samples for a chart."""
     hours = _hours(request.args.get("hours"), text=True)
     points = _points(request.args.get("points"))
-    data = dict(context().controller.history(hours, points))
-    if points is not None and len(data.get("samples", ())) > points:
-        from lightctl.webapp.chart import thin
-
-        data["samples"] = thin(data["samples"], points)
-    return jsonify(data)
+    window = context().controller.history(hours)
+    return jsonify(chart.window_json(window, points))
 
 
 @bp.post("/api/preview")

@@ -4,10 +4,28 @@ phone's chart can draw, keeping what the eye must see (extremes and gaps)."""
 from __future__ import annotations
 
 from array import array
+from typing import Any
 
+from lightctl import memory
 from lightctl.history import Sample
 
 CHUNK = 65_536  # samples per step of the chart thinning (about 4 MB of temporaries)
+
+
+def window_json(window, points: int | None) -> dict[str, Any]:
+    """The ``/api/history`` body of a :class:`lightctl.services.reads.HistoryWindow`;
+    ``points`` thins the samples for a chart."""
+    if points is None:
+        samples = window.samples()
+    else:
+        samples = [[t, v] for t, v in thin_columns(window.times, window.lux, points)]
+        memory.trim()
+    out: dict[str, Any] = {"samples": samples, "events": window.events}
+    if window.marks is not None:
+        out["marks"] = window.marks
+    if window.loading:
+        out["loading"] = True
+    return out
 
 
 def thin(samples: list[Sample], max_points: int) -> list[Sample]:

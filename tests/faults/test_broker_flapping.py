@@ -84,7 +84,7 @@ def test_lamp_decisions_survive_a_flapping_broker(broker, tmp_path):
             reconnects += 1
             _check_announced(broker, sw, outage)
         feed(SWING)
-        events = sorted(tuple(e) for e in sw.daemon.history(48)["events"])
+        events = sorted(tuple(e) for e in sw.app.controller.history(48).events)
         relay = sw.relay.history
 
     _, effects = run(initial_state(settings, limits=cfg.sensor.limits()), samples)

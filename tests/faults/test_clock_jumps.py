@@ -28,7 +28,7 @@ def _utc(text: str) -> float:
 
 
 def _events(sw) -> list[tuple[float, str, str]]:
-    return [tuple(e) for e in sw.daemon.history(24 * 30)["events"]]
+    return [tuple(e) for e in sw.app.controller.history(24 * 30).events]
 
 
 def _start(tmp_path, clock, settings: Settings, lux: str, interval: float):

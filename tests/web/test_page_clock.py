@@ -50,8 +50,7 @@ def test_page_shows_every_time_in_the_pis_zone(kolkata_switch, la_page):
     expect(page.locator("#chart-tz")).to_have_text(f"times in {PI_ZONE}")
 
     # the switch marks of the chart, in the Pi's zone
-    hist = kolkata_switch.daemon.history(24.0)
-    events = hist["events"]
+    events = kolkata_switch.app.controller.history(24.0).events
     assert events, "the recorded day has switches"
     titles = page.locator("#chart svg .event title").all_text_contents()
     want = [f"{e[1]} at {hhmm(e[0])}" for e in sorted(events)]
@@ -70,7 +69,7 @@ def test_page_shows_every_time_in_the_pis_zone(kolkata_switch, la_page):
     expect(page.locator("#reason")).to_contain_text(f"since {hhmm(since)}")
 
     # the preview's first ON is the same clock as the chart's marks
-    preview = kolkata_switch.daemon.preview({"threshold": 100}, 24.0)
+    preview = kolkata_switch.app.controller.preview({"threshold": 100}, 24.0)
     night = preview["summary"]["nights"][0]
     first_on = datetime.fromisoformat(night["first_on"]).astimezone(TZ).strftime("%H:%M")
     page.fill("[name=threshold]", "100")
