@@ -8,7 +8,7 @@ connection, as the page does while a slider moves:
 
     python benchmarks/preview_bench.py [-n 30] [--profile]
 
-``--profile`` also runs ``Daemon.preview`` under cProfile in-process and prints where
+``--profile`` also runs ``SwitchController.preview`` under cProfile in-process and prints where
 the time goes.
 """
 
@@ -155,7 +155,7 @@ def profile_preview(controller, top: int = 12) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=30, help="requests to time (default 30)")
-    ap.add_argument("--profile", action="store_true", help="also profile Daemon.preview")
+    ap.add_argument("--profile", action="store_true", help="also profile SwitchController.preview")
     args = ap.parse_args(argv)
     res = measure(n=args.n, profile=args.profile)
     ms = [t * 1e3 for t in res["times"]]

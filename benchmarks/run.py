@@ -200,7 +200,7 @@ def bench_preview(quick: bool, history: Path) -> list[Figure]:
     )
     met = p50 <= 50
     if not met:
-        print("  profile of one Daemon.preview call:\n" + _indent(res["profile"]))
+        print("  profile of one SwitchController.preview call:\n" + _indent(res["profile"]))
     return [
         Figure("/api/preview, 168 h of 1 Hz history: p50", f"{p50:.1f} ms", "<= 50 ms", met),
         Figure("/api/preview, 168 h of 1 Hz history: p95", f"{p95:.1f} ms", "<= 50 ms", p95 <= 50),
