@@ -37,17 +37,16 @@ from lightctl.core.model import (
     Switch,
 )
 from lightctl.core.settings import apply_patch
-from lightctl.counters import PROBLEM_KEY as WEAR_KEY
 from lightctl.counters import Counters
 from lightctl.errors import LightctlError, RelayError
 from lightctl.journal import AFTER_SAMPLE, REJECTED, START, STOP, encode, start_record
 from lightctl.location import NO_LOCATION, Location
 from lightctl.loop import steplog
+from lightctl.loop.counting import Counting
 from lightctl.loop.keeper import RuntimeKeeper
 from lightctl.loop.thread import STALL_AFTER, ControlThread
 from lightctl.ports import Relay, Sensor, Status
 from lightctl.problems import Problems
-from lightctl.saver import RuntimeSaver
 from lightctl.services.reads import history_ready
 from lightctl.services.status import Shell, status_of, worth_telling
 
@@ -93,13 +92,8 @@ class Daemon:
         self._switch_counts: Counter[tuple[str, str]] = Counter()
         # ON time, energy and relay cycles; written by their own saver thread
         self.counters = counters if counters is not None else Counters(tz=tz)
-        self._counter_saver = None
-        if self.counters.sink is not None:
-            self._counter_saver = RuntimeSaver(
-                self.counters.sink, self.problems, what="counters", problem_key="counters-unsaved"
-            )
-            self.counters.sink = self._counter_saver.submit
-        self._wear_seen: tuple[int, int] | None = None
+        self._counting = Counting(self.counters, self.problems)
+        self._counter_saver = self._counting.saver  # tests flush it
         self._listeners: list[Listener] = []
         self._loop = ControlThread(
             clock=clock,
@@ -171,8 +165,7 @@ class Daemon:
             self._count(now)
             self.counters.flush(now.wall)
         self._keeper.stop(timeout)  # writes a pending save first
-        if self._counter_saver is not None:
-            self._counter_saver.stop(timeout)
+        self._counting.stop(timeout)
         if self.hist is not None:
             try:
                 self.hist.close()
@@ -410,19 +403,7 @@ class Daemon:
                     log.exception("status listener failed")
 
     def _count(self, at: Instant) -> None:
-        """Count ON time up to ``at``; take the power and rated cycles in force; raise or
-        clear the relay wear problem; save the counters when a flush period has passed."""
-        settings = self._state.settings
-        self.counters.advance(at, settings.lamp_power, settings.relay_rated_cycles)
-        totals = self.counters.totals
-        if (totals.cycles, totals.rated) != self._wear_seen:
-            self._wear_seen = (totals.cycles, totals.rated)
-            text = self.counters.wear_problem()
-            if text:
-                self.problems.raise_(WEAR_KEY, text)
-            else:
-                self.problems.clear(WEAR_KEY, "relay wear is below 90 % of its rated cycles")
-        self.counters.maybe_flush(at.mono, at.wall)
+        self._counting.count(at, self._state.settings)
 
     def _switch(self, sw: Switch) -> None:
         self._switch_counts["on" if sw.on else "off", sw.reason.value] += 1

@@ -46,6 +46,7 @@ import math
 import re
 import sys
 from array import array
+from bisect import bisect_left
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -275,3 +276,24 @@ def read_all(folder: Path) -> tuple[list[Sample], list[Event], list[Input]]:
     samples = [(a, None if b != b else b) for a, b in zip(t, v, strict=True)]
     inputs = [(w, k, json.loads(x)) for w, k, x in sorted(records, key=_time)]
     return samples, sorted(events, key=_time), inputs
+
+
+def load_since(folder: Path, cutoff: float) -> tuple[array, array, list[Event], list[_Record]]:
+    """Samples (two sorted columns), events and inputs (their JSON as text) from
+    ``cutoff`` on; a file that cannot be read is logged and skipped."""
+    # array('d') columns from the start: 8 bytes a sample, no list of float objects
+    times, values = array("d"), array("d")
+    events: list[Event] = []
+    inputs: list[_Record] = []
+    for day_no, kind, path in _list_files(folder):
+        if (day_no + 1) * DAY <= cutoff:
+            continue  # past retention (a read-only disk could not delete it)
+        try:
+            _read_file(path, kind, day_no, times, values, events, inputs)
+        except OSError as exc:
+            log.warning("cannot read %s: %s", path, exc)
+    t, v = _sorted_samples(times, values)
+    del times, values
+    start = bisect_left(t, cutoff)
+    del t[:start], v[:start]
+    return t, v, [e for e in events if e[0] >= cutoff], [e for e in inputs if e[0] >= cutoff]

@@ -23,13 +23,12 @@ from lightctl.history.files import (
     _day,
     _day_name,
     _line_time,
-    _list_files,
     _num,
-    _read_file,
     _Record,
     _sorted_samples,
     _time,
     append_lines,
+    load_since,
     prune_files,
     read_all,
     read_events,
@@ -110,24 +109,7 @@ class History:
             self._failing = True  # cleared by the first write that works
         else:
             self._prune_files(now_wall)
-        cutoff = now_wall - self.retention
-        # array('d') columns from the start: 8 bytes a sample, no list of float objects
-        times, values = array("d"), array("d")
-        events: list[Event] = []
-        inputs: list[_Record] = []
-        for day_no, kind, path in _list_files(self.folder):
-            if (day_no + 1) * DAY <= cutoff:
-                continue  # past retention (a read-only disk could not delete it)
-            try:
-                _read_file(path, kind, day_no, times, values, events, inputs)
-            except OSError as exc:
-                log.warning("cannot read %s: %s", path, exc)
-        t, v = _sorted_samples(times, values)
-        del times, values
-        start = bisect_left(t, cutoff)
-        del t[:start], v[:start]
-        events = [e for e in events if e[0] >= cutoff]
-        inputs = [e for e in inputs if e[0] >= cutoff]
+        t, v, events, inputs = load_since(self.folder, now_wall - self.retention)
         with self._lock:
             if self._t:  # added before open(): not on disk yet, merge in time order
                 t, v = _sorted_samples(t + self._t, v + self._v)
