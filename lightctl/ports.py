@@ -1,7 +1,8 @@
 """The seams between the shell's adapters: what a sensor, a relay and the controller offer.
 
-Adapters (web, MQTT, scheduler) only see :class:`Controller`; the daemon implements
-it. Readers get an immutable :class:`Status`; commands go to the control thread.
+Adapters (web, MQTT) only see :class:`Controller`;
+:class:`lightctl.services.controller.SwitchController` implements it over the daemon.
+Readers get an immutable :class:`Status`; commands go to the control thread.
 """
 
 from __future__ import annotations
