@@ -111,6 +111,7 @@ def measure(
         app = build(cfg)
         build_s = time.perf_counter() - t0
         app.start()
+        app.daemon.hist.loaded.wait(600)  # the history loads in the background after start
         try:
             host, port = app.url.removeprefix("http://").rsplit(":", 1)
             conn = http.client.HTTPConnection(host, int(port), timeout=120)
