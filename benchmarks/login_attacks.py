@@ -31,7 +31,7 @@ def basic(user: str, password: str) -> dict[str, str]:
 
 def app_with(switch, pw_hash: str):
     web = WebConfig(host="0.0.0.0", port=8080, username="admin", password_hash=pw_hash)
-    return create_app(switch.daemon, web, secret_key=b"k" * 32)
+    return create_app(switch.controller, web, secret_key=b"k" * 32)
 
 
 def main() -> int:

@@ -33,7 +33,7 @@ def make_app(switch, state_dir, password_hash: str = PW_HASH):
     """The web app of ``switch`` keeping its logins in ``state_dir``; a second one over
     the same folder is the page after a restart."""
     web = WebConfig(host="0.0.0.0", port=8080, username="admin", password_hash=password_hash)
-    return create_app(switch.daemon, web, secret_key=SECRET, state_dir=state_dir)
+    return create_app(switch.controller, web, secret_key=SECRET, state_dir=state_dir)
 
 
 def basic(user: str, password: str) -> dict[str, str]:

@@ -72,8 +72,8 @@ def _frange(start: float, stop: float, step: float):
 
 class Switch:
     """A running switch and the handles a test pokes: the sensor file, the clock, and
-    ``asked``, the Controller calls the web app made, as (name, arguments): the daemon
-    answers every one of them itself."""
+    ``asked``, the Controller calls the web app made, as (name, arguments): the real
+    controller (the daemon's commands, the services' reads) answers every one of them."""
 
     def __init__(self, app: Any, clock: ManualClock, lux_file: Path, recorded_events: int):
         self.app = app
@@ -83,7 +83,7 @@ class Switch:
         self.asked: list[tuple[str, Any]] = []
         self._wake = app.daemon.update_settings  # unrecorded: a no-op patch changes nothing
         for name in ASKED:
-            setattr(app.daemon, name, self._recorded(name, getattr(app.daemon, name)))
+            setattr(app.controller, name, self._recorded(name, getattr(app.controller, name)))
 
     def _recorded(self, name: str, method):
         """``method``, noting each call with its arguments (defaults filled in, patches
@@ -104,6 +104,11 @@ class Switch:
     @property
     def daemon(self):
         return self.app.daemon
+
+    @property
+    def controller(self):
+        """What the web app is given (``lightctl.services.controller.SwitchController``)."""
+        return self.app.controller
 
     @property
     def url(self) -> str:

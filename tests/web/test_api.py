@@ -33,7 +33,7 @@ def switch(make_switch) -> Switch:
 @pytest.fixture
 def client(switch):
     """A test client of an app without a password (loopback)."""
-    return create_app(switch.daemon, WebConfig(), secret_key=SECRET, testing=True).test_client()
+    return create_app(switch.controller, WebConfig(), secret_key=SECRET, testing=True).test_client()
 
 
 def raw(client, method: str, path: str, body: bytes, content_type: str = "application/json"):
@@ -181,7 +181,7 @@ def test_errors_on_api_paths_are_json(client):
 
 def test_internal_error_is_500_json(switch, monkeypatch):
     """A failing controller answers 500 {"error": ...} on API paths (not in testing mode)."""
-    app = create_app(switch.daemon, WebConfig(), secret_key=SECRET, testing=False)
+    app = create_app(switch.controller, WebConfig(), secret_key=SECRET, testing=False)
 
     def broken():
         raise RuntimeError("boom")
@@ -320,7 +320,7 @@ def test_history_default_24h_and_thinning(make_switch):
     # 10 h on disk, one reading a minute, 50 min at 5 lx then 50 min at 500 lx in turn
     readings = [(START_WALL - 36_000 + 60 * i, 5.0 if i % 100 < 50 else 500.0) for i in range(600)]
     switch = make_switch(settings=Settings(), interval=60.0, serve=False, seed=readings, lux=500)
-    client = create_app(switch.daemon, WebConfig(), secret_key=SECRET).test_client()
+    client = create_app(switch.controller, WebConfig(), secret_key=SECRET).test_client()
     full = client.get("/api/history").get_json()
     assert switch.asked[-1] == ("history", 24.0)
     assert len(full["samples"]) > 300 and full["events"]
@@ -394,7 +394,7 @@ def test_healthz_follows_the_control_loop(client, switch):
 
 def test_create_app_builds_independent_apps(make_switch):
     """Two apps share nothing: each has its own controller and registry."""
-    a, b = (make_switch(serve=False, seed=False).daemon for _ in range(2))
+    a, b = (make_switch(serve=False, seed=False).controller for _ in range(2))
     app_a = create_app(a, WebConfig(), secret_key=SECRET)
     app_b = create_app(b, WebConfig(), secret_key=SECRET)
     assert app_a.extensions["lightctl"].controller is a
@@ -425,7 +425,7 @@ def _call(url: str, method: str = "GET", body: dict | None = None):
 
 def test_waitress_server_on_a_free_port(switch):
     """WebServer serves the app on port 0 -> a free port, and stop() frees it."""
-    app = create_app(switch.daemon, WebConfig(), secret_key=SECRET)
+    app = create_app(switch.controller, WebConfig(), secret_key=SECRET)
     server = WebServer(app, "127.0.0.1", 0).start()
     try:
         assert server.port > 0 and server.url == f"http://127.0.0.1:{server.port}"

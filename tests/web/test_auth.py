@@ -44,7 +44,7 @@ def switch(make_switch) -> Switch:
 def app(switch, clock):
     """An app with a password, its limiter on the manual clock."""
     web = WebConfig(host="0.0.0.0", port=8080, username="admin", password_hash=PW_HASH)
-    app = create_app(switch.daemon, web, secret_key=SECRET, testing=True)
+    app = create_app(switch.controller, web, secret_key=SECRET, testing=True)
     state(app).limiter.clock = clock.mono
     return app
 
@@ -213,16 +213,16 @@ def test_session_made_with_an_old_password_is_void(switch, tmp_path):
     """Changing web.password_hash logs every session out; a restart with the same one
     (the live sessions kept in state_dir) does not."""
     web = WebConfig(username="admin", password_hash=PW_HASH)
-    first = create_app(switch.daemon, web, secret_key=SECRET, state_dir=tmp_path).test_client()
+    first = create_app(switch.controller, web, secret_key=SECRET, state_dir=tmp_path).test_client()
     login(first)
     cookie = first.get_cookie("lightctl_session")
     new_hash = generate_password_hash("another", method="pbkdf2:sha256:1000")
     second = create_app(
-        switch.daemon, WebConfig(password_hash=new_hash), secret_key=SECRET, state_dir=tmp_path
+        switch.controller, WebConfig(password_hash=new_hash), secret_key=SECRET, state_dir=tmp_path
     ).test_client()
     second.set_cookie("lightctl_session", cookie.value)
     assert second.get("/api/status").status_code == 401
-    same = create_app(switch.daemon, web, secret_key=SECRET, state_dir=tmp_path).test_client()
+    same = create_app(switch.controller, web, secret_key=SECRET, state_dir=tmp_path).test_client()
     same.set_cookie("lightctl_session", cookie.value)
     assert same.get("/api/status").status_code == 200
 
@@ -280,7 +280,7 @@ def test_limiter_memory_is_bounded():
 
 def test_no_password_means_no_login_on_loopback(switch):
     """Without a password (loopback only) the page and API answer directly."""
-    client = create_app(switch.daemon, WebConfig(), secret_key=SECRET).test_client()
+    client = create_app(switch.controller, WebConfig(), secret_key=SECRET).test_client()
     assert client.get("/").status_code == 200
     assert client.post("/api/lamp", json={"state": "on"}).status_code == 200
     assert client.get("/login").status_code == 302
@@ -288,7 +288,7 @@ def test_no_password_means_no_login_on_loopback(switch):
 
 def test_no_password_refuses_foreign_host_names(switch):
     """Without a password, a Host that is not loopback (DNS rebinding) gets 403."""
-    client = create_app(switch.daemon, WebConfig(), secret_key=SECRET).test_client()
+    client = create_app(switch.controller, WebConfig(), secret_key=SECRET).test_client()
     r = client.post("/api/lamp", json={"state": "on"}, headers={"Host": "evil.example:8080"})
     assert r.status_code == 403 and switch.asked == []
     assert client.get("/api/status", headers={"Host": "127.0.0.1:8080"}).status_code == 200

@@ -32,7 +32,7 @@ def client(make_switch):
         serve=False, seed=False, timezone="UTC", wall=noon, counters=TOTALS, lux=500.0
     )
     assert not switch.daemon.status().lamp
-    return create_app(switch.daemon, WebConfig(), secret_key=SECRET).test_client()
+    return create_app(switch.controller, WebConfig(), secret_key=SECRET).test_client()
 
 
 def test_metrics_export_the_counters(client):

@@ -41,7 +41,7 @@ def switch(make_switch) -> Switch:
 @pytest.fixture
 def client(switch):
     """A test client without a password."""
-    return create_app(switch.daemon, WebConfig(), secret_key=SECRET).test_client()
+    return create_app(switch.controller, WebConfig(), secret_key=SECRET).test_client()
 
 
 def test_metrics_mirror_the_status(client, switch):
@@ -70,7 +70,7 @@ def test_metrics_are_read_at_scrape_time(make_switch, broker):
     """After commands, a sensor fault and the broker link coming up, the next scrape
     shows the new state."""
     switch = dusk(make_switch, mqtt=MqttConfig(host=broker.host, port=broker.port, keepalive=5))
-    client = create_app(switch.daemon, WebConfig(), secret_key=SECRET).test_client()
+    client = create_app(switch.controller, WebConfig(), secret_key=SECRET).test_client()
     m = scrape(client)
     assert m[("lightctl_lamp_on", ())] == 1.0 and m[("lightctl_threshold_lux", ())] == 20.0
     assert m[("lightctl_sensor_problem", ())] == 0.0
@@ -89,7 +89,7 @@ def test_metrics_are_read_at_scrape_time(make_switch, broker):
 
 def test_unknown_light_has_no_sample(make_switch):
     """Before the first reading there is no light sample (rather than a false 0 lx)."""
-    fresh = make_switch(serve=False, seed=False, start=False).daemon
+    fresh = make_switch(serve=False, seed=False, start=False).controller
     m = scrape(create_app(fresh, WebConfig(), secret_key=SECRET).test_client())
     assert ("lightctl_light_lux", ()) not in m
     assert m[("lightctl_lamp_on", ())] == 0.0
