@@ -99,7 +99,9 @@ def test_empty_history_saves_nothing():
 
 
 def test_the_daemon_reports_the_window_it_kept(tmp_path):
-    """The real daemon over a recorded night: the off window's hours show in savings()."""
+    """The real daemon over a recorded night: the off window's hours show in the switch's
+    savings(), answered from the history the daemon recorded."""
+    from lightctl.services.controller import SwitchController
     from tests.core.helpers import PARIS, local
     from tests.test_rules import rig_at
 
@@ -111,7 +113,7 @@ def test_the_daemon_reports_the_window_it_kept(tmp_path):
     r.run(14 * HOUR)
     r.sensor.value = LIGHT
     r.run(2 * HOUR)
-    out = r.daemon.savings()
+    out = SwitchController(r.daemon).savings()
     assert out["day"]["kept_off_hours"]["window"] == pytest.approx(6.0, abs=0.02)
     assert out["week"]["saved_kwh"] == pytest.approx(0.3, abs=0.002)
 
