@@ -419,7 +419,15 @@ class Daemon:
     # --- runtime persistence and shell problems -----------------------------------
 
     def flush_runtime(self, timeout: float = 5.0) -> bool:
-        """Wait until the runtime state is on disk (tests, tools); False if still unsaved."""
+        """Wait until the runtime state is on disk (tests, tools); False if still unsaved.
+
+        A change whose state is already out may not be handed to the saver yet (the state
+        goes out first): the control thread finishes the job it is on before the wait."""
+        if self._loop.elsewhere() and self._loop.alive():
+            try:
+                self._loop.submit(lambda: None).result(timeout)
+            except TimeoutError:
+                return False
         return self._keeper.flush(timeout)
 
     def _problems_changed(self) -> None:
