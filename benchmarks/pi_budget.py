@@ -9,7 +9,10 @@ started here, web on a free loopback port, ``state_dir`` on real disk under
   by then: on a loaded machine the steadier figure), and -> the history loaded
   (``/api/history`` no longer says ``loading``);
 - ``lamp/set`` -> state: a client like Home Assistant sends ON/OFF to ``lamp/set`` and
-  waits for the retained state with that lamp, N round trips, p50/p99;
+  waits for the retained state with that lamp, N round trips, p50/p99, and the daemon's
+  CPU time per command (what a CPU quota stretches; the saves a burst leaves behind
+  included); then the same client against a node that only echoes (paho in a process
+  of its own, no work): the floor that client, broker and paho set on this machine;
 - preview: ``POST /api/preview`` over 192 h (first and warm), and the 8-day chart
   ``/api/history?hours=192&points=2000``;
 - RSS: VmRSS after each step, and the peak (sampled every 10 ms by a thread, and VmHWM).
@@ -55,6 +58,8 @@ from benchmarks.preview_bench import pct, write_history  # noqa: E402
 from tests.broker import Broker, free_port  # noqa: E402
 
 CGROUP = Path("/sys/fs/cgroup/cpu/lightctl-pizero")
+IDLE_CPU = 0.004  # share of a core the idle daemon uses (BENCHMARKS.md): not the commands'
+
 PARTS = ("start", "latency", "preview")  # the start is always measured
 STRACE = ["strace", "-f", "-qq", "--seccomp-bpf", "-o", "/dev/null",
           "-e", "trace=fsync,fdatasync",
@@ -153,6 +158,32 @@ def latency(broker: Broker, node_id: str, n: int) -> list[float]:
     return out
 
 
+ECHO = """
+import json, socket, sys
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="echo")
+c.on_socket_open = lambda cl, u, s: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+c.on_connect = lambda cl, u, f, rc, p: cl.subscribe("lightctl/echo/lamp/set", 1)
+c.on_message = lambda cl, u, m: cl.publish(
+    "lightctl/echo/state", json.dumps({"lamp": m.payload.decode()}), qos=0, retain=True)
+c.connect("127.0.0.1", int(sys.argv[1]))
+c.loop_forever()
+"""
+
+
+def echo_floor(broker: Broker, n: int) -> list[float]:
+    """The same round trips to a node that only answers (paho, own process, no work):
+    what the client, the broker and paho's threads cost before lightctl does anything."""
+    node = subprocess.Popen([sys.executable, "-c", ECHO, str(broker.port)])
+    try:
+        time.sleep(1.0)
+        return latency(broker, "echo", n)
+    finally:
+        node.kill()
+        node.wait()
+
+
 def run(args: argparse.Namespace, history: Path | None = None) -> dict:
     """One daemon from spawn to stop: the parts in ``args.parts`` (default all)."""
     parts = set(getattr(args, "parts", None) or PARTS)
@@ -206,8 +237,15 @@ def run(args: argparse.Namespace, history: Path | None = None) -> dict:
         time.sleep(2)
         res["rss_start"] = _rss(pid)[0]
         if "latency" in parts:
+            cpu0, t = cpu_seconds(pid), time.perf_counter()
             lat = latency(broker, "bench", args.n)
+            time.sleep(1.0)  # the saves a burst of commands leaves behind
+            cpu = cpu_seconds(pid) - cpu0 - IDLE_CPU * (time.perf_counter() - t)
             res["lat_p50"], res["lat_p99"] = pct(lat, 50), pct(lat, 99)
+            res["lat_cpu"] = max(0.0, cpu) / args.n
+            if not code:
+                floor = echo_floor(broker, args.n)
+                res["floor_p50"], res["floor_p99"] = pct(floor, 50), pct(floor, 99)
         if "preview" in parts:
             body = {"settings": {"threshold": 15, "off_window": "23:00-05:00"}, "hours": 192}
             times = []
@@ -275,8 +313,14 @@ def report(res: dict) -> list[str]:
     if "lat_p50" in res:
         out.append(
             f"lamp/set -> state: p50 {res['lat_p50'] * ms:.2f} ms{spread('lat_p50', ms)}, "
-            f"p99 {res['lat_p99'] * ms:.2f} ms{spread('lat_p99', ms)}"
+            f"p99 {res['lat_p99'] * ms:.2f} ms{spread('lat_p99', ms)}; "
+            f"daemon CPU {res['lat_cpu'] * ms:.2f} ms a command{spread('lat_cpu', ms)}"
         )
+        if "floor_p50" in res:
+            out.append(
+                f"  same client, a node that only echoes: p50 {res['floor_p50'] * ms:.2f} ms, "
+                f"p99 {res['floor_p99'] * ms:.2f} ms"
+            )
     if "preview_first" in res:
         out.append(
             f"8-day preview: first {res['preview_first']:.3f} s{spread('preview_first', 1, '.3f')}"

@@ -349,7 +349,7 @@ PI_GOALS = {  # figure -> (goal unlimited, goal on the budget / 30 ms fsync)
 def _pi_cell(key: str, value: float) -> str:
     if key.startswith("rss"):
         return f"{value / MIB:.1f} MiB"
-    if key.startswith("lat"):
+    if key.startswith(("lat", "floor")):
         return f"{value * 1e3:.2f} ms"
     return f"{value:.2f} s"
 
@@ -371,6 +371,8 @@ def bench_pi(quick: bool) -> list[Figure]:
     rows = (
         ("lat_p50", "lamp/set -> state p50"),
         ("lat_p99", "lamp/set -> state p99"),
+        ("lat_cpu", "daemon CPU a command"),
+        ("floor_p50", "echo-only node p50"),
         ("start_status", "start -> /api/status 200"),
         ("start_cpu", "daemon CPU by then"),
         ("start_history", "start -> history loaded"),
@@ -385,6 +387,8 @@ def bench_pi(quick: bool) -> list[Figure]:
     print(f"  {'figure':<30}" + "".join(f"{n:>16}" for n in names) + "  goal")
     figures = []
     for key, label in rows:
+        if not all(key in runs[n] for n in names):
+            continue  # the echo-only node runs with the unlimited daemon only
         cells = "".join(f"{_pi_cell(key, runs[n][key]):>16}" for n in names)
         goal = PI_GOALS.get(key)
         goal_s = f"  <= {_pi_cell(key, goal[0])} / {_pi_cell(key, goal[1])}" if goal else ""

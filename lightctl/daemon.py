@@ -1,10 +1,10 @@
 """The imperative shell: one control thread owns the core state.
 
 Every sampling period the loop reads the sensor, folds a Sample into the core,
-applies the effects (relay, history, log), saves runtime changes and publishes an
-immutable :class:`Status`. Other threads (web, MQTT) never touch the state: they
-submit a function to the loop's queue (:mod:`lightctl.loop.thread`) and wait for its
-result. The read side (history, preview, suggestion) is not here: the services answer
+switches the relay and publishes an immutable :class:`Status`, then records history,
+logs and hands runtime changes to the saver. Other threads (web, MQTT) never touch the
+state: they submit a function to the loop's queue (:mod:`lightctl.loop.thread`).
+The read side (history, preview, suggestion) is not here: the services answer
 it from the recorded history (:mod:`lightctl.services.controller`).
 """
 
@@ -350,16 +350,17 @@ class Daemon:
         except Exception:
             log.exception("control step failed on %r", event)
             return
-        record = encode(event)
-        if record is not None and self.hist is not None:
-            kind, data = record
-            if self._last_sample == event.at.mono:
-                data[AFTER_SAMPLE] = True  # replay orders it after that sample, as here
-            self.hist.add_input(event.at.wall, kind, data)
+        after_sample = self._last_sample == event.at.mono
         if sample:
             self._last_sample = event.at.mono
         self._last_mono = max(self._last_mono or event.at.mono, event.at.mono)
         self._commit(old, new, effects + more, event.at)
+        record = encode(event)
+        if record is not None and self.hist is not None:
+            kind, data = record
+            if after_sample:
+                data[AFTER_SAMPLE] = True  # replay orders it after that sample, as here
+            self.hist.add_input(event.at.wall, kind, data)
 
     def _advance(self, now: Instant) -> None:
         """Fold the ticks of every deadline up to ``now``."""
@@ -376,18 +377,25 @@ class Daemon:
             self._count(now)
 
     def _commit(self, old: ControlState, new: ControlState, effects: list, at: Instant) -> None:
+        """The relay and the state first; then what nobody waits for: the log, the
+        history and the saver thread (a command's round trip ends with the state)."""
         self._state = new
+        switches = [eff for eff in effects if isinstance(eff, Switch)]
+        for sw in switches:
+            self._switch(sw)
+        self._count(at)
+        self._publish(new)
         for eff in effects:
             if isinstance(eff, Switch):
-                self._switch(eff)
+                steplog.switched(eff, new.light, self.tz)
+                if self.hist is not None:
+                    self.hist.add_event(eff.at.wall, eff.on, eff.reason.value)
             else:
                 steplog.effect(eff, new)
         steplog.changes(old, new)
         if new.rejected > old.rejected and self.hist is not None:
             self.hist.add_input(self._now().wall, REJECTED, {"lux": new.light})
-        self._count(at)
         kept = (old.settings, old.mode, old.mode_until_wall, old.override)
-        self._publish(new)  # the state goes out before the saver thread is woken
         if kept != (new.settings, new.mode, new.mode_until_wall, new.override):
             self._keeper.persist(new)  # only what a restart keeps; not on every sample
 
@@ -406,15 +414,13 @@ class Daemon:
         self._counting.count(at, self._state.settings)
 
     def _switch(self, sw: Switch) -> None:
+        """Switch the relay and count it (the state about to go out includes the count)."""
         self._switch_counts["on" if sw.on else "off", sw.reason.value] += 1
         self.counters.switch(sw.at, sw.on)
         try:
             self.relay.set(sw.on)
         except (RelayError, OSError) as exc:
             log.error("relay could not switch %s: %s", "ON" if sw.on else "OFF", exc)
-        steplog.switched(sw, self._state.light, self.tz)
-        if self.hist is not None:
-            self.hist.add_event(sw.at.wall, sw.on, sw.reason.value)
 
     # --- runtime persistence and shell problems -----------------------------------
 

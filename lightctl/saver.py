@@ -27,8 +27,7 @@ log = logging.getLogger("lightctl")
 PROBLEM_KEY = "settings-unsaved"
 FIRST_RETRY = 0.5
 #: a save starts this long after its submit: the state goes out on MQTT first (the save's
-#: thread would otherwise take the interpreter lock from the one writing it), and a burst
-#: of changes (a slider dragged) is written once
+#: thread would otherwise take the interpreter lock from the one writing it)
 SETTLE = 0.01
 MAX_RETRY = 10.0
 
@@ -64,13 +63,15 @@ class RuntimeSaver:
     def submit(self, state: Any) -> None:
         """Queue ``state`` to be written (replacing one not yet written); returns at once."""
         with self._cond:
+            waiting = not self._has_pending
             self._pending, self._has_pending = state, True
             if self._thread is None and not self._stopping:
                 self._thread = threading.Thread(
                     target=self._run, name="lightctl-saver", daemon=True
                 )
                 self._thread.start()
-            self._cond.notify_all()
+            if waiting:  # else the thread is settling on the older one and takes this
+                self._cond.notify_all()
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything submitted is written; False on timeout (still unsaved)."""
