@@ -45,7 +45,7 @@ class Columns:
         self._lo = self._hi = 0
 
     def _alloc(self, cap: int) -> None:
-        self._mm = mmap.mmap(-1, 2 * cap * _ITEM)
+        self._mm = mmap.mmap(-1, 2 * cap * _ITEM, flags=mmap.MAP_PRIVATE)
         self._cap = cap
         self._t = np.frombuffer(self._mm, np.float64, count=cap, offset=0)
         self._v = np.frombuffer(self._mm, np.float64, count=cap, offset=cap * _ITEM)
