@@ -18,6 +18,9 @@ import numpy as np
 MAX_DIGITS = 15  # N < 10**15 < 2**53: exact in float64
 PIECE = 1 << 18  # bytes of a file read at a time (about 12,000 lines)
 _COMMA, _NEWLINE, _DOT, _ZERO = ord(","), ord("\n"), ord("."), ord("0")
+_ALLOWED = np.zeros(256, bool)
+_ALLOWED[list(b"0123456789.,\n")] = True
+_POW10 = 10.0 ** np.arange(MAX_DIGITS + 1)  # exact in float64
 
 
 def parse_samples(data: bytes, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray] | None:
@@ -45,51 +48,48 @@ def parse_samples(data: bytes, lo: float, hi: float) -> tuple[np.ndarray, np.nda
 
 def _piece(b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """The numbers of whole lines ``b`` (ending with a newline)."""
+    if not _ALLOWED[b].all():
+        return None  # only digits, dots, commas and newlines
     seps = np.flatnonzero((b == _COMMA) | (b == _NEWLINE))
     n = len(seps) // 2
     commas, newlines = seps[0::2], seps[1::2]
     if len(seps) % 2 or (b[commas] != _COMMA).any() or (b[newlines] != _NEWLINE).any():
         return None  # not one comma per line
+    dots = np.flatnonzero(b == _DOT)
+    field = seps.searchsorted(dots)  # the field of each dot: times 2k, lux 2k + 1
+    if (np.diff(field) <= 0).any():
+        return None  # two dots in a number
+    decimals = np.zeros(2 * n, np.int64)
+    decimals[field] = seps[field] - dots - 1
+    has_dot = np.zeros(2 * n, bool)
+    has_dot[field] = True
     starts = np.empty(n, np.int64)
     starts[0], starts[1:] = 0, newlines[:-1] + 1
-    times = _numbers(b, starts, commas)
-    lux = _numbers(b, commas + 1, newlines, empty=True)
+    times = _numbers(b, starts, commas, decimals[0::2], has_dot[0::2])
+    lux = _numbers(b, commas + 1, newlines, decimals[1::2], has_dot[1::2], empty=True)
     if times is None or lux is None:
         return None
     return times, lux
 
 
-def _numbers(b: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, empty: bool = False):
-    """The numbers in the fields ``b[starts:ends]`` (an empty field is NaN when ``empty``),
-    or None when a field is not digits with at most one dot."""
+def _numbers(b, starts, ends, decimals, has_dot, *, empty: bool = False):
+    """The numbers in the fields ``b[starts:ends]`` (digits, at most one dot), or None
+    when one has no digit or too many (an empty field is NaN when ``empty``)."""
     lengths = ends - starts
-    width = int(lengths.max())
-    if width > MAX_DIGITS + 1:
+    digits = lengths - has_dot
+    if int(digits.max()) > MAX_DIGITS or ((digits == 0) & ((lengths > 0) | (not empty))).any():
         return None
-    n = len(starts)
-    value = np.zeros(n, np.int64)
-    decimals = np.zeros(n, np.int64)
-    digits = np.zeros(n, np.int64)
-    dot = np.zeros(n, bool)
-    bad = np.zeros(n, bool)
-    last = len(b) - 1
-    for j in range(width):
-        inside = lengths > j
-        c = b[np.minimum(starts + j, last)]
-        d = c - np.uint8(_ZERO)  # wraps round below "0": > 9
-        is_digit = inside & (d <= 9)
-        np.copyto(value, value * 10 + d, where=is_digit)
-        decimals += is_digit & dot
-        digits += is_digit
-        is_dot = inside & (c == _DOT)
-        bad |= (is_dot & dot) | (inside & ~is_digit & ~is_dot)
-        dot |= is_dot
-    bad |= digits == 0
-    if empty:
-        bad &= lengths > 0
-    if bad.any() or digits.max() > MAX_DIGITS:
-        return None
-    out = value / 10.0**decimals
+    value = np.zeros(len(starts), np.int64)
+    step = np.empty_like(value)
+    pos = starts.copy()
+    for j in range(int(lengths.max())):  # Horner over the digits, the dot skipped
+        d = b.take(pos, mode="clip") - np.uint8(_ZERO)  # the dot wraps round: > 9
+        pos += 1
+        take = (d <= 9) & (lengths > j)
+        np.multiply(value, 10, out=step)
+        step += d
+        np.copyto(value, step, where=take)
+    out = value / _POW10[decimals]
     if empty:
         out[lengths == 0] = np.nan
     return out

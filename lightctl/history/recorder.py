@@ -13,6 +13,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Collection
 from pathlib import Path
 
+from lightctl import memory
 from lightctl.history.files import (
     _REASON_BAD,
     DAY,
@@ -120,6 +121,7 @@ class History:
             self._events = sorted(events + self._events, key=_time)
             self._inputs = sorted(inputs + self._inputs, key=_time)
             self._last_flush = now_wall
+        memory.trim()  # the reading's temporaries: give the freed heap back at once
         self.loaded.set()
         log.info(
             "history: %d samples and %d events loaded from %s",
