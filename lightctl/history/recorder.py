@@ -12,6 +12,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lightctl import memory
 from lightctl.history.files import (
@@ -35,6 +36,9 @@ from lightctl.history.files import (
     read_folder,
 )
 from lightctl.problems import Problems
+
+if TYPE_CHECKING:
+    from lightctl.history.columns import Columns
 
 log = logging.getLogger("lightctl.history")
 PROBLEM_KEY = "history-unsaved"
@@ -67,7 +71,7 @@ class History:
         self.loaded = threading.Event()  # set once open() has read the files
         self._lock = threading.Lock()  # memory and pending buffers
         self._io_lock = threading.Lock()  # one writer at a time
-        self._cols = None  # the samples once loaded (Columns: numpy, loaded with them)
+        self._cols: Columns | None = None  # the samples once loaded (numpy loads then)
         self._t = array("d")  # samples added before that (the lamp does not wait for numpy)
         self._v = array("d")
         self._events: list[Event] = []
