@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+import threading
 from array import array
 
 import numpy as np
@@ -51,10 +52,10 @@ def test_a_view_never_changes_under_its_reader():
     cols = _filled(5000)
     t, v = cols.views(0, len(cols))
     t_before, v_before = t.copy(), v.copy()
-    for i in range(20_000):  # past the room at the end: the columns move
-        cols.append(T0 + 5000 + i, -1.0)
     cols.insert(T0 + 10.5, 99.0)  # the clock went back
     cols.drop_before(T0 + 3000)
+    for i in range(20_000):  # past the room at the end: the columns move
+        cols.append(T0 + 5000 + i, -1.0)
     cols.insert(T0 + 3000.5, 98.0)
     assert np.array_equal(t, t_before) and np.array_equal(v, v_before)
     t2, v2 = cols.views(0, len(cols))
@@ -221,3 +222,38 @@ h.open({T0})
 assert "numpy" in sys.modules and h.samples(0) == [({T0 - 1}, 2.0), ({T0}, 1.0)]
 """
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_views_hold_still_while_the_control_thread_writes(tmp_path):
+    """Web threads hold views while the control thread appends, steps back in time and
+    prunes: every view stays sorted and holds what it held when handed out."""
+    h = History(tmp_path / "history", retention_days=0.1, flush_interval=1e9)
+    h.open(T0)
+    stop = threading.Event()
+    bad: list[str] = []
+
+    def read() -> None:
+        while not stop.is_set():
+            t, v = h.columns(0)
+            seen_t, seen_v = t.copy(), v.copy()
+            if (np.diff(t) < 0).any():
+                bad.append("unsorted")
+            for _ in range(3):
+                h.samples(T0)  # other readers come and go meanwhile
+            if not (np.array_equal(t, seen_t) and np.array_equal(v, seen_v, equal_nan=True)):
+                bad.append("a view changed")
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for r in readers:
+        r.start()
+    for i in range(30_000):
+        wall = T0 + i - (50 if i % 997 == 0 else 0)  # now and then the clock steps back
+        h.add_sample(wall, float(i))
+        if i % 2_000 == 0:
+            h.prune(wall)
+    stop.set()
+    for r in readers:
+        r.join()
+    assert bad == []
+    t, _ = h.columns(0)
+    assert (np.diff(t) >= 0).all() and t[0] >= T0 + 30_000 - 1 - 0.1 * DAY - 2_000
