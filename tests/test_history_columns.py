@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from array import array
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -257,3 +258,37 @@ def test_views_hold_still_while_the_control_thread_writes(tmp_path):
     assert bad == []
     t, _ = h.columns(0)
     assert (np.diff(t) >= 0).all() and t[0] >= T0 + 30_000 - 1 - 0.1 * DAY - 2_000
+
+
+def _resident_kib(cols: Columns) -> int:
+    """Resident KiB of the mapping that holds the columns (Linux)."""
+    address = cols._t.__array_interface__["data"][0]
+    inside = False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split()[0]
+        if "-" in head and not head.endswith(":"):
+            lo, hi = (int(x, 16) for x in head.split("-"))
+            inside = lo <= address < hi
+        elif inside and head == "Rss:":
+            return int(line.split()[1])
+    raise AssertionError("no mapping holds the columns")
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="Linux only")
+def test_pruned_samples_give_their_memory_back():
+    """A prune gives the pruned pages back at once, or at the first prune after the last
+    view of them is gone; appends past the room move the columns without new memory."""
+    n = 400_000  # 6.4 MB
+    cols = Columns(n)
+    cols.extend(T0 + np.arange(n, dtype=float), np.ones(n))
+    full = _resident_kib(cols)
+    assert full >= n * 16 // 1024
+    cols.drop_before(T0 + n // 2)
+    assert _resident_kib(cols) < full - n * 7 // 1024
+    t, _ = cols.views(0, 10)
+    cols.drop_before(T0 + 3 * n // 4)  # a view is alive: kept for now
+    held = _resident_kib(cols)
+    assert held > full - n * 9 // 1024
+    del t, _
+    cols.drop_before(T0 + 3 * n // 4)
+    assert _resident_kib(cols) < held - n * 3 // 1024

@@ -47,6 +47,7 @@ class Columns:
     def _alloc(self, cap: int) -> None:
         self._mm = mmap.mmap(-1, 2 * cap * _ITEM, flags=mmap.MAP_PRIVATE)
         self._cap = cap
+        self._released = 0  # whole pages before this item were given back
         self._t = np.frombuffer(self._mm, np.float64, count=cap, offset=0)
         self._v = np.frombuffer(self._mm, np.float64, count=cap, offset=cap * _ITEM)
         self._free_refs = sys.getrefcount(self._t)  # no view alive
@@ -119,23 +120,23 @@ class Columns:
 
     def drop_before(self, wall: float) -> None:
         """Forget the samples before ``wall``; give back the memory no view can see."""
-        k = self.index(wall)
-        if not k:
-            return
-        self._lo += k
-        if not self._shared():  # else a view may still show them: try at the next prune
-            self._release(0, self._lo)
+        self._lo += self.index(wall)
+        if self._lo - self._released >= _PAGE_ITEMS and not self._shared():  # else: later
+            self._released = self._release(self._released, self._lo)
             if self._lo == self._hi:
-                self._lo = self._hi = 0
+                self._lo = self._hi = self._released = 0
 
-    def _release(self, start: int, stop: int) -> None:
-        """Give the whole pages of items ``start``..``stop`` of both columns back."""
+    def _release(self, start: int, stop: int) -> int:
+        """Give the whole pages of items ``start``..``stop`` of both columns back; returns
+        where the pages given back end."""
         first = -(-start // _PAGE_ITEMS) * _PAGE_ITEMS
         last = stop // _PAGE_ITEMS * _PAGE_ITEMS
-        if last > first:
-            size = (last - first) * _ITEM
-            self._mm.madvise(mmap.MADV_DONTNEED, first * _ITEM, size)
-            self._mm.madvise(mmap.MADV_DONTNEED, (self._cap + first) * _ITEM, size)
+        if last <= first:
+            return start
+        size = (last - first) * _ITEM
+        self._mm.madvise(mmap.MADV_DONTNEED, first * _ITEM, size)
+        self._mm.madvise(mmap.MADV_DONTNEED, (self._cap + first) * _ITEM, size)
+        return last
 
     def _make_room(self, more: int) -> None:
         """Room for ``more`` samples at the end: the live ones moved to the front of
@@ -147,7 +148,7 @@ class Columns:
                 m = min(step, n - k)
                 self._t[k : k + m] = self._t[lo + k : lo + k + m]
                 self._v[k : k + m] = self._v[lo + k : lo + k + m]
-            self._lo, self._hi = 0, n
+            self._lo, self._hi, self._released = 0, n, 0
             self._release(n, hi)
             return
         old_t, old_v, lo, hi = self._t, self._v, self._lo, self._hi
