@@ -33,10 +33,10 @@ and logged once per file with its name.
 Samples files are read with numpy (:mod:`lightctl.history.fastparse`), line by line
 only when a file holds a bad line. In memory, samples live in two float64 columns
 (NaN = failed reading, :mod:`lightctl.history.columns`): 16 bytes a sample, about
-11 MB for 8 days at 1 Hz. An input is kept as its JSON
-text (about 0.5 KB for a settings change, against 1.9 KB as a dict of 17 fields)
-and decoded when read: Home Assistant may change a setting every few seconds, and
-8 days of such changes must not crowd a Pi Zero's memory.
+11 MB for 8 days at 1 Hz. An input is kept as its JSON text (about 0.5 KB for a
+settings change, against 1.9 KB as a dict of 17 fields) and decoded when read: Home
+Assistant may change a setting every few seconds, and 8 days of such changes must
+not crowd a Pi Zero's memory.
 """
 
 from __future__ import annotations
