@@ -66,8 +66,10 @@ def main() -> None:
         fresh = History(folder, retention_days=args.days + 1)
         _, open_s = _timed(lambda: fresh.open(now))
         print(f"open() of {len(fresh)} samples: {open_s:.2f} s")
-        mem = fresh._t.itemsize * len(fresh._t) + fresh._v.itemsize * len(fresh._v)
-        print(f"memory for the sample columns: {mem / 1e6:.1f} MB")
+        print(f"memory for the sample columns: {len(fresh) * 16 / 1e6:.1f} MB (2 x float64)")
+        (t, _v), cols_s = _timed(lambda: fresh.columns(now - 7 * 86_400))
+        print(f"columns(last 7 days): {len(t)} samples in {cols_s * 1e6:.0f} us (views, no copy)")
+        del t, _v
         day, day_s = _timed(lambda: fresh.samples(now - 86_400))
         week, week_s = _timed(lambda: fresh.samples(now - 7 * 86_400))
         print(f"samples(last 24 h): {len(day)} points in {day_s * 1e3:.0f} ms")

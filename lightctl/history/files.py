@@ -30,11 +30,13 @@ line written before a backward clock step of more than one batch is dropped),
 and its lux must be empty or a finite number >= 0. What is skipped is counted
 and logged once per file with its name.
 
-In memory, samples live in two ``array('d')`` columns (NaN = failed reading):
-16 bytes a sample, about 11 MB for 8 days at 1 Hz. An input is kept as its JSON
-text (about 0.5 KB for a settings change, against 1.9 KB as a dict of 17 fields)
-and decoded when read: Home Assistant may change a setting every few seconds, and
-8 days of such changes must not crowd a Pi Zero's memory.
+Samples files are read with numpy (:mod:`lightctl.history.fastparse`), line by line
+only when a file holds a bad line. In memory, samples live in two float64 columns
+(NaN = failed reading, :mod:`lightctl.history.columns`): 16 bytes a sample, about
+11 MB for 8 days at 1 Hz. An input is kept as its JSON text (about 0.5 KB for a
+settings change, against 1.9 KB as a dict of 17 fields) and decoded when read: Home
+Assistant may change a setting every few seconds, and 8 days of such changes must
+not crowd a Pi Zero's memory.
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ import math
 import re
 import sys
 from array import array
-from bisect import bisect_left
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -56,6 +57,7 @@ DAY = 86_400.0
 NAN = math.nan
 _FILE_RE = re.compile(r"^(samples|events|inputs)-(\d{4}-\d{2}-\d{2})\.csv$")
 _REASON_BAD = re.compile(r"[\r\n,]")
+MIN_LINE = 12  # bytes of the shortest samples line since 2001: "1000000000,\n"
 
 Sample = tuple[float, float | None]
 Event = tuple[float, bool, str]
@@ -150,27 +152,17 @@ def _parse_events(text: str, day: int, out: list[Event]) -> int:
     return skipped
 
 
-def _read_file(
-    path: Path,
-    kind: str,
-    day: int,
-    times: array,
-    values: array,
-    events: list[Event],
-    inputs: list[_Record],
-) -> None:
-    """Load one daily file; bad lines are skipped, counted and logged once with its name.
-
-    Raises OSError when the file cannot be read.
-    """
+def _read_file(path: Path, kind: str, day: int, events: list[Event], inputs: list[_Record]) -> None:
+    """Load one daily events or inputs file; bad lines are skipped, counted and logged once
+    with its name. Raises OSError when the file cannot be read."""
     text = path.read_text(encoding="utf-8", errors="replace")
     if kind == "inputs":
         _parse_inputs(text, inputs)
-        return
-    if kind == "samples":
-        skipped = _parse_samples(text, day, times, values)
     else:
-        skipped = _parse_events(text, day, events)
+        _log_skipped(path, kind, _parse_events(text, day, events))
+
+
+def _log_skipped(path: Path, kind: str, skipped: int) -> None:
     if skipped:
         log.warning(
             "history: skipped %d bad line%s in %s (time outside the file's day or going "
@@ -180,6 +172,26 @@ def _read_file(
             path,
             "epoch,lux" if kind == "samples" else "epoch,on|off,reason",
         )
+
+
+def read_samples(path: Path, day: int):
+    """(times, lux) of one daily samples file as float64 numpy arrays, in time order.
+
+    Read with numpy; a file with a bad line is read line by line instead, and what is
+    skipped is logged once with its name. Raises OSError when the file cannot be read.
+    """
+    import numpy as np
+
+    from lightctl.history.fastparse import parse_samples
+
+    data = path.read_bytes()
+    found = parse_samples(data, day * DAY, (day + 1) * DAY)
+    if found is not None:
+        return found
+    times, values = array("d"), array("d")
+    text = data.decode("utf-8", errors="replace")
+    _log_skipped(path, "samples", _parse_samples(text, day, times, values))
+    return np.frombuffer(times, dtype=np.float64), np.frombuffer(values, dtype=np.float64)
 
 
 def _parse_inputs(text: str, out: list[_Record]) -> None:
@@ -210,15 +222,6 @@ def _list_files(folder: Path) -> list[tuple[int, str, Path]]:
         if m and (day := _name_day(m.group(2))) is not None:
             found.append((day, m.group(1), path))
     return sorted(found)
-
-
-def _sorted_samples(times: array, values: array) -> tuple[array, array]:
-    """The two columns in time order (no copy when they already are)."""
-    if any(a > b for a, b in zip(times, times[1:], strict=False)):
-        order = sorted(range(len(times)), key=times.__getitem__)
-        times = array("d", (times[i] for i in order))
-        values = array("d", (values[i] for i in order))
-    return times, values
 
 
 def append_lines(path: Path, lines: list[str]) -> None:
@@ -258,7 +261,7 @@ def read_events(folder: Path) -> list[Event]:
     for day_no, kind, path in _list_files(Path(folder)):
         if kind == "events":
             with contextlib.suppress(OSError):
-                _read_file(path, kind, day_no, array("d"), array("d"), events, [])
+                _read_file(path, kind, day_no, events, [])
     return sorted(events, key=_time)
 
 
@@ -267,33 +270,45 @@ def read_all(folder: Path) -> tuple[list[Sample], list[Event], list[Input]]:
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"no history folder {folder}")
-    times, values = array("d"), array("d")
+    samples: list[Sample] = []
     events: list[Event] = []
     records: list[_Record] = []
     for day_no, kind, path in _list_files(folder):
-        _read_file(path, kind, day_no, times, values, events, records)
-    t, v = _sorted_samples(times, values)
-    samples = [(a, None if b != b else b) for a, b in zip(t, v, strict=True)]
+        if kind != "samples":
+            _read_file(path, kind, day_no, events, records)
+            continue
+        t, v = read_samples(path, day_no)  # inside its day: the files come in time order
+        samples += [(a, None if b != b else b) for a, b in zip(t.tolist(), v.tolist(), strict=True)]
     inputs = [(w, k, json.loads(x)) for w, k, x in sorted(records, key=_time)]
     return samples, sorted(events, key=_time), inputs
 
 
-def load_since(folder: Path, cutoff: float) -> tuple[array, array, list[Event], list[_Record]]:
-    """Samples (two sorted columns), events and inputs (their JSON as text) from
-    ``cutoff`` on; a file that cannot be read is logged and skipped."""
-    # array('d') columns from the start: 8 bytes a sample, no list of float objects
-    times, values = array("d"), array("d")
+def load_since(folder: Path, cutoff: float):
+    """Samples (:class:`lightctl.history.columns.Columns`), events and inputs (their JSON
+    as text) from ``cutoff`` on; a file that cannot be read is logged and skipped."""
+    from lightctl.history.columns import Columns
+
+    files = [f for f in _list_files(folder) if (f[0] + 1) * DAY > cutoff]
+    size = 0  # room for the lines of every file: the columns are never copied to grow
+    for _day_no, kind, path in files:
+        if kind == "samples":
+            with contextlib.suppress(OSError):
+                size += path.stat().st_size
+    columns = Columns(size // MIN_LINE)
     events: list[Event] = []
     inputs: list[_Record] = []
-    for day_no, kind, path in _list_files(folder):
-        if (day_no + 1) * DAY <= cutoff:
-            continue  # past retention (a read-only disk could not delete it)
+    for day_no, kind, path in files:
         try:
-            _read_file(path, kind, day_no, times, values, events, inputs)
+            if kind != "samples":
+                _read_file(path, kind, day_no, events, inputs)
+                continue
+            t, v = read_samples(path, day_no)
         except OSError as exc:
             log.warning("cannot read %s: %s", path, exc)
-    t, v = _sorted_samples(times, values)
-    del times, values
-    start = bisect_left(t, cutoff)
-    del t[:start], v[:start]
-    return t, v, [e for e in events if e[0] >= cutoff], [e for e in inputs if e[0] >= cutoff]
+            continue
+        if day_no * DAY < cutoff:
+            k = int(t.searchsorted(cutoff))
+            t, v = t[k:], v[k:]
+        columns.extend(t, v)  # inside its day: the files come in time order
+        del t, v
+    return columns, [e for e in events if e[0] >= cutoff], [e for e in inputs if e[0] >= cutoff]

@@ -12,7 +12,9 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from lightctl import memory
 from lightctl.history.files import (
     _REASON_BAD,
     DAY,
@@ -25,7 +27,6 @@ from lightctl.history.files import (
     _line_time,
     _num,
     _Record,
-    _sorted_samples,
     _time,
     append_lines,
     load_since,
@@ -35,6 +36,9 @@ from lightctl.history.files import (
     read_folder,
 )
 from lightctl.problems import Problems
+
+if TYPE_CHECKING:
+    from lightctl.history.columns import Columns
 
 log = logging.getLogger("lightctl.history")
 PROBLEM_KEY = "history-unsaved"
@@ -67,7 +71,8 @@ class History:
         self.loaded = threading.Event()  # set once open() has read the files
         self._lock = threading.Lock()  # memory and pending buffers
         self._io_lock = threading.Lock()  # one writer at a time
-        self._t = array("d")
+        self._cols: Columns | None = None  # the samples once loaded (numpy loads then)
+        self._t = array("d")  # samples added before that (the lamp does not wait for numpy)
         self._v = array("d")
         self._events: list[Event] = []
         self._inputs: list[_Record] = []
@@ -109,18 +114,22 @@ class History:
             self._failing = True  # cleared by the first write that works
         else:
             self._prune_files(now_wall)
-        t, v, events, inputs = load_since(self.folder, now_wall - self.retention)
+        cols, events, inputs = load_since(self.folder, now_wall - self.retention)
         with self._lock:
-            if self._t:  # added before open(): not on disk yet, merge in time order
-                t, v = _sorted_samples(t + self._t, v + self._v)
-            self._t, self._v = t, v
+            for t, v in zip(self._t, self._v, strict=True):  # added before: not on disk yet
+                if not len(cols) or t >= cols.last():
+                    cols.append(t, v)
+                else:
+                    cols.insert(t, v)
+            self._cols, self._t, self._v = cols, array("d"), array("d")
             self._events = sorted(events + self._events, key=_time)
             self._inputs = sorted(inputs + self._inputs, key=_time)
             self._last_flush = now_wall
+        memory.trim()  # the reading's temporaries: give the freed heap back at once
         self.loaded.set()
         log.info(
             "history: %d samples and %d events loaded from %s",
-            len(self._t),
+            len(self),
             len(self._events),
             self.folder,
         )
@@ -150,10 +159,16 @@ class History:
         value = NAN if lux is None or not math.isfinite(lux) else round(float(lux), 3)
         line = f"{_num(wall)},{'' if value != value else _num(value)}\n"
         with self._lock:
-            if not self._t or wall >= self._t[-1]:
+            cols = self._cols
+            if cols is not None:
+                if not len(cols) or wall >= cols.last():
+                    cols.append(wall, value)
+                else:  # the wall clock went back: keep the columns sorted
+                    cols.insert(wall, value)
+            elif not self._t or wall >= self._t[-1]:
                 self._t.append(wall)
                 self._v.append(value)
-            else:  # the wall clock went back: keep the columns sorted
+            else:
                 i = bisect_right(self._t, wall)
                 self._t.insert(i, wall)
                 self._v.insert(i, value)
@@ -253,25 +268,31 @@ class History:
 
     # --- reading ---------------------------------------------------------------
 
-    def samples(self, since: float, until: float | None = None) -> list[Sample]:
-        """(wall, lux or None) with since <= wall <= until, oldest first, buffered included."""
-        with self._lock:
-            i = bisect_left(self._t, since)
-            j = len(self._t) if until is None else bisect_right(self._t, until)
-            t = self._t[i:j]
-            v = self._v[i:j]
-        return [(a, None if b != b else b) for a, b in zip(t, v, strict=True)]
-
-    def columns(self, since: float, until: float | None = None) -> tuple[array, array]:
-        """Like samples() as two columns (times, lux with NaN for a failed reading).
-
-        Copies of the in-memory arrays: no tuple per sample, so a week of 1 Hz samples
-        goes to the fast replay in a few milliseconds.
-        """
-        with self._lock:
+    def _range(self, since: float, until: float | None):
+        """The two columns from ``since`` to ``until``; call with the lock held."""
+        cols = self._cols
+        if cols is None:  # not loaded yet: copies of the few samples added so far
             i = bisect_left(self._t, since)
             j = len(self._t) if until is None else bisect_right(self._t, until)
             return self._t[i:j], self._v[i:j]
+        j = len(cols) if until is None else cols.index(until, right=True)
+        return cols.views(cols.index(since), j)
+
+    def samples(self, since: float, until: float | None = None) -> list[Sample]:
+        """(wall, lux or None) with since <= wall <= until, oldest first, buffered included."""
+        with self._lock:
+            t, v = self._range(since, until)
+        return [(a, None if b != b else b) for a, b in zip(t.tolist(), v.tolist(), strict=True)]
+
+    def columns(self, since: float, until: float | None = None):
+        """Like samples() as two columns (times, lux with NaN for a failed reading).
+
+        Read-only float64 numpy views of the columns in memory, not copies: an 8-day
+        preview or chart costs no copy of the 11 MB, and the views never change while
+        the reader holds them (see :mod:`lightctl.history.columns`).
+        """
+        with self._lock:
+            return self._range(since, until)
 
     def events(self, since: float, until: float | None = None) -> list[Event]:
         """(wall, on, reason) with since <= wall <= until, oldest first."""
@@ -292,7 +313,8 @@ class History:
         return [(t, k, json.loads(x)) for t, k, x in found if kinds is None or k in kinds]
 
     def __len__(self) -> int:
-        return len(self._t)
+        cols = self._cols
+        return len(self._t) if cols is None else len(cols)
 
     # --- retention -------------------------------------------------------------
 
@@ -300,8 +322,9 @@ class History:
         """Drop samples, events and files older than the retention."""
         cutoff = now_wall - self.retention
         with self._lock:
-            i = bisect_left(self._t, cutoff)
-            if i:
+            if self._cols is not None:
+                self._cols.drop_before(cutoff)
+            elif i := bisect_left(self._t, cutoff):
                 del self._t[:i]
                 del self._v[:i]
             k = bisect_left(self._events, cutoff, key=_time)
