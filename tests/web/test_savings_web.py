@@ -4,12 +4,14 @@ The daemon lives two days on its manual clock, in Munich, with an off window: th
 first night the window keeps the lamp off in the small hours and the sun guard after
 sunrise while the sensor still reads dark; the second night it is away. Then the page
 must show, row by row, the hours (and kWh) per reason that ``GET /api/savings`` gives
-for the last 24 hours and the last 7 days.
+for the last 24 hours and the last 7 days. A new switch shows zeros; a switch still
+reading its history shows no numbers until it has, then fills the table by itself.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import urllib.request
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -120,3 +122,49 @@ def test_with_nothing_saved_the_table_says_zero(make_switch, page):
     assert table == expected_table(api)
     assert all(cells == ["0.0", "0.0"] for row, cells in table.items() if "kWh" not in row)
     assert table["Net saved (kWh)"] == ["–", "–"]
+
+
+def night(start: float) -> list[tuple[float, float]]:
+    """24 h of readings from ``start`` (noon UTC), one a minute: dark 17:00-07:00."""
+    out = []
+    for k in range(24 * 60):
+        t = start + 60.0 * k
+        hour = (12 + k / 60) % 24
+        out.append((t, DARK if hour >= 17 or hour < 7 else LIGHT))
+    return out
+
+
+@pytest.mark.browser
+def test_while_the_history_loads_the_table_waits_then_fills(make_switch, page, monkeypatch):
+    """The page opens while the daemon still reads a recorded night from its files (the
+    reading is held back here, as on a slow SD card): the table shows no numbers yet and
+    says it is loading; once read, it fills by itself with the window's 6 hours."""
+    import lightctl.history.recorder as recorder
+
+    gate = threading.Event()
+    real = recorder.load_since
+
+    def held_back(*args, **kwargs):
+        gate.wait(10.0)
+        return real(*args, **kwargs)
+
+    noon = utc("2027-01-15T12:00")
+    s = Settings(off_window="23:00-05:00", lamp_power=100.0)
+    switch = make_switch(
+        settings=s, timezone="UTC", seed=night(noon - 24 * HOUR), wall=noon, lux=LIGHT,
+        start=False,
+    )  # fmt: skip
+    monkeypatch.setattr(recorder, "load_since", held_back)  # after the night is written
+    try:
+        switch.app.start()
+        page.goto(switch.url + "/")
+        expect(page.locator("#saved-note")).to_have_text("Loading the history…")
+        expect(page.locator("#saved-window-week")).to_have_text("…")
+        expect(page.locator("#saved-kwh-day")).to_have_text("…")
+    finally:
+        gate.set()
+    assert switch.daemon.hist.loaded.wait(5.0)
+    api = get_savings(switch.url)
+    assert api["day"]["kept_off_hours"]["window"] == pytest.approx(6.0, abs=0.02)
+    assert api["day"]["saved_kwh"] > 0.5
+    assert shown_table(page) == expected_table(api)  # no reload: the page asks again

@@ -147,6 +147,12 @@
     try {
       const r = await api("GET", "/api/savings");
       if (!r.ok) return;
+      if (r.data.loading) { // the daemon reads its history after start-up: no numbers yet
+        for (const td of $$("#savings-table td")) td.textContent = "…";
+        setText("#saved-note", "Loading the history…");
+        setTimeout(loadSavings, 1000);
+        return;
+      }
       const h = (v) => (v ?? 0).toFixed(1);
       for (const key of ["day", "week"]) {
         const s = r.data[key] || {}, kept = s.kept_off_hours || {};
@@ -154,7 +160,7 @@
         setText(`#saved-hours-${key}`, h(s.saved_hours));
         setText(`#saved-kwh-${key}`, s.saved_kwh === null || s.saved_kwh === undefined ? "–" : s.saved_kwh.toFixed(2));
       }
-      setText("#saved-note", r.data.loading ? "Loading the history…" : `Compared with ${r.data.definition || "a plain photocell"}.` +
+      setText("#saved-note", `Compared with ${r.data.definition || "a plain photocell"}.` +
         " Net saved is the photocell's ON hours minus the lamp's.");
     } catch (e) { /* the status line already says the server is away */ }
   }
