@@ -204,9 +204,8 @@ def _switch_points(
     # 2. class of the smoothed level at each good reading, then at each sample
     # where each fault's recovery falls among the good readings (no index of them all)
     seg_g = recovered - np.searchsorted(bad, recovered)
-    cls = _classes(lux[good], seg_g, s)
     code = np.empty(n, dtype=np.int8)
-    code[good] = cls
+    _classes(lux, good, seg_g, s, code)
     if bad.size:  # a bad reading leaves the level where the last good one put it
         code[bad] = code[np.maximum(bad[runs[run_of]] - 1, 0)]
     code[:first_good] = _INACTIVE
@@ -214,12 +213,15 @@ def _switch_points(
     lat_lon = (
         (s.latitude, s.longitude) if s.latitude is not None and s.longitude is not None else site
     )
-    known = t >= CLOCK_VALID_FROM  # the sky rules need a set clock
     if lat_lon is not None:
-        # dark in broad daylight is not dusk: judged at each sample's own minute, as step()
-        dark = np.flatnonzero((code == _DARK) & known)
-        day = _elevations(t[dark], lat_lon, DAY_ELEVATION) > DAY_ELEVATION
-        code[dark[day]] = _BAND
+        # dark in broad daylight is not dusk: judged at each sample's own minute, as step(),
+        # once the clock is set (the sky rules need one); a block at a time, as the classes
+        for a in range(int(np.searchsorted(t, CLOCK_VALID_FROM, side="left")), n, CLASS_BLOCK):
+            part = code[a : a + CLASS_BLOCK]
+            dark = np.flatnonzero(part == _DARK)
+            if dark.size:
+                day = _elevations(t[a + dark], lat_lon, DAY_ELEVATION) > DAY_ELEVATION
+                part[dark[day]] = _BAND
 
     # 3. the latched decision changes at span starts and where a run outlasts its delay
     starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
@@ -280,8 +282,8 @@ def _switch_points(
 
     # away mode: its drawn times are ticks between samples, with the target of the sample
     # before them (the light is judged at samples only)
-    src = np.arange(n)
-    t_samples, smp = t, src  # a tick's levels are those of the sample before it
+    src: np.ndarray | None = None  # each row's sample (-1: a tick); None: row i is sample i
+    t_samples, smp = t, None  # a tick's levels are those of the sample before it
     if mode is Mode.AWAY:
         merged = _away_ticks(t, good, is_problem, s, limits, tz)
         if merged is None:
@@ -313,31 +315,38 @@ def _switch_points(
 
     # 5. the lamp, over runs of the target code
     found = _lamp(t, base, s)
-    at_sample = [(int(smp[i]), on, why) for i, on, why in found]
+    at_sample = [(i if smp is None else int(smp[i]), on, why) for i, on, why in found]
     if _loop_engages(t_samples, lux, bad, seg_g, s.smoothing, at_sample):
         return None  # the lamp lights its own sensor: the held loop is the fold's
-    return [(int(src[i]), on, why, float(t[i])) for i, on, why in found]
+    return [(i if src is None else int(src[i]), on, why, float(t[i])) for i, on, why in found]
 
 
-def _classes(g: np.ndarray, seg_starts: np.ndarray, s: Settings) -> np.ndarray:
-    """Dark/band/light of the median of the last ``smoothing`` good readings of a segment.
+def _classes(
+    lux: np.ndarray, good: np.ndarray, seg_starts: np.ndarray, s: Settings, out: np.ndarray
+) -> None:
+    """Dark/band/light of the median of the last ``smoothing`` good readings of a segment,
+    written into ``out`` at each good reading (``good``: the mask of them in ``lux``).
 
-    ``seg_starts``: indices in ``g`` where a fault ended and the window starts afresh.
-    Computed :data:`CLASS_BLOCK` readings at a time (each block with the ``smoothing - 1``
-    readings before it), so the counting arrays stay a few MB however long the history:
-    over 8 days at 1 Hz at once they were about 30 MB, on a Pi Zero's 512 MB.
+    ``seg_starts``: indices among the good readings where a fault ended and the window
+    starts afresh. The samples are walked :data:`CLASS_BLOCK` at a time, each block's good
+    readings with the ``smoothing - 1`` good ones before them, so neither a copy of all
+    the good readings nor the counting arrays over them are ever made: over 8 days at 1 Hz
+    those were 5.5 MB and about 30 MB, on a Pi Zero's 512 MB.
     """
-    m, back = g.size, s.smoothing - 1
-    if m <= CLASS_BLOCK:
-        return _classes_block(g, seg_starts, s)
-    cls = np.empty(m, dtype=np.int8)
-    for a in range(0, m, CLASS_BLOCK):
-        b = min(a + CLASS_BLOCK, m)
-        lo = max(0, a - back)  # the block's first windows reach back this far
-        inner = seg_starts[(seg_starts > lo) & (seg_starts < b)] - lo
-        # the block starts a window afresh at lo: only readings before ``a`` see it
-        cls[a:b] = _classes_block(g[lo:b], inner, s)[a - lo :]
-    return cls
+    back = s.smoothing - 1
+    carry = lux[:0]  # the last ``back`` good readings before the block
+    done = 0  # good readings before the block
+    for a in range(0, lux.size, CLASS_BLOCK):
+        mask = good[a : a + CLASS_BLOCK]
+        g = np.concatenate([carry, lux[a : a + CLASS_BLOCK][mask]])
+        lo, hi = done - carry.size, done - carry.size + g.size  # g's place among the good
+        if hi == done:
+            continue
+        # the block starts a window afresh at lo: only the carried readings see it
+        inner = seg_starts[(seg_starts > lo) & (seg_starts < hi)] - lo
+        part = out[a : a + CLASS_BLOCK]
+        part[mask] = _classes_block(g, inner, s)[carry.size :]
+        carry, done = g[max(0, g.size - back) :].copy() if back else lux[:0], hi
 
 
 def _classes_block(g: np.ndarray, seg_starts: np.ndarray, s: Settings) -> np.ndarray:
@@ -436,13 +445,18 @@ def _elevations(times: np.ndarray, site: tuple[float, float], limit: float) -> n
     it is within ``SUN_MARGIN`` of ``limit``; the vectorised estimate elsewhere."""
     lat, lon = site
     minutes = np.floor(times / 60.0)
-    elev = _elevation_estimate(lat, lon, minutes * 60.0)
+    if minutes.size == 0:
+        return minutes
+    # one value per run of equal minutes (sorted times: per minute, 1/60 of 1 Hz samples)
+    first = np.flatnonzero(np.r_[True, minutes[1:] != minutes[:-1]])
+    runs = minutes[first]
+    elev = _elevation_estimate(lat, lon, runs * 60.0)
     close = np.flatnonzero(np.abs(elev - limit) <= SUN_MARGIN)
     if close.size:
-        unique, inverse = np.unique(minutes[close], return_inverse=True)
+        unique, inverse = np.unique(runs[close], return_inverse=True)
         exact = np.array([sun_elevation(lat, lon, float(m) * 60.0) for m in unique.tolist()])
         elev[close] = exact[inverse]
-    return elev
+    return np.repeat(elev, np.diff(np.r_[first, minutes.size]))
 
 
 def _sun_fail_safe(times: np.ndarray, site: tuple[float, float] | None, dusk: float) -> np.ndarray:

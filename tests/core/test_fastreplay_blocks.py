@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lightctl.core import fastreplay
-from lightctl.core.fastreplay import _classes, _classes_block, fast_replay_arrays
+from lightctl.core.fastreplay import _classes, _classes_block, fast_replay, fast_replay_arrays
 from lightctl.core.model import Settings
+from lightctl.core.replay import replay
+from tests.core.test_fastreplay import limits_st, replay_settings, sky_st, streams, tz_st
 
 
 def _readings(rng: np.random.Generator, m: int) -> np.ndarray:
@@ -19,16 +23,24 @@ def _readings(rng: np.random.Generator, m: int) -> np.ndarray:
 @pytest.mark.parametrize("smoothing", [1, 2, 3, 4, 5, 8])
 @pytest.mark.parametrize("block", [1, 3, 7, 64])
 def test_any_block_size_gives_the_whole_series_classes(monkeypatch, smoothing, block):
+    """Blocks are cut over the samples, failed readings included: a block may hold fewer
+    good readings than the window, or none at all."""
     rng = np.random.default_rng(smoothing * 100 + block)
     s = Settings(smoothing=smoothing)
     for _ in range(20):
-        m = int(rng.integers(1, 300))
-        g = _readings(rng, m)
-        starts = np.unique(rng.integers(0, m, size=int(rng.integers(0, 6))))
+        n = int(rng.integers(1, 300))
+        lux = _readings(rng, n)
+        good = rng.random(n) < rng.choice([0.2, 0.7, 1.0])
+        lux[~good] = np.nan
+        g = lux[good]
+        starts = np.unique(rng.integers(0, max(g.size, 1), size=int(rng.integers(0, 6))))
         whole = _classes_block(g, starts, s)
         monkeypatch.setattr(fastreplay, "CLASS_BLOCK", block)
-        assert np.array_equal(_classes(g, starts, s), whole), (m, starts.tolist())
+        out = np.full(n, -1, dtype=np.int8)
+        _classes(lux, good, starts, s, out)
         monkeypatch.undo()
+        assert np.array_equal(out[good], whole), (n, starts.tolist())
+        assert np.all(out[~good] == -1)  # a failed reading is left to the caller
 
 
 def test_fast_replay_is_the_same_in_blocks(monkeypatch):
@@ -44,3 +56,21 @@ def test_fast_replay_is_the_same_in_blocks(monkeypatch):
     monkeypatch.setattr(fastreplay, "CLASS_BLOCK", 1000)
     assert fast_replay_arrays(t, lux, s) == whole
     assert len(whole) >= 4
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    samples=streams(),
+    s=replay_settings(),
+    limits=limits_st,
+    tz=tz_st,
+    sky=sky_st,
+    block=st.sampled_from([1, 2, 5, 16]),
+)
+def test_tiny_blocks_still_equal_the_streaming_replay(samples, s, limits, tz, sky, block):
+    """The classes and the daylight rule walked a few samples at a time (failed readings,
+    faults and a site included) give what the fold of step() gives."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fastreplay, "CLASS_BLOCK", block)
+        fast = fast_replay(samples, s, limits=limits, tz=tz, **sky)
+    assert fast == replay(samples, s, limits=limits, tz=tz, **sky)
