@@ -282,19 +282,18 @@ def _switch_points(
 
     # away mode: its drawn times are ticks between samples, with the target of the sample
     # before them (the light is judged at samples only)
-    src: np.ndarray | None = None  # each row's sample (-1: a tick); None: row i is sample i
-    t_samples, smp = t, None  # a tick's levels are those of the sample before it
+    ticks: np.ndarray | None = None  # the rows of away mode's ticks, in order
+    t_samples = t
     if mode is Mode.AWAY:
-        merged = _away_ticks(t, good, is_problem, s, limits, tz)
-        if merged is None:
+        found_ticks = _away_ticks(t, bad, is_problem, s, limits, tz)
+        if found_ticks is None:
             return None
-        src, ticks = merged
-        if ticks.size:
-            t = np.where(src >= 0, t[np.maximum(src, 0)], 0.0)
-            t[src < 0] = ticks
-            before = np.maximum.accumulate(np.where(src >= 0, src, -1))
-            base, smp = base[before], before
-            fs = np.flatnonzero((src < 0) & ((base == FS_ON) | (base == FS_OFF)))
+        after, at_t = found_ticks
+        if after.size:  # tick k goes in after sample after[k] (and the ticks before it)
+            t = np.insert(t, after + 1, at_t)
+            base = np.insert(base, after + 1, base[after])
+            ticks = after + 1 + np.arange(after.size)
+            fs = ticks[(base[ticks] == FS_ON) | (base[ticks] == FS_OFF)]
             if fs.size and s.fail_safe is FailSafe.SUN:  # the sun at the tick's own minute
                 base[fs] = np.where(_sun_fail_safe(t[fs], lat_lon, dusk_elevation), FS_ON, FS_OFF)
 
@@ -315,10 +314,18 @@ def _switch_points(
 
     # 5. the lamp, over runs of the target code
     found = _lamp(t, base, s)
-    at_sample = [(i if smp is None else int(smp[i]), on, why) for i, on, why in found]
-    if _loop_engages(t_samples, lux, bad, seg_g, s.smoothing, at_sample):
+    rows = [(i, *_sample_of(i, ticks), on, why) for i, on, why in found]
+    if _loop_engages(t_samples, lux, bad, seg_g, s.smoothing, [r[1:2] + r[3:] for r in rows]):
         return None  # the lamp lights its own sensor: the held loop is the fold's
-    return [(i if src is None else int(src[i]), on, why, float(t[i])) for i, on, why in found]
+    return [(-1 if tick else k, on, why, float(t[i])) for i, k, tick, on, why in rows]
+
+
+def _sample_of(row: int, ticks: np.ndarray | None) -> tuple[int, bool]:
+    """The sample of a row (a tick's is the sample before it), and whether it is a tick."""
+    if ticks is None:
+        return row, False
+    before = int(np.searchsorted(ticks, row, side="right"))  # ticks at or before the row
+    return row - before, before > 0 and int(ticks[before - 1]) == row
 
 
 def _classes(
@@ -500,21 +507,21 @@ def _window_ranges(t: np.ndarray, window: str, tz: tzinfo | None) -> list[tuple[
 
 def _away_ticks(
     t: np.ndarray,
-    good: np.ndarray,
+    bad: np.ndarray,
     is_problem: np.ndarray,
     s: Settings,
     limits: SensorLimits,
     tz: tzinfo | None,
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Where away mode's drawn times fall between samples: (for each row of the merged
-    sequence, its sample index or -1 for a tick; the tick times, in order).
+    """Where away mode's drawn times fall between samples: (the sample each tick follows,
+    the tick times), both in order; ``bad``: the failed readings' indices.
 
     The fold ticks at every drawn time at least a millisecond after a sample with a set
     clock and a millisecond before the next sample. A tick that finds the sensor silent
     long enough to call it a fault ("no data") is the fold's case: None.
     """
     n = t.size
-    none = (np.arange(n), np.empty(0))
+    none = (np.empty(0, dtype=np.intp), np.empty(0))
     i0 = int(np.searchsorted(t, CLOCK_VALID_FROM, side="left"))
     if i0 >= n - 1:
         return none
@@ -535,16 +542,16 @@ def _away_ticks(
     e, p = e[keep], p[keep]
     if e.size == 0:
         return none
-    # a tick long after the last good reading would find the sensor silent: the fold's case
-    gi = np.flatnonzero(good)
-    k = np.searchsorted(gi, p, side="right") - 1
-    ref = np.where(k >= 0, t[gi[np.maximum(k, 0)]], t[0]) if gi.size else np.full(e.size, t[0])
+    # a tick long after the last good reading would find the sensor silent: the fold's
+    # case. The last good reading at or before p, found among the failed ones: the
+    # (count - 1)-th good reading sits after the failed ones with fewer goods before them
+    count = p + 1 - np.searchsorted(bad, p, side="right")
+    last = count - 1 + np.searchsorted(bad - np.arange(bad.size), count - 1, side="right")
+    ref = np.where(count > 0, t[np.where(count > 0, last, 0)], t[0])
     silent = np.rint((e - ref) * 1000.0) >= round(limits.stale_after * 1000.0)
     if np.any(silent & ~is_problem[p]):
         return None
-    src = np.r_[np.arange(n), np.full(e.size, -1)]
-    order = np.argsort(np.r_[np.arange(n) * 2.0, p * 2.0 + 1.0], kind="stable")
-    return src[order], e
+    return p, e
 
 
 def _nights(t: np.ndarray, i0: int, s: Settings, tz: tzinfo | None) -> list[away.Night]:
