@@ -82,7 +82,7 @@ _V_OFF, _V_ON, _V_HOLD = 0, 1, 2  # values of the latched decision's changes
 #: closer minutes are computed with astral itself, as step() does.
 SUN_MARGIN = 1.0
 #: readings classed at a time by _classes (bounds its memory; any size gives the same)
-CLASS_BLOCK = 1 << 16
+CLASS_BLOCK = 1 << 14
 _LAST_VALID_WALL = 253_402_300_799.0  # 9999-12-31: datetime's limit
 
 
@@ -345,14 +345,20 @@ def _classes(
     done = 0  # good readings before the block
     for a in range(0, lux.size, CLASS_BLOCK):
         mask = good[a : a + CLASS_BLOCK]
-        g = np.concatenate([carry, lux[a : a + CLASS_BLOCK][mask]])
+        whole = bool(mask.all())  # no failed reading in the block: no masking
+        g = np.concatenate(
+            [carry, lux[a : a + CLASS_BLOCK] if whole else lux[a : a + CLASS_BLOCK][mask]]
+        )
         lo, hi = done - carry.size, done - carry.size + g.size  # g's place among the good
         if hi == done:
             continue
         # the block starts a window afresh at lo: only the carried readings see it
         inner = seg_starts[(seg_starts > lo) & (seg_starts < hi)] - lo
         part = out[a : a + CLASS_BLOCK]
-        part[mask] = _classes_block(g, inner, s)[carry.size :]
+        if whole:
+            part[:] = _classes_block(g, inner, s)[carry.size :]
+        else:
+            part[mask] = _classes_block(g, inner, s)[carry.size :]
         carry, done = g[max(0, g.size - back) :].copy() if back else lux[:0], hi
 
 
@@ -363,31 +369,42 @@ def _classes_block(g: np.ndarray, seg_starts: np.ndarray, s: Settings) -> np.nda
     if m == 0:
         return cls
     w = s.smoothing
-    # windows shorter than ``w``: at the start and after each fault
-    seg = np.unique(np.r_[0, seg_starts])
+    # windows shorter than ``w``: at the start and after each fault (few)
+    seg = np.unique(np.concatenate([[0], seg_starts]).astype(np.intp))
     short = np.unique(np.concatenate([np.arange(a, min(a + w - 1, m)) for a in seg.tolist()]))
     short_lo = np.maximum(seg[np.searchsorted(seg, short, side="right") - 1], short - w + 1)
-    size = np.full(m, w, dtype=np.int32)
-    size[short] = short - short_lo + 1
+    short_size = short - short_lo + 1
     off = s.threshold + s.hysteresis  # the same float step() compares with
     counts = []
+    c = np.zeros(m + 1, dtype=np.int32)
     for hit in (g < s.threshold, g > off):
-        c = np.r_[0, np.cumsum(hit, dtype=np.int32)]
+        np.cumsum(hit, dtype=np.int32, out=c[1:])
         n = np.empty(m, dtype=np.int32)
-        if m >= w:  # full windows (corrected below where short)
-            n[w - 1 :] = c[w:] - c[: m + 1 - w]
+        if m >= w:  # full windows (short ones are done apart below)
+            np.subtract(c[w:], c[: m + 1 - w], out=n[w - 1 :])
         n[short] = c[short + 1] - c[short_lo]
         counts.append(n)
     n_below, n_above = counts
-    half = size // 2
     # more than half the window on one side decides the median, for any window size
+    half = w // 2
     cls[n_above > half] = _LIGHT
     cls[n_below > half] = _DARK
+    cls[short] = _BAND
+    short_half = short_size // 2
+    cls[short[n_above[short] > short_half]] = _LIGHT
+    cls[short[n_below[short] > short_half]] = _DARK
     # an even window split exactly in two: the mean of the middle pair decides
-    tie = np.flatnonzero((size % 2 == 0) & ((n_below == half) | (n_above == half)))
+    tie = np.empty(0, dtype=np.intp)
+    if w % 2 == 0:
+        tie = np.flatnonzero((n_below == half) | (n_above == half))
+        tie = tie[~np.isin(tie, short)]
+    short_tie = (short_size % 2 == 0) & (
+        (n_below[short] == short_half) | (n_above[short] == short_half)
+    )
+    tie_size = np.concatenate([np.full(tie.size, w), short_size[short_tie]])
+    tie = np.concatenate([tie, short[short_tie]])
     if tie.size:
-        lo = tie - size[tie] + 1
-        med = _medians(g, lo, size[tie])
+        med = _medians(g, tie - tie_size + 1, tie_size)
         cls[tie] = np.where(med < s.threshold, _DARK, np.where(med > off, _LIGHT, _BAND))
     return cls
 
