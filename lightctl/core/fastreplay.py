@@ -81,7 +81,8 @@ _V_OFF, _V_ON, _V_HOLD = 0, 1, 2  # values of the latched decision's changes
 #: The vectorised sun estimate (no refraction, <= 0.6°) is trusted this far from the limit;
 #: closer minutes are computed with astral itself, as step() does.
 SUN_MARGIN = 1.0
-#: readings classed at a time by _classes (bounds its memory; any size gives the same)
+#: samples classed at a time by _classes (bounds its memory; any size gives the same);
+#: this small, its temporaries are reused heap blocks, not fresh mmaps faulted in page by page
 CLASS_BLOCK = 1 << 14
 _LAST_VALID_WALL = 253_402_300_799.0  # 9999-12-31: datetime's limit
 
