@@ -15,7 +15,11 @@ started here, web on a free loopback port, ``state_dir`` on real disk under
   of its own, no work): the floor that client, broker and paho set on this machine;
 - preview: ``POST /api/preview`` over 192 h (first and warm), and the 8-day chart
   ``/api/history?hours=192&points=2000``;
-- RSS: VmRSS after each step, and the peak (sampled every 10 ms by a thread, and VmHWM).
+- RSS: VmRSS after each step, and the peak (sampled every 10 ms by a thread, and VmHWM);
+  RssAnon after the start and after the chart (RSS less the pages a file backs).
+
+``--timezone`` sets the daemon's zone: its estimated site then turns on the sky rules
+(dark in broad daylight, night lights), which the preview replays too.
 
 Pi emulation (root, this machine):
 
@@ -25,7 +29,7 @@ Pi emulation (root, this machine):
   so every fsync takes 30 ms more, as on an SD card.
 
     python benchmarks/pi_budget.py [--cpu] [--slow-fsync] [-n 200] [--days 8]
-        [--runs 5] [--parts latency preview] [--code OTHER_CHECKOUT]
+        [--runs 5] [--parts latency preview] [--code OTHER_CHECKOUT] [--timezone ZONE]
 
 ``--runs`` starts that many daemons one after another and prints each figure's median
 (and range); ``--parts`` limits what is measured after the start; ``--code`` runs the
@@ -67,13 +71,15 @@ STRACE = ["strace", "-f", "-qq", "--seccomp-bpf", "-o", "/dev/null",
           "-e", "inject=fsync,fdatasync:delay_exit=30000"]  # fmt: skip
 
 
-def _rss(pid: int) -> tuple[int, int]:
+def _rss(pid: int, keys: tuple[str, ...] = ("VmRSS", "VmHWM")) -> tuple[int, ...]:
+    """``keys`` of /proc/<pid>/status in bytes (RssAnon: the part not backed by a file,
+    such as numpy's code pages, which the kernel can drop and read back)."""
     vals = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
+        if key in keys:
             vals[key] = int(value.split()[0]) * 1024
-    return vals["VmRSS"], vals["VmHWM"]
+    return tuple(vals[k] for k in keys)
 
 
 def _daemon_pid(proc: subprocess.Popen, traced: bool, timeout: float = 10.0) -> int:
@@ -196,6 +202,8 @@ def run(args: argparse.Namespace, history: Path | None = None) -> dict:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         cfg = write_config(work, port=port, broker=broker)
+        if getattr(args, "timezone", None):  # a zone gives a site: the sky rules run too
+            cfg.write_text(cfg.read_text() + f'\n[schedule]\ntimezone = "{args.timezone}"\n')
         if history is None:
             write_history(work / "state" / "history", args.days)
         else:
@@ -236,7 +244,7 @@ def run(args: argparse.Namespace, history: Path | None = None) -> dict:
         while json.loads(_get(url + "/api/status")[1]).get("mqtt") != "connected":
             time.sleep(0.02)
         time.sleep(2)
-        res["rss_start"] = _rss(pid)[0]
+        res["rss_start"], res["anon_start"] = _rss(pid, ("VmRSS", "RssAnon"))
         if "latency" in parts:
             cpu0, t = cpu_seconds(pid), time.perf_counter()
             lat = latency(broker, "bench", args.n)
@@ -260,7 +268,7 @@ def run(args: argparse.Namespace, history: Path | None = None) -> dict:
             _get(url + "/api/history?hours=192&points=2000", timeout=60)
             res["chart"] = time.perf_counter() - t
             time.sleep(1)
-            res["rss_after"] = _rss(pid)[0]
+            res["rss_after"], res["anon_after"] = _rss(pid, ("VmRSS", "RssAnon"))
         peak.stop.set()
         peak.join()
         res["rss_peak"] = max(peak.peak, _rss(pid)[1])
@@ -332,6 +340,10 @@ def report(res: dict) -> list[str]:
             f"after 3 previews, {res['rss_after'] / MIB:.1f} after the chart, "
             f"peak {res['rss_peak'] / MIB:.1f} MiB{spread('rss_peak', 1 / MIB, '.1f')}"
         )
+        out.append(
+            f"RssAnon: {res['anon_start'] / MIB:.1f} MiB after start, "
+            f"{res['anon_after'] / MIB:.1f} after the chart"
+        )
     else:
         out.append(f"RSS: {res['rss_start'] / MIB:.1f} MiB after start")
     return out
@@ -348,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=1, help="daemons one after another; medians")
     ap.add_argument("--parts", nargs="+", choices=PARTS, help="what to measure after the start")
     ap.add_argument("--code", default=None, help="run the lightctl of this checkout instead")
+    ap.add_argument("--timezone", default=None, help="the daemon's zone, e.g. Europe/Berlin")
     args = ap.parse_args(argv)
     results = runs(args)
     if len(results) > 1:

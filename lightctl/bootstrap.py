@@ -136,6 +136,10 @@ class App:
                 self.stop()
                 raise
         self.daemon.load_history()
+        if self.web is not None:  # the page's previews and charts: numpy, once loaded
+            from lightctl.services.replay import warm_up
+
+            warm_up(self.daemon.hist)
         if self.notify is not None:
             self.notify("READY=1")
 

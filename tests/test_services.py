@@ -75,3 +75,33 @@ def test_the_chart_says_loading_until_the_history_is_read(tmp_path):
     assert not window.loading and window.samples() == [[T0 + 1, 12.0]] and window.marks == []
     empty = reads.history_window(None, 0.0)
     assert empty.samples() == [] and empty.marks is None and not empty.loading
+
+
+def test_the_preview_code_is_imported_once_the_history_has_loaded(tmp_path, monkeypatch, caplog):
+    """numpy and the fast replay load on their own thread, after the history and never
+    before it (the start does not wait for them); a module that fails only says so."""
+    import sys
+    import threading
+
+    (tmp_path / "warm_probe_mod.py").write_text("LOADED = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "warm_probe_mod", raising=False)
+
+    class Loading:
+        loaded = threading.Event()
+
+    history = Loading()
+    thread = replay.warm_up(history, modules=("no_such_module_here", "warm_probe_mod"))
+    thread.join(0.2)
+    assert thread.is_alive() and "warm_probe_mod" not in sys.modules
+    history.loaded.set()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert "warm_probe_mod" not in sys.modules  # a failed import ends the warm-up ...
+    assert "could not import no_such_module_here" in caplog.text  # ... and says so
+    thread = replay.warm_up(history, modules=("warm_probe_mod",))
+    thread.join(10)
+    assert sys.modules["warm_probe_mod"].LOADED
+    thread = replay.warm_up(None)  # no history (never in the daemon): imports at once
+    thread.join(60)
+    assert "lightctl.core.fastreplay" in sys.modules

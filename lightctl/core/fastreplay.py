@@ -81,8 +81,9 @@ _V_OFF, _V_ON, _V_HOLD = 0, 1, 2  # values of the latched decision's changes
 #: The vectorised sun estimate (no refraction, <= 0.6°) is trusted this far from the limit;
 #: closer minutes are computed with astral itself, as step() does.
 SUN_MARGIN = 1.0
-#: readings classed at a time by _classes (bounds its memory; any size gives the same)
-CLASS_BLOCK = 1 << 16
+#: samples classed at a time by _classes (bounds its memory; any size gives the same);
+#: this small, its temporaries are reused heap blocks, not fresh mmaps faulted in page by page
+CLASS_BLOCK = 1 << 14
 _LAST_VALID_WALL = 253_402_300_799.0  # 9999-12-31: datetime's limit
 
 
@@ -204,9 +205,8 @@ def _switch_points(
     # 2. class of the smoothed level at each good reading, then at each sample
     # where each fault's recovery falls among the good readings (no index of them all)
     seg_g = recovered - np.searchsorted(bad, recovered)
-    cls = _classes(lux[good], seg_g, s)
     code = np.empty(n, dtype=np.int8)
-    code[good] = cls
+    _classes(lux, good, seg_g, s, code)
     if bad.size:  # a bad reading leaves the level where the last good one put it
         code[bad] = code[np.maximum(bad[runs[run_of]] - 1, 0)]
     code[:first_good] = _INACTIVE
@@ -214,12 +214,15 @@ def _switch_points(
     lat_lon = (
         (s.latitude, s.longitude) if s.latitude is not None and s.longitude is not None else site
     )
-    known = t >= CLOCK_VALID_FROM  # the sky rules need a set clock
     if lat_lon is not None:
-        # dark in broad daylight is not dusk: judged at each sample's own minute, as step()
-        dark = np.flatnonzero((code == _DARK) & known)
-        day = _elevations(t[dark], lat_lon, DAY_ELEVATION) > DAY_ELEVATION
-        code[dark[day]] = _BAND
+        # dark in broad daylight is not dusk: judged at each sample's own minute, as step(),
+        # once the clock is set (the sky rules need one); a block at a time, as the classes
+        for a in range(int(np.searchsorted(t, CLOCK_VALID_FROM, side="left")), n, CLASS_BLOCK):
+            part = code[a : a + CLASS_BLOCK]
+            dark = np.flatnonzero(part == _DARK)
+            if dark.size:
+                day = _elevations(t[a + dark], lat_lon, DAY_ELEVATION) > DAY_ELEVATION
+                part[dark[day]] = _BAND
 
     # 3. the latched decision changes at span starts and where a run outlasts its delay
     starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
@@ -280,19 +283,18 @@ def _switch_points(
 
     # away mode: its drawn times are ticks between samples, with the target of the sample
     # before them (the light is judged at samples only)
-    src = np.arange(n)
-    t_samples, smp = t, src  # a tick's levels are those of the sample before it
+    ticks: np.ndarray | None = None  # the rows of away mode's ticks, in order
+    t_samples = t
     if mode is Mode.AWAY:
-        merged = _away_ticks(t, good, is_problem, s, limits, tz)
-        if merged is None:
+        found_ticks = _away_ticks(t, bad, is_problem, s, limits, tz)
+        if found_ticks is None:
             return None
-        src, ticks = merged
-        if ticks.size:
-            t = np.where(src >= 0, t[np.maximum(src, 0)], 0.0)
-            t[src < 0] = ticks
-            before = np.maximum.accumulate(np.where(src >= 0, src, -1))
-            base, smp = base[before], before
-            fs = np.flatnonzero((src < 0) & ((base == FS_ON) | (base == FS_OFF)))
+        after, at_t = found_ticks
+        if after.size:  # tick k goes in after sample after[k] (and the ticks before it)
+            t = np.insert(t, after + 1, at_t)
+            base = np.insert(base, after + 1, base[after])
+            ticks = after + 1 + np.arange(after.size)
+            fs = ticks[(base[ticks] == FS_ON) | (base[ticks] == FS_OFF)]
             if fs.size and s.fail_safe is FailSafe.SUN:  # the sun at the tick's own minute
                 base[fs] = np.where(_sun_fail_safe(t[fs], lat_lon, dusk_elevation), FS_ON, FS_OFF)
 
@@ -313,31 +315,52 @@ def _switch_points(
 
     # 5. the lamp, over runs of the target code
     found = _lamp(t, base, s)
-    at_sample = [(int(smp[i]), on, why) for i, on, why in found]
-    if _loop_engages(t_samples, lux, bad, seg_g, s.smoothing, at_sample):
+    rows = [(i, *_sample_of(i, ticks), on, why) for i, on, why in found]
+    if _loop_engages(t_samples, lux, bad, seg_g, s.smoothing, [r[1:2] + r[3:] for r in rows]):
         return None  # the lamp lights its own sensor: the held loop is the fold's
-    return [(int(src[i]), on, why, float(t[i])) for i, on, why in found]
+    return [(-1 if tick else k, on, why, float(t[i])) for i, k, tick, on, why in rows]
 
 
-def _classes(g: np.ndarray, seg_starts: np.ndarray, s: Settings) -> np.ndarray:
-    """Dark/band/light of the median of the last ``smoothing`` good readings of a segment.
+def _sample_of(row: int, ticks: np.ndarray | None) -> tuple[int, bool]:
+    """The sample of a row (a tick's is the sample before it), and whether it is a tick."""
+    if ticks is None:
+        return row, False
+    before = int(np.searchsorted(ticks, row, side="right"))  # ticks at or before the row
+    return row - before, before > 0 and int(ticks[before - 1]) == row
 
-    ``seg_starts``: indices in ``g`` where a fault ended and the window starts afresh.
-    Computed :data:`CLASS_BLOCK` readings at a time (each block with the ``smoothing - 1``
-    readings before it), so the counting arrays stay a few MB however long the history:
-    over 8 days at 1 Hz at once they were about 30 MB, on a Pi Zero's 512 MB.
+
+def _classes(
+    lux: np.ndarray, good: np.ndarray, seg_starts: np.ndarray, s: Settings, out: np.ndarray
+) -> None:
+    """Dark/band/light of the median of the last ``smoothing`` good readings of a segment,
+    written into ``out`` at each good reading (``good``: the mask of them in ``lux``).
+
+    ``seg_starts``: indices among the good readings where a fault ended and the window
+    starts afresh. The samples are walked :data:`CLASS_BLOCK` at a time, each block's good
+    readings with the ``smoothing - 1`` good ones before them, so neither a copy of all
+    the good readings nor the counting arrays over them are ever made: over 8 days at 1 Hz
+    those were 5.5 MB and about 30 MB, on a Pi Zero's 512 MB.
     """
-    m, back = g.size, s.smoothing - 1
-    if m <= CLASS_BLOCK:
-        return _classes_block(g, seg_starts, s)
-    cls = np.empty(m, dtype=np.int8)
-    for a in range(0, m, CLASS_BLOCK):
-        b = min(a + CLASS_BLOCK, m)
-        lo = max(0, a - back)  # the block's first windows reach back this far
-        inner = seg_starts[(seg_starts > lo) & (seg_starts < b)] - lo
-        # the block starts a window afresh at lo: only readings before ``a`` see it
-        cls[a:b] = _classes_block(g[lo:b], inner, s)[a - lo :]
-    return cls
+    back = s.smoothing - 1
+    carry = lux[:0]  # the last ``back`` good readings before the block
+    done = 0  # good readings before the block
+    for a in range(0, lux.size, CLASS_BLOCK):
+        mask = good[a : a + CLASS_BLOCK]
+        whole = bool(mask.all())  # no failed reading in the block: no masking
+        g = np.concatenate(
+            [carry, lux[a : a + CLASS_BLOCK] if whole else lux[a : a + CLASS_BLOCK][mask]]
+        )
+        lo, hi = done - carry.size, done - carry.size + g.size  # g's place among the good
+        if hi == done:
+            continue
+        # the block starts a window afresh at lo: only the carried readings see it
+        inner = seg_starts[(seg_starts > lo) & (seg_starts < hi)] - lo
+        part = out[a : a + CLASS_BLOCK]
+        if whole:
+            part[:] = _classes_block(g, inner, s)[carry.size :]
+        else:
+            part[mask] = _classes_block(g, inner, s)[carry.size :]
+        carry, done = g[max(0, g.size - back) :].copy() if back else lux[:0], hi
 
 
 def _classes_block(g: np.ndarray, seg_starts: np.ndarray, s: Settings) -> np.ndarray:
@@ -347,31 +370,42 @@ def _classes_block(g: np.ndarray, seg_starts: np.ndarray, s: Settings) -> np.nda
     if m == 0:
         return cls
     w = s.smoothing
-    # windows shorter than ``w``: at the start and after each fault
-    seg = np.unique(np.r_[0, seg_starts])
+    # windows shorter than ``w``: at the start and after each fault (few)
+    seg = np.unique(np.concatenate([[0], seg_starts]).astype(np.intp))
     short = np.unique(np.concatenate([np.arange(a, min(a + w - 1, m)) for a in seg.tolist()]))
     short_lo = np.maximum(seg[np.searchsorted(seg, short, side="right") - 1], short - w + 1)
-    size = np.full(m, w, dtype=np.int32)
-    size[short] = short - short_lo + 1
+    short_size = short - short_lo + 1
     off = s.threshold + s.hysteresis  # the same float step() compares with
     counts = []
+    c = np.zeros(m + 1, dtype=np.int32)
     for hit in (g < s.threshold, g > off):
-        c = np.r_[0, np.cumsum(hit, dtype=np.int32)]
+        np.cumsum(hit, dtype=np.int32, out=c[1:])
         n = np.empty(m, dtype=np.int32)
-        if m >= w:  # full windows (corrected below where short)
-            n[w - 1 :] = c[w:] - c[: m + 1 - w]
+        if m >= w:  # full windows (short ones are done apart below)
+            np.subtract(c[w:], c[: m + 1 - w], out=n[w - 1 :])
         n[short] = c[short + 1] - c[short_lo]
         counts.append(n)
     n_below, n_above = counts
-    half = size // 2
     # more than half the window on one side decides the median, for any window size
+    half = w // 2
     cls[n_above > half] = _LIGHT
     cls[n_below > half] = _DARK
+    cls[short] = _BAND
+    short_half = short_size // 2
+    cls[short[n_above[short] > short_half]] = _LIGHT
+    cls[short[n_below[short] > short_half]] = _DARK
     # an even window split exactly in two: the mean of the middle pair decides
-    tie = np.flatnonzero((size % 2 == 0) & ((n_below == half) | (n_above == half)))
+    tie = np.empty(0, dtype=np.intp)
+    if w % 2 == 0:
+        tie = np.flatnonzero((n_below == half) | (n_above == half))
+        tie = tie[~np.isin(tie, short)]
+    short_tie = (short_size % 2 == 0) & (
+        (n_below[short] == short_half) | (n_above[short] == short_half)
+    )
+    tie_size = np.concatenate([np.full(tie.size, w), short_size[short_tie]])
+    tie = np.concatenate([tie, short[short_tie]])
     if tie.size:
-        lo = tie - size[tie] + 1
-        med = _medians(g, lo, size[tie])
+        med = _medians(g, tie - tie_size + 1, tie_size)
         cls[tie] = np.where(med < s.threshold, _DARK, np.where(med > off, _LIGHT, _BAND))
     return cls
 
@@ -436,13 +470,18 @@ def _elevations(times: np.ndarray, site: tuple[float, float], limit: float) -> n
     it is within ``SUN_MARGIN`` of ``limit``; the vectorised estimate elsewhere."""
     lat, lon = site
     minutes = np.floor(times / 60.0)
-    elev = _elevation_estimate(lat, lon, minutes * 60.0)
+    if minutes.size == 0:
+        return minutes
+    # one value per run of equal minutes (sorted times: per minute, 1/60 of 1 Hz samples)
+    first = np.flatnonzero(np.r_[True, minutes[1:] != minutes[:-1]])
+    runs = minutes[first]
+    elev = _elevation_estimate(lat, lon, runs * 60.0)
     close = np.flatnonzero(np.abs(elev - limit) <= SUN_MARGIN)
     if close.size:
-        unique, inverse = np.unique(minutes[close], return_inverse=True)
+        unique, inverse = np.unique(runs[close], return_inverse=True)
         exact = np.array([sun_elevation(lat, lon, float(m) * 60.0) for m in unique.tolist()])
         elev[close] = exact[inverse]
-    return elev
+    return np.repeat(elev, np.diff(np.r_[first, minutes.size]))
 
 
 def _sun_fail_safe(times: np.ndarray, site: tuple[float, float] | None, dusk: float) -> np.ndarray:
@@ -486,21 +525,21 @@ def _window_ranges(t: np.ndarray, window: str, tz: tzinfo | None) -> list[tuple[
 
 def _away_ticks(
     t: np.ndarray,
-    good: np.ndarray,
+    bad: np.ndarray,
     is_problem: np.ndarray,
     s: Settings,
     limits: SensorLimits,
     tz: tzinfo | None,
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Where away mode's drawn times fall between samples: (for each row of the merged
-    sequence, its sample index or -1 for a tick; the tick times, in order).
+    """Where away mode's drawn times fall between samples: (the sample each tick follows,
+    the tick times), both in order; ``bad``: the failed readings' indices.
 
     The fold ticks at every drawn time at least a millisecond after a sample with a set
     clock and a millisecond before the next sample. A tick that finds the sensor silent
     long enough to call it a fault ("no data") is the fold's case: None.
     """
     n = t.size
-    none = (np.arange(n), np.empty(0))
+    none = (np.empty(0, dtype=np.intp), np.empty(0))
     i0 = int(np.searchsorted(t, CLOCK_VALID_FROM, side="left"))
     if i0 >= n - 1:
         return none
@@ -521,16 +560,16 @@ def _away_ticks(
     e, p = e[keep], p[keep]
     if e.size == 0:
         return none
-    # a tick long after the last good reading would find the sensor silent: the fold's case
-    gi = np.flatnonzero(good)
-    k = np.searchsorted(gi, p, side="right") - 1
-    ref = np.where(k >= 0, t[gi[np.maximum(k, 0)]], t[0]) if gi.size else np.full(e.size, t[0])
+    # a tick long after the last good reading would find the sensor silent: the fold's
+    # case. The last good reading at or before p, found among the failed ones: the
+    # (count - 1)-th good reading sits after the failed ones with fewer goods before them
+    count = p + 1 - np.searchsorted(bad, p, side="right")
+    last = count - 1 + np.searchsorted(bad - np.arange(bad.size), count - 1, side="right")
+    ref = np.where(count > 0, t[np.where(count > 0, last, 0)], t[0])
     silent = np.rint((e - ref) * 1000.0) >= round(limits.stale_after * 1000.0)
     if np.any(silent & ~is_problem[p]):
         return None
-    src = np.r_[np.arange(n), np.full(e.size, -1)]
-    order = np.argsort(np.r_[np.arange(n) * 2.0, p * 2.0 + 1.0], kind="stable")
-    return src[order], e
+    return p, e
 
 
 def _nights(t: np.ndarray, i0: int, s: Settings, tz: tzinfo | None) -> list[away.Night]:

@@ -8,6 +8,9 @@ own history without changes folds the recorded commands too (:func:`replay_recor
 
 from __future__ import annotations
 
+import importlib
+import logging
+import threading
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +23,12 @@ from lightctl.core.replay import summarize
 from lightctl.core.settings import apply_patch, to_dict
 from lightctl.journal import START, replay_journal, what_if
 from lightctl.services.reads import history_ready
+
+log = logging.getLogger(__name__)
+
+#: what the first preview or chart would otherwise import while its caller waits:
+#: numpy is about 0.1 s of CPU, most of a second on a Pi Zero's budget
+WARM_MODULES = ("numpy", "lightctl.core.fastreplay", "lightctl.webapp.chart")
 
 
 @dataclass(frozen=True)
@@ -119,3 +128,24 @@ def preview(
         out["loading"] = True
     memory.trim()
     return out
+
+
+def warm_up(history, modules: Sequence[str] = WARM_MODULES) -> threading.Thread:
+    """Import the preview's and the chart's numpy code on a background thread once the
+    history has loaded, so the first preview does not wait for it (nor does the start:
+    the history loads after the page answers, and this after the history)."""
+
+    def run() -> None:
+        loaded = getattr(history, "loaded", None)
+        if loaded is not None:
+            loaded.wait()
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # the preview then imports it itself, and says what fails
+                log.exception("could not import %s ahead of the first preview", name)
+                return
+
+    thread = threading.Thread(target=run, name="lightctl-warm-up", daemon=True)
+    thread.start()
+    return thread
