@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request, stream_with_context
 from werkzeug.exceptions import UnsupportedMediaType
 
 from lightctl.core import checks
@@ -225,6 +225,9 @@ def history():
     hours = _hours(request.args.get("hours"), text=True)
     points = _points(request.args.get("points"))
     window = context().controller.history(hours)
+    if points is None:  # every sample: streamed, never the whole body in memory
+        pieces = chart.window_json_pieces(window)
+        return Response(stream_with_context(pieces), mimetype="application/json")
     return jsonify(chart.window_json(window, points))
 
 

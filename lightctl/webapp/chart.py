@@ -3,7 +3,9 @@ phone's chart can draw, keeping what the eye must see (extremes and gaps)."""
 
 from __future__ import annotations
 
+import json
 from array import array
+from collections.abc import Iterator
 from typing import Any
 
 from lightctl import memory
@@ -26,6 +28,40 @@ def window_json(window, points: int | None) -> dict[str, Any]:
     if window.loading:
         out["loading"] = True
     return out
+
+
+ROWS = 8_192  # samples per piece of a streamed, unthinned history (about 200 kB of JSON)
+
+
+def window_json_pieces(window, rows: int = ROWS) -> Iterator[str]:
+    """The unthinned ``/api/history`` body in pieces, as :func:`window_json` would give
+    it through ``jsonify`` (sorted keys, compact): 8 days of 1 Hz samples are 17 MB of
+    JSON, which a Pi Zero should never hold at once, nor one list per sample."""
+    rest = {k: v for k, v in window_json(_NoSamples(window), None).items() if k != "samples"}
+    before = {k: v for k, v in rest.items() if k < "samples"}
+    after = {k: v for k, v in rest.items() if k > "samples"}
+    head = json.dumps(before, sort_keys=True, separators=(",", ":"))[:-1]
+    yield head + ("," if before else "") + '"samples":['
+    times, lux = window.times, window.lux
+    for i in range(0, len(times), rows):
+        piece = [
+            [t, None if v != v else v]
+            for t, v in zip(times[i : i + rows], lux[i : i + rows], strict=True)
+        ]
+        text = json.dumps(piece, separators=(",", ":"))[1:-1]
+        yield ("," if i else "") + text
+    tail = json.dumps(after, sort_keys=True, separators=(",", ":"))[1:]
+    yield "]" + ("," if after else "") + tail + "\n"
+
+
+class _NoSamples:
+    """A window without its samples: the rest of the body, built the one way."""
+
+    def __init__(self, window) -> None:
+        self.events, self.marks, self.loading = window.events, window.marks, window.loading
+
+    def samples(self) -> list:
+        return []
 
 
 def thin(samples: list[Sample], max_points: int) -> list[Sample]:
