@@ -5,7 +5,8 @@ An SD card can take 30 ms or more per fsync, and a full or read-only card refuse
 write altogether. The control loop therefore only hands the latest runtime dict over
 (:meth:`RuntimeSaver.submit`, never blocks); this thread writes it with the store's
 atomic temp + fsync + rename + folder fsync, normally within milliseconds. Only the
-latest state matters, so a newer submit replaces one not yet written (last write wins).
+latest state matters, so a newer submit replaces one not yet written (last write wins),
+and a burst of submits is written at most every :data:`MIN_GAP` seconds.
 
 A failed save keeps being retried with a back-off (0.5 s doubling to 10 s) and raises
 the problem "settings not saved: <reason>" until a save succeeds; what was acknowledged
@@ -16,7 +17,9 @@ one last attempt at a pending save.
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +32,11 @@ FIRST_RETRY = 0.5
 #: a save starts this long after its submit: the state goes out on MQTT first (the save's
 #: thread would otherwise take the interpreter lock from the one writing it)
 SETTLE = 0.01
+#: and at least this long after the previous save: a lone change is written at once, a
+#: burst (a slider dragged, an automation's volley of commands, a relay clicking) at most
+#: five times a second, the newest state each time, so a Pi Zero's CPU and its SD card
+#: go to the commands
+MIN_GAP = 0.2
 MAX_RETRY = 10.0
 
 
@@ -43,6 +51,7 @@ class RuntimeSaver:
         first_retry: float = FIRST_RETRY,
         max_retry: float = MAX_RETRY,
         settle: float = SETTLE,
+        min_gap: float = MIN_GAP,
         what: str = "settings",
         problem_key: str = PROBLEM_KEY,
     ):
@@ -53,6 +62,8 @@ class RuntimeSaver:
         self._first_retry = first_retry
         self._max_retry = max_retry
         self._settle = settle
+        self._min_gap = min_gap
+        self._last_save = -math.inf  # time.monotonic() at the end of the last attempt
         self._cond = threading.Condition()
         self._pending: Any = None
         self._has_pending = False
@@ -102,13 +113,15 @@ class RuntimeSaver:
                 self._cond.wait_for(lambda: self._has_pending or self._stopping)
                 if not self._has_pending:
                     return  # stopping with nothing to write
-                if self._settle > 0:  # a newer submit meanwhile replaces this one
-                    self._cond.wait_for(lambda: self._stopping, self._settle)
+                wait = max(self._settle, self._last_save + self._min_gap - time.monotonic())
+                if wait > 0:  # a newer submit meanwhile replaces this one
+                    self._cond.wait_for(lambda: self._stopping, wait)
                 state, self._has_pending, self._busy = self._pending, False, True
                 stopping = self._stopping
             try:
                 self._save(state)
             except OSError as exc:
+                self._last_save = time.monotonic()
                 reason = exc.strerror or str(exc) or type(exc).__name__
                 self._problems.raise_(self._key, f"{self._what} not saved: {reason} (retrying)")
                 with self._cond:
@@ -121,6 +134,7 @@ class RuntimeSaver:
                     self._cond.wait_for(lambda: self._stopping, delay)
                 delay = min(delay * 2, self._max_retry)
                 continue
+            self._last_save = time.monotonic()
             with self._cond:
                 self._busy = False
                 self._cond.notify_all()

@@ -15,11 +15,6 @@ from lightctl.services.settings import SavedSettingsError, effective_settings
 
 log = logging.getLogger("lightctl")
 
-#: a runtime save waits this long for newer changes: a burst of them (a slider dragged,
-#: an automation's volley of commands) is written once, so a Pi Zero's CPU and its card
-#: go to the commands; the last change is still on disk well within a second
-SETTLE = 0.2
-
 
 class RuntimeKeeper:
     """The runtime state in ``store`` (None: kept nowhere) over the config's ``base``."""
@@ -27,7 +22,7 @@ class RuntimeKeeper:
     def __init__(self, base: Settings, store: Any, problems: Problems):
         self.base = base
         self.store = store
-        self._saver = None if store is None else RuntimeSaver(self._save, problems, settle=SETTLE)
+        self._saver = None if store is None else RuntimeSaver(self._save, problems)
         self._saved: dict | None = None
 
     def restore(self, state: ControlState, now: Instant) -> ControlState:
