@@ -14,6 +14,7 @@ from tests.mqtt.helpers import LuxBox, Observer, make_node, mqtt_config, wait_un
 
 AVAIL = "lightctl/porch/availability"
 STATE = "lightctl/porch/state"
+MARKER = "lightctl/porch/test-marker"  # not a topic the node reads
 LAMP_CONFIG = "homeassistant/light/porch/lamp/config"
 
 
@@ -43,10 +44,11 @@ def test_start_announces_availability_discovery_and_state(broker, node, observer
     wait_until(lambda: state_of(observer) and state_of(observer)["lamp"] == "ON")
     late = Observer(broker, ["lightctl/#", "homeassistant/#"], client_id="late")
     try:
-        wait_until(lambda: late.last(STATE) and late.last(LAMP_CONFIG))
+        # retained messages arrive one by one: wait for every config, not the first few
+        configs = lambda: {m.topic for m in late.messages if m.topic.endswith("/config")}  # noqa: E731
+        wait_until(lambda: late.last(STATE) and len(configs()) == len(ENTITIES))
         assert late.last(AVAIL).payload == b"online" and late.last(AVAIL).retain
         assert late.last(LAMP_CONFIG).retain
-        assert len([m for m in late.messages if m.topic.endswith("/config")]) == len(ENTITIES)
         body = json.loads(late.last(STATE).payload)
         assert late.last(STATE).retain
         assert body["lamp"] == "ON" and body["light"] == 5.0 and body["reason"] == "dark"
@@ -138,7 +140,11 @@ def test_light_only_updates_are_rate_limited(broker, node, observer):
     wait_until(lambda: node.daemon.status().mqtt == "connected")
     current = node.daemon.status()
     node.link.publish_status(current, True)  # starts the rate-limit window
-    wait_until(lambda: state_of(observer) and state_of(observer)["updated"] == current.updated)
+    # a marker behind it on the same connection: once it is in, so is every state before
+    # it (the step's own may still have been on its way when this one was sent)
+    node.link.publish(MARKER, "1", qos=0)
+    wait_until(lambda: observer.last(MARKER))
+    assert state_of(observer)["updated"] == current.updated
     assert state_of(observer)["lamp"] == "ON"
     observer.clear()
     node.sensor.lux = 6.0
