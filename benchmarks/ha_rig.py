@@ -250,33 +250,27 @@ class HomeAssistant:
     def ws(self, *calls: dict[str, Any]) -> list[Any]:
         """The results of websocket commands, sent in order on one connection."""
         ws = f"ws://127.0.0.1:{self.port}/api/websocket"
-        out = subprocess.run(
-            [self.python, "-c", WS_CALLS, ws, self.token],
-            input=json.dumps(calls),
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        if out.returncode != 0:
-            raise RuntimeError(f"websocket call failed: {out.stderr.strip()[-500:]}")
-        return json.loads(out.stdout)
+        return self._in_ha_python(WS_CALLS, [ws, self.token], calls, 30, "websocket call")
 
     def entity_registry(self) -> list[dict[str, Any]]:
         return self.ws({"type": "config/entity_registry/list"})[0]
 
     def schema_check(self, payloads: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """unique_id -> {"error": ...} or {"dropped": [keys this release ignores]}."""
+        return self._in_ha_python(SCHEMA_CHECK, [], payloads, 120, "schema check")
+
+    def _in_ha_python(self, script: str, args: list[str], data: Any, timeout: float, what: str):
+        """``script`` run by Home Assistant's interpreter: ``data`` as JSON in, JSON out."""
         out = subprocess.run(
-            [self.python, "-c", SCHEMA_CHECK],
-            input=json.dumps(payloads),
+            [self.python, "-c", script, *args],
+            input=json.dumps(data),
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=timeout,
             check=False,
         )
         if out.returncode != 0:
-            raise RuntimeError(f"schema check failed: {out.stderr.strip()[-500:]}")
+            raise RuntimeError(f"{what} failed: {out.stderr.strip()[-500:]}")
         return json.loads(out.stdout)
 
     def stop(self, timeout: float = 30.0) -> None:
