@@ -1,11 +1,17 @@
-"""The samples in memory: zero-copy read-only views that never change under a reader,
-and the numpy reading of the daily files, bit for bit what the line-by-line reading gives."""
+"""The samples' columns: kept in a nameless file, not in the daemon's memory; read-only
+arrays that never change under a reader; a card that refuses costs the chart, never the
+lamp; and the numpy reading of the daily files, bit for bit what the line-by-line
+reading gives."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
+import os
 import subprocess
 import sys
+import tempfile
 import threading
 from array import array
 from pathlib import Path
@@ -31,31 +37,32 @@ def _filled(n: int, start: float = T0) -> Columns:
     return cols
 
 
-def test_views_are_the_columns_themselves_read_only(tmp_path):
-    """columns() hands out read-only float64 views that np.asarray takes without a copy."""
+def test_columns_are_read_only_float64_arrays(tmp_path):
+    """columns() hands out read-only float64 arrays that np.asarray takes as they are."""
     h = History(tmp_path / "history")
     h.open(T0)
-    for i in range(1000):
+    for i in range(10_000):
         h.add_sample(T0 + i, None if i == 5 else i / 3)
     t, v = h.columns(T0 + 10)
-    a, b = h.columns(T0 + 10)
     assert np.asarray(t, dtype=float) is t and np.asarray(v, dtype=float) is v
-    assert np.shares_memory(t, a) and np.shares_memory(v, b)
-    assert t.dtype == np.float64 and len(t) == len(v) == 990
+    assert t.dtype == np.float64 and len(t) == len(v) == 9_990
+    assert t[0] == T0 + 10 and t[-1] == T0 + 9_999 and v[-1] == 9_999 / 3
     with pytest.raises(ValueError, match="read-only"):
         t[0] = 1.0
     assert math.isnan(h.columns(T0 + 5, T0 + 5)[1][0])
 
 
-def test_a_view_never_changes_under_its_reader():
-    """Appends, an insert before the end, a prune and a move of the columns leave a view
-    handed out as it was (copy on write)."""
-    cols = _filled(5000)
+def test_a_view_never_changes_under_its_reader(tmp_path):
+    """Appends, an insert before the end, a prune and a move of the columns leave an
+    array handed out as it was."""
+    cols = Columns(tmp_path, chunk=256)
+    for i in range(5000):
+        cols.append(T0 + i, float(i))
     t, v = cols.views(0, len(cols))
     t_before, v_before = t.copy(), v.copy()
     cols.insert(T0 + 10.5, 99.0)  # the clock went back
     cols.drop_before(T0 + 3000)
-    for i in range(20_000):  # past the room at the end: the columns move
+    for i in range(20_000):  # the dead front moves out
         cols.append(T0 + 5000 + i, -1.0)
     cols.insert(T0 + 3000.5, 98.0)
     assert np.array_equal(t, t_before) and np.array_equal(v, v_before)
@@ -64,21 +71,132 @@ def test_a_view_never_changes_under_its_reader():
     assert len(cols) == 25_000 - 3000 + 1  # the insert before T0 + 3000 went too
 
 
-def test_without_a_view_the_columns_change_in_place():
-    """With no view alive, an insert and a prune keep the same buffer (no copy of 8 days
-    per step of a clock going back)."""
-    cols = _filled(3000)
-    buffer = cols._mm
-    cols.insert(T0 + 1.5, 7.0)
-    cols.drop_before(T0 + 2000)
-    assert cols._mm is buffer
-    t, _ = cols.views(0, 3)
-    cols.insert(T0 + 2000.5, 8.0)  # a view is alive: new columns
-    assert cols._mm is not buffer and t.tolist() == [T0 + 2000, T0 + 2001, T0 + 2002]
-    del t
-    buffer = cols._mm
-    cols.insert(T0 + 2001.5, 9.0)
-    assert cols._mm is buffer
+def test_a_sample_older_than_the_pruned_ones_goes_first(tmp_path):
+    """After a prune, a sample from before the cutoff (the clock stepped back further)
+    goes first among the live ones, and the search never looks at the pruned ones
+    around it, even once they are in the file together."""
+    cols = Columns(tmp_path, chunk=4)
+    for i in range(20):
+        cols.append(T0 + i, float(i))
+    cols.drop_before(T0 + 6)
+    cols.insert(T0 + 1, -1.0)  # older than the pruned 4 and 5 of its chunk
+    for i in range(20, 40):
+        cols.append(T0 + i, float(i))  # the chunk goes back to the file
+    assert cols._written > 8
+    assert cols.index(T0 + 3) == 1 and cols.index(T0 + 0.5) == 0
+    assert cols.index(T0 + 6, right=True) == 2 and cols.index(T0 + 25) == 20
+    assert cols.views(0, 3)[0].tolist() == [T0 + 1, T0 + 6, T0 + 7]
+
+
+def _open_files(folder: Path) -> list[str]:
+    """What the open descriptors of this process point to inside ``folder``."""
+    fds = Path("/proc/self/fd")
+    found = []
+    for fd in fds.iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith(str(folder)):
+                found.append(target)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="Linux only")
+def test_the_columns_live_in_a_nameless_file(tmp_path):
+    """8 days at 1 Hz: the columns are in files nobody sees in the folder (gone with the
+    process), the daemon keeps the newest samples only, and a prune gives the disk back."""
+    n = 691_200
+    cols = Columns(tmp_path)
+    cols.extend(T0 + np.arange(n, dtype=float), np.arange(n, dtype=float))
+    assert list(tmp_path.iterdir()) == []
+    held = _open_files(tmp_path)
+    assert len(held) == 2 and all(x.endswith("(deleted)") for x in held), held
+    assert 4_096 <= len(cols._tail[0]) < 2 * 4_096  # a chunk or two in memory, no more
+    assert [s.size() for s in cols._stores] == [(n - len(cols._tail[0])) * 8] * 2
+    t, v = cols.views(100_000, 100_003)
+    assert t.tolist() == [T0 + 100_000, T0 + 100_001, T0 + 100_002] and v[0] == 100_000
+    cols.drop_before(T0 + n // 2)  # half dead: the live half moves to a new file
+    assert [s.size() for s in cols._stores] < [n * 8 // 2 + 4_096 * 8] * 2
+    assert cols.views(0, 1)[0][0] == T0 + n // 2 and len(cols) == n - n // 2
+    del cols, t, v
+    gc.collect()
+    assert _open_files(tmp_path) == []
+
+
+def _rss_anon_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1])
+    raise AssertionError("no RssAnon")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="Linux only")
+def test_8_days_of_samples_keep_little_memory(tmp_path):
+    """The daemon's own memory grows by much less than the 11 MB of 8 days (the old
+    columns took all of it), and a reader's copy goes back when it is dropped."""
+    n = 691_200
+    times, values = T0 + np.arange(n, dtype=float), np.ones(n)
+    gc.collect()
+    before = _rss_anon_kib()
+    cols = Columns(tmp_path)
+    cols.extend(times, values)
+    del times, values
+    gc.collect()
+    assert _rss_anon_kib() - before < 1_024  # the input arrays included: they are gone
+    t, v = cols.views(0, len(cols))
+    assert t[-1] == T0 + n - 1 and v.sum() == n
+    del t, v
+    assert _rss_anon_kib() - before < 1_024
+
+
+def test_a_card_that_refuses_writes_keeps_the_columns_in_memory(tmp_path, caplog):
+    """A write that fails (full or failing card): the columns go to memory, whole."""
+    cols = Columns(tmp_path, chunk=16)
+    for i in range(100):
+        cols.append(T0 + i, float(i))
+
+    def refuse(offset, data):
+        raise OSError(28, "No space left on device")
+
+    for store in cols._stores:
+        store.write = refuse
+    for i in range(100, 200):
+        cols.append(T0 + i, float(i))
+    cols.insert(T0 + 50.5, -1.0)
+    t, v = cols.views(0, len(cols))
+    assert len(t) == 201 and t[51] == T0 + 50.5 and v[51] == -1.0
+    assert (np.diff(t) > 0).all() and v[-1] == 199.0
+    assert "kept in memory from now on" in caplog.text and "No space left" in caplog.text
+    assert _open_files(tmp_path) == []  # the file was closed
+
+
+def test_a_card_that_cannot_be_read_costs_the_chart_not_the_lamp(tmp_path, caplog):
+    """A read that fails: the samples in the file leave the columns (the daily files
+    still hold them), the newest ones stay, and appends and inserts go on."""
+    cols = Columns(tmp_path, chunk=16)
+    for i in range(100):
+        cols.append(T0 + i, float(i))
+    written = 100 - len(cols._tail[0])
+    assert written > 0
+
+    def fail(offset, out):
+        raise OSError(5, "Input/output error")
+
+    for store in cols._stores:
+        store.read_into = fail
+    t, _ = cols.views(0, len(cols))
+    assert t.tolist() == [T0 + i for i in range(written, 100)]
+    assert "lost" in caplog.text and "Input/output error" in caplog.text
+    cols.insert(T0 + 95.5, 1.0)
+    cols.append(T0 + 100, 2.0)
+    got = cols.views(0, len(cols))[0].tolist()
+    assert got[-7:] == [T0 + 95, T0 + 95.5, T0 + 96, T0 + 97, T0 + 98, T0 + 99, T0 + 100]
+
+
+def test_no_folder_keeps_the_columns_in_memory(tmp_path, caplog):
+    """A folder that does not exist (a read-only card): memory, with a warning."""
+    cols = Columns(tmp_path / "missing", chunk=16)
+    cols.extend(T0 + np.arange(100, dtype=float), np.zeros(100))
+    assert len(cols.views(0, 100)[0]) == 100 and "kept in memory" in caplog.text
 
 
 OPS = st.lists(
@@ -93,12 +211,18 @@ OPS = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
-@given(OPS)
-def test_columns_match_a_sorted_list(ops):
-    """Any mix of appends, inserts, bulk appends, prunes and views: the columns hold what a
-    sorted list holds, and every view still holds what it held when handed out."""
-    cols, model, views = Columns(), [], []
+@settings(max_examples=80, deadline=None)
+@given(OPS, st.sampled_from([2, 3, 16, 4_096]), st.booleans())
+def test_columns_match_a_sorted_list(ops, chunk, on_file):
+    """Any mix of appends, inserts, bulk appends, prunes and views, on a file or in
+    memory, with chunks of any size: the columns hold what a sorted list holds, and
+    every view still holds what it held when handed out."""
+    with tempfile.TemporaryDirectory() as folder:
+        _check_against_model(ops, Columns(Path(folder) if on_file else None, chunk=chunk))
+
+
+def _check_against_model(ops, cols: Columns) -> None:
+    model, views = [], []
     for op, x in ops:
         if op == "add":
             wall = round(T0 + x, 3)
@@ -258,37 +382,3 @@ def test_views_hold_still_while_the_control_thread_writes(tmp_path):
     assert bad == []
     t, _ = h.columns(0)
     assert (np.diff(t) >= 0).all() and t[0] >= T0 + 30_000 - 1 - 0.1 * DAY - 2_000
-
-
-def _resident_kib(cols: Columns) -> int:
-    """Resident KiB of the mapping that holds the columns (Linux)."""
-    address = cols._t.__array_interface__["data"][0]
-    inside = False
-    for line in Path("/proc/self/smaps").read_text().splitlines():
-        head = line.split()[0]
-        if "-" in head and not head.endswith(":"):
-            lo, hi = (int(x, 16) for x in head.split("-"))
-            inside = lo <= address < hi
-        elif inside and head == "Rss:":
-            return int(line.split()[1])
-    raise AssertionError("no mapping holds the columns")
-
-
-@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="Linux only")
-def test_pruned_samples_give_their_memory_back():
-    """A prune gives the pruned pages back at once, or at the first prune after the last
-    view of them is gone; appends past the room move the columns without new memory."""
-    n = 400_000  # 6.4 MB
-    cols = Columns(n)
-    cols.extend(T0 + np.arange(n, dtype=float), np.ones(n))
-    full = _resident_kib(cols)
-    assert full >= n * 16 // 1024
-    cols.drop_before(T0 + n // 2)
-    assert _resident_kib(cols) < full - n * 7 // 1024
-    t, _ = cols.views(0, 10)
-    cols.drop_before(T0 + 3 * n // 4)  # a view is alive: kept for now
-    held = _resident_kib(cols)
-    assert held > full - n * 9 // 1024
-    del t, _
-    cols.drop_before(T0 + 3 * n // 4)
-    assert _resident_kib(cols) < held - n * 3 // 1024

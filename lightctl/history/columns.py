@@ -1,157 +1,352 @@
-"""The samples in memory: two float64 columns the chart and the preview read without a copy.
+"""The samples: two float64 columns kept in a file the kernel caches, not in the daemon.
 
-Eight days at 1 Hz are 691,200 samples, 11 MB as two float64 columns. A preview or an
-8-day chart used to copy both columns for every request; here a reader gets read-only
-numpy views of the columns themselves, and those views never change under it:
+Eight days at 1 Hz are 691,200 samples, 11 MB as two float64 columns: a sixth of the
+daemon's resident memory on a Pi Zero, for data read a few times a day (a preview, the
+chart). So the columns live in a nameless file in the history folder (``O_TMPFILE``:
+gone when the daemon stops, nothing to clean up) and the daemon keeps only the newest
+samples (the tail) and the first time of every chunk it wrote. A reader gets fresh
+read-only arrays read from the file (from the page cache: milliseconds for 8 days); the
+memory comes for the request and goes with it, and the kernel may drop the file's
+pages when memory is short (a preview then reads them from the card again). A reader
+never maps the file, so a failing card is an error a reader gets, never a SIGBUS.
 
-- the columns live in one anonymous ``mmap`` with room at the end: an append writes past
-  the end of every view handed out (pages not yet written take no memory);
-- a prune only moves the start; the whole pages before it are given back to the system
-  (``madvise``) when no view is alive;
-- an insert before the end (the wall clock went back) or a move of the columns to the
-  front of their room rewrites them in place only when no view is alive; otherwise the
-  columns go to a new ``mmap`` (copy on write) and the readers keep the old one until
-  they drop it.
+- chunk ``c`` of the file holds samples ``c * chunk`` to ``(c + 1) * chunk`` (counted
+  from the file's start); the tail holds the samples after the last whole chunk written,
+  and whole chunks go to the file once it holds two: one write per column every hour
+  and a bit at 1 Hz, no fsync (the daily files are the record; this is a cache of them);
+- an insert before the end (the wall clock went back) into a chunk already written
+  takes the chunks from there back into the tail (a clock step of an hour: one or two);
+- a prune moves the start; once the dead chunks at the front are as many as the live
+  ones, the live ones are copied into a new file (its size stays under twice theirs);
+- a folder without ``O_TMPFILE`` gets a named file, unlinked at once; no folder at all,
+  or a write that fails (a full or failing card), keeps the columns in memory instead,
+  with a warning: the daily files still hold every sample.
 
-Whether a view is alive is read from the columns' reference counts: every numpy view of
-a column, and every view of a view, holds a reference to that column (numpy points a
-view's ``base`` at the array that holds the buffer). The owner (:class:`History`) calls
-every method under its lock, so no new view appears while a method runs.
+Not thread-safe: the owner (:class:`History`) calls every method under its lock.
 """
 
 from __future__ import annotations
 
-import mmap
-import sys
+import bisect
+import contextlib
+import logging
+import os
+import tempfile
+import weakref
+from array import array
+from pathlib import Path
 
 import numpy as np
 
+log = logging.getLogger("lightctl.history")
+
 _ITEM = 8  # bytes of a float64
-_PAGE_ITEMS = mmap.PAGESIZE // _ITEM
-MIN_ROOM = 4_096  # samples of room at least (a bit over an hour at 1 Hz)
+CHUNK = 4_096  # samples a chunk: a bit over an hour at 1 Hz, 32 KiB a column
 
 
-def _room(n: int) -> int:
-    """Capacity for ``n`` samples: a quarter more (two days for 8 days at 1 Hz), in pages."""
-    cap = n + max(MIN_ROOM, n // 4)
-    return -(-cap // _PAGE_ITEMS) * _PAGE_ITEMS
+class _FileStore:
+    """A column in a nameless file: positional reads and writes, nothing mapped."""
+
+    def __init__(self, folder: Path) -> None:
+        try:
+            self.fd = os.open(folder, os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o600)
+        except (OSError, AttributeError):  # no O_TMPFILE here: a name for a moment
+            fd, name = tempfile.mkstemp(prefix=".columns-", dir=folder)
+            os.unlink(name)
+            self.fd = fd
+        self._close = weakref.finalize(self, os.close, self.fd)  # a dropped store too
+
+    def read_into(self, offset: int, out: np.ndarray) -> None:
+        view = memoryview(out).cast("B")
+        done = 0
+        while done < len(view):
+            n = os.preadv(self.fd, [view[done:]], offset + done)
+            if n <= 0:
+                raise OSError(f"history columns: short read at {offset + done}")
+            done += n
+
+    def write(self, offset: int, data: memoryview) -> None:
+        view = data.cast("B")
+        done = 0
+        while done < len(view):
+            done += os.pwrite(self.fd, view[done:], offset + done)
+
+    def size(self) -> int:
+        return os.fstat(self.fd).st_size
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._close()
+
+
+class _MemoryStore:
+    """The same in memory, where no file can be had."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def read_into(self, offset: int, out: np.ndarray) -> None:
+        view = memoryview(out).cast("B")
+        view[:] = self.data[offset : offset + len(view)]
+
+    def write(self, offset: int, data: memoryview) -> None:
+        raw = data.cast("B")
+        if len(self.data) < offset:
+            self.data.extend(bytes(offset - len(self.data)))
+        self.data[offset : offset + len(raw)] = raw
+
+    def size(self) -> int:
+        return len(self.data)
+
+    def close(self) -> None:
+        self.data = bytearray()
+
+
+def _open_stores(folder: Path | None) -> tuple[_FileStore | _MemoryStore, ...]:
+    if folder is not None:
+        try:
+            return _FileStore(folder), _FileStore(folder)
+        except OSError as exc:
+            log.warning("history columns kept in memory: no file in %s (%s)", folder, exc)
+    return _MemoryStore(), _MemoryStore()
 
 
 class Columns:
-    """Times (sorted) and lux (NaN = failed reading) of the samples; not thread-safe."""
+    """Times (sorted) and lux (NaN = failed reading) of the samples; not thread-safe.
 
-    def __init__(self, capacity: int = 0) -> None:
-        self._alloc(_room(capacity))
-        self._lo = self._hi = 0
+    ``folder`` holds the file (None: memory only); ``chunk`` is for tests.
+    """
 
-    def _alloc(self, cap: int) -> None:
-        self._mm = mmap.mmap(-1, 2 * cap * _ITEM, flags=mmap.MAP_PRIVATE)
-        self._cap = cap
-        self._released = 0  # whole pages before this item were given back
-        self._t = np.frombuffer(self._mm, np.float64, count=cap, offset=0)
-        self._v = np.frombuffer(self._mm, np.float64, count=cap, offset=cap * _ITEM)
-        self._free_refs = sys.getrefcount(self._t)  # no view alive
+    def __init__(self, folder: Path | None = None, *, chunk: int = CHUNK) -> None:
+        self._folder = folder
+        self._chunk = chunk
+        self._stores = _open_stores(folder)
+        self._lo = 0  # first live sample (samples before it are pruned)
+        self._written = 0  # samples in the file: whole chunks
+        self._marks = array("d")  # first time of every chunk in the file
+        self._tail = (array("d"), array("d"))  # samples from _written on
 
     def __len__(self) -> int:
-        return self._hi - self._lo
+        return self._end - self._lo
 
-    def _shared(self) -> bool:
-        """True while a view of the columns (or of a view of them) is alive."""
-        return (
-            sys.getrefcount(self._t) > self._free_refs or sys.getrefcount(self._v) > self._free_refs
-        )
+    @property
+    def _end(self) -> int:
+        return self._written + len(self._tail[0])
 
     # --- reading -----------------------------------------------------------------
 
     def last(self) -> float:
-        return float(self._t[self._hi - 1])
+        """The newest sample's time (the tail always holds a chunk or more of samples
+        once there are any)."""
+        return self._tail[0][-1]
 
     def index(self, wall: float, *, right: bool = False) -> int:
         """Where ``wall`` would go among the samples (bisect left or right)."""
-        t = self._t[self._lo : self._hi]
-        return int(t.searchsorted(wall, side="right" if right else "left"))
+        return max(self._find(wall, right), self._lo) - self._lo
 
     def views(self, i: int, j: int) -> tuple[np.ndarray, np.ndarray]:
-        """Read-only views of samples ``i`` to ``j`` (indices from the oldest)."""
-        t = self._t[self._lo + i : self._lo + j]
-        v = self._v[self._lo + i : self._lo + j]
+        """Read-only arrays of samples ``i`` to ``j`` (indices from the oldest): copies,
+        so nothing done to the columns later changes them."""
+        a, b = self._lo + i, self._lo + max(i, j)
+        t, v = np.empty(b - a), np.empty(b - a)
+        k = max(a, min(b, self._written))  # a..k from the file, k..b from the tail
+        try:
+            for store, out in zip(self._stores, (t, v), strict=True):
+                store.read_into(a * _ITEM, out[: k - a])
+        except OSError as exc:  # the file's samples are gone: what is left of a..b
+            lost = self._written
+            self._lose_file(exc)
+            a, b = max(a - lost, self._lo), max(b - lost, self._lo)
+            return self.views(a - self._lo, b - self._lo)
+        for tail, out in zip(self._tail, (t, v), strict=True):
+            out[k - a :] = np.frombuffer(tail, np.float64)[k - self._written : b - self._written]
         t.flags.writeable = False
         v.flags.writeable = False
         return t, v
+
+    def _chunk_times(self, c: int) -> np.ndarray:
+        out = np.empty(self._chunk)
+        try:
+            self._stores[0].read_into(c * self._chunk * _ITEM, out)
+        except OSError as exc:
+            self._lose_file(exc)
+            raise
+        return out
+
+    def _find(self, wall: float, right: bool) -> int:
+        """Bisect among the live samples: the chunk by its first time, then inside it
+        (one chunk read from the file at most). Pruned samples are never looked at:
+        a sample inserted at the start may be older than they are."""
+        tail = np.frombuffer(self._tail[0], np.float64)
+        side = "right" if right else "left"
+        if self._lo >= self._written:  # all live samples are in the tail
+            skip = self._lo - self._written
+            return self._lo + int(tail[skip:].searchsorted(wall, side))
+        if len(tail) and (tail[0] <= wall if right else tail[0] < wall):
+            return self._written + int(tail.searchsorted(wall, side))
+        first = self._lo // self._chunk  # the chunk that holds the first live sample
+        cut = bisect.bisect_right if right else bisect.bisect_left
+        c = cut(self._marks, wall, first + 1) - 1  # the last chunk that starts before wall
+        try:
+            times = self._chunk_times(c)
+        except OSError:  # the file's samples are gone now: only the tail is left
+            return self._find(wall, right)
+        skip = self._lo - c * self._chunk if c == first else 0
+        return c * self._chunk + skip + int(times[skip:].searchsorted(wall, side))
 
     # --- writing -----------------------------------------------------------------
 
     def append(self, wall: float, value: float) -> None:
         """Add a sample at the end (``wall`` not before the last one)."""
-        if self._hi == self._cap:
-            self._make_room(1)
-        self._t[self._hi] = wall
-        self._v[self._hi] = value
-        self._hi += 1
+        self._tail[0].append(wall)
+        self._tail[1].append(value)
+        if len(self._tail[0]) >= 2 * self._chunk:
+            self._spill()
 
     def extend(self, times: np.ndarray, values: np.ndarray) -> None:
         """Add sorted samples that all come at or after the last one."""
-        n = len(times)
-        if self._hi + n > self._cap:
-            self._make_room(n)
-        self._t[self._hi : self._hi + n] = times
-        self._v[self._hi : self._hi + n] = values
-        self._hi += n
+        times = np.ascontiguousarray(times, np.float64)
+        values = np.ascontiguousarray(values, np.float64)
+        for k in range(0, len(times), self._chunk):  # a chunk at a time: the tail stays small
+            self._tail[0].frombytes(times[k : k + self._chunk].tobytes())
+            self._tail[1].frombytes(values[k : k + self._chunk].tobytes())
+            if len(self._tail[0]) >= 2 * self._chunk:
+                self._spill()
 
     def insert(self, wall: float, value: float) -> None:
         """Add a sample before the end, after those with the same time."""
-        i = self._lo + self.index(wall, right=True)
-        if self._hi == self._cap or self._shared():
-            n = len(self)
-            cap = self._cap if self._hi < self._cap else _room(n + 1)
-            old_t, old_v, lo, hi = self._t, self._v, self._lo, self._hi
-            self._alloc(cap)  # copy on write: readers keep the old columns
-            k = i - lo
-            self._t[:k], self._v[:k] = old_t[lo:i], old_v[lo:i]
-            self._t[k + 1 : n + 1], self._v[k + 1 : n + 1] = old_t[i:hi], old_v[i:hi]
-            self._t[k], self._v[k] = wall, value
-            self._lo, self._hi = 0, n + 1
-            return
-        hi = self._hi
-        self._t[i + 1 : hi + 1] = self._t[i:hi]  # numpy copes with the overlap
-        self._v[i + 1 : hi + 1] = self._v[i:hi]
-        self._t[i], self._v[i] = wall, value
-        self._hi += 1
+        at = self._find(wall, right=True)
+        if at < self._written and not self._unspill(at // self._chunk):
+            at = self._find(wall, right=True)  # the file was lost meanwhile
+        k = at - self._written
+        self._tail[0].insert(k, wall)
+        self._tail[1].insert(k, value)
+        if len(self._tail[0]) >= 2 * self._chunk:
+            self._spill()
 
     def drop_before(self, wall: float) -> None:
-        """Forget the samples before ``wall``; give back the memory no view can see."""
+        """Forget the samples before ``wall``; once as many are dead as live, the live
+        ones move to a new file (8 days copied every 8 days: ~60 kB/h at 1 Hz)."""
         self._lo += self.index(wall)
-        if self._lo - self._released >= _PAGE_ITEMS and not self._shared():  # else: later
-            self._released = self._release(self._released, self._lo)
-            if self._lo == self._hi:
-                self._lo = self._hi = self._released = 0
+        if self._lo == self._end:
+            self._reset()
+        elif self._lo >= max(2 * self._chunk, len(self)):
+            self._compact()
 
-    def _release(self, start: int, stop: int) -> int:
-        """Give the whole pages of items ``start``..``stop`` of both columns back; returns
-        where the pages given back end."""
-        first = -(-start // _PAGE_ITEMS) * _PAGE_ITEMS
-        last = stop // _PAGE_ITEMS * _PAGE_ITEMS
-        if last <= first:
-            return start
-        size = (last - first) * _ITEM
-        self._mm.madvise(mmap.MADV_DONTNEED, first * _ITEM, size)
-        self._mm.madvise(mmap.MADV_DONTNEED, (self._cap + first) * _ITEM, size)
-        return last
+    # --- the file ----------------------------------------------------------------
 
-    def _make_room(self, more: int) -> None:
-        """Room for ``more`` samples at the end: the live ones moved to the front of
-        their room in place when no view is alive and it is enough, else new columns."""
-        n = len(self)
-        if self._cap - n - more >= self._cap // 8 and not self._shared():
-            lo, hi, step = self._lo, self._hi, self._lo  # steps of lo: never overlapping
-            for k in range(0, n, step):
-                m = min(step, n - k)
-                self._t[k : k + m] = self._t[lo + k : lo + k + m]
-                self._v[k : k + m] = self._v[lo + k : lo + k + m]
-            self._lo, self._hi, self._released = 0, n, 0
-            self._release(n, hi)
+    def _spill(self) -> None:
+        """The tail's whole chunks but one go to the file."""
+        n = (len(self._tail[0]) // self._chunk - 1) * self._chunk
+        if n <= 0:
             return
-        old_t, old_v, lo, hi = self._t, self._v, self._lo, self._hi
-        self._alloc(_room(n + more))
-        self._t[:n], self._v[:n] = old_t[lo:hi], old_v[lo:hi]
-        self._lo, self._hi = 0, n
+        parts = [memoryview(tail[:n]) for tail in self._tail]  # copies: the tail may resize
+        try:
+            for store, part in zip(self._stores, parts, strict=True):
+                store.write(self._written * _ITEM, part)
+        except OSError as exc:
+            self._to_memory(exc)
+            for store, part in zip(self._stores, parts, strict=True):
+                store.write(self._written * _ITEM, part)
+        self._marks.extend(self._tail[0][k] for k in range(0, n, self._chunk))
+        for tail in self._tail:
+            del tail[:n]
+        self._written += n
+
+    def _unspill(self, c: int) -> bool:
+        """Chunks ``c`` on back into the tail (an insert goes there); False if the file
+        could not be read (its samples are lost from the columns then)."""
+        start = c * self._chunk
+        n = self._written - start
+        got = []
+        for store in self._stores:
+            out = np.empty(n)
+            try:
+                store.read_into(start * _ITEM, out)
+            except OSError as exc:
+                self._lose_file(exc)
+                return False
+            got.append(out)
+        for tail, out in zip(self._tail, got, strict=True):
+            tail[0:0] = array("d", out.tobytes())
+        del self._marks[c:]
+        self._written = start
+        return True
+
+    def _compact(self) -> None:
+        """The live chunks to the front of a new file; the old one goes."""
+        shift = min(self._lo // self._chunk * self._chunk, self._written)
+        if shift == 0:
+            return
+        if self._on_file:
+            new = _open_stores(self._folder)
+            buf = np.empty(64 * self._chunk)
+            try:
+                for src, dst in zip(self._stores, new, strict=True):
+                    for a in range(shift, self._written, len(buf)):
+                        part = buf[: min(len(buf), self._written - a)]
+                        src.read_into(a * _ITEM, part)
+                        dst.write((a - shift) * _ITEM, memoryview(part))
+            except OSError as exc:  # the old file stays; the next prune tries again
+                log.warning("history columns not compacted: %s", exc)
+                for store in new:
+                    store.close()
+                return
+            for store in self._stores:
+                store.close()
+            self._stores = new
+        else:
+            for store in self._stores:
+                assert isinstance(store, _MemoryStore)
+                del store.data[: shift * _ITEM]
+        del self._marks[: shift // self._chunk]
+        self._lo -= shift
+        self._written -= shift
+
+    def _reset(self) -> None:
+        """Nothing live: start over with empty columns (the file's blocks go back)."""
+        for store in self._stores:
+            store.close()
+        self._stores = _open_stores(self._folder if self._on_file else None)
+        self._lo = self._written = 0
+        del self._marks[:]
+        for tail in self._tail:
+            del tail[:]
+
+    @property
+    def _on_file(self) -> bool:
+        return isinstance(self._stores[0], _FileStore)
+
+    def _to_memory(self, exc: OSError) -> None:
+        """A write failed: keep the columns in memory from now on (what the file holds
+        read back; if that fails too, the file's samples are lost from the chart)."""
+        log.warning("history columns kept in memory from now on: %s", exc)
+        mem = (_MemoryStore(), _MemoryStore())
+        try:
+            for src, dst in zip(self._stores, mem, strict=True):
+                part = np.empty(self._written)
+                src.read_into(0, part)
+                dst.write(0, memoryview(part))
+        except OSError as exc2:
+            self._lose_file(exc2)
+            return
+        for store in self._stores:
+            store.close()
+        self._stores = mem
+        self._folder = None
+
+    def _lose_file(self, exc: OSError) -> None:
+        """The file cannot be read: its samples leave the columns (the daily files
+        still hold them; a restart loads them again); the tail stays."""
+        log.error(
+            "history columns lost %d samples (still in the daily files): %s",
+            max(0, self._written - self._lo),
+            exc,
+        )
+        for store in self._stores:
+            store.close()
+        self._stores = (_MemoryStore(), _MemoryStore())
+        self._folder = None
+        self._lo = max(0, self._lo - self._written)
+        self._written = 0
+        del self._marks[:]

@@ -31,9 +31,10 @@ and its lux must be empty or a finite number >= 0. What is skipped is counted
 and logged once per file with its name.
 
 Samples files are read with numpy (:mod:`lightctl.history.fastparse`), line by line
-only when a file holds a bad line. In memory, samples live in two float64 columns
+only when a file holds a bad line. Once loaded, samples live in two float64 columns
 (NaN = failed reading, :mod:`lightctl.history.columns`): 16 bytes a sample, about
-11 MB for 8 days at 1 Hz. An input is kept as its JSON text (about 0.5 KB for a
+11 MB for 8 days at 1 Hz, kept in a nameless file the kernel caches rather than in the
+daemon's memory. An input is kept as its JSON text (about 0.5 KB for a
 settings change, against 1.9 KB as a dict of 17 fields) and decoded when read: Home
 Assistant may change a setting every few seconds, and 8 days of such changes must
 not crowd a Pi Zero's memory.
@@ -57,7 +58,6 @@ DAY = 86_400.0
 NAN = math.nan
 _FILE_RE = re.compile(r"^(samples|events|inputs)-(\d{4}-\d{2}-\d{2})\.csv$")
 _REASON_BAD = re.compile(r"[\r\n,]")
-MIN_LINE = 12  # bytes of the shortest samples line since 2001: "1000000000,\n"
 
 Sample = tuple[float, float | None]
 Event = tuple[float, bool, str]
@@ -289,12 +289,7 @@ def load_since(folder: Path, cutoff: float):
     from lightctl.history.columns import Columns
 
     files = [f for f in _list_files(folder) if (f[0] + 1) * DAY > cutoff]
-    size = 0  # room for the lines of every file: the columns are never copied to grow
-    for _day_no, kind, path in files:
-        if kind == "samples":
-            with contextlib.suppress(OSError):
-                size += path.stat().st_size
-    columns = Columns(size // MIN_LINE)
+    columns = Columns(folder)  # in a nameless file there (memory if it cannot be had)
     events: list[Event] = []
     inputs: list[_Record] = []
     for day_no, kind, path in files:

@@ -287,9 +287,9 @@ class History:
     def columns(self, since: float, until: float | None = None):
         """Like samples() as two columns (times, lux with NaN for a failed reading).
 
-        Read-only float64 numpy views of the columns in memory, not copies: an 8-day
-        preview or chart costs no copy of the 11 MB, and the views never change while
-        the reader holds them (see :mod:`lightctl.history.columns`).
+        Read-only float64 numpy arrays, read from the columns' file (see
+        :mod:`lightctl.history.columns`): the 11 MB of 8 days are in the daemon's memory
+        only while a reader holds them, and nothing done later changes them.
         """
         with self._lock:
             return self._range(since, until)
