@@ -18,7 +18,10 @@ DAY = 86_400.0
 
 
 def _files(folder):
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    """The folder's files but the samples' columns (``.columns-*``, a cache of them)."""
+    if not folder.exists():
+        return []
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".columns-"))
 
 
 def _history(tmp_path, **kw) -> History:

@@ -101,25 +101,45 @@ def _open_files(folder: Path) -> list[str]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="Linux only")
-def test_the_columns_live_in_a_nameless_file(tmp_path):
-    """8 days at 1 Hz: the columns are in files nobody sees in the folder (gone with the
-    process), the daemon keeps the newest samples only, and a prune gives the disk back."""
+def test_the_columns_live_in_files_of_their_own(tmp_path):
+    """8 days at 1 Hz: the columns are in two files of the history folder, open for
+    reading only between writes; the daemon keeps the newest samples only; a prune
+    gives the disk back; the files go with the columns, and a crash's at the next load."""
     n = 691_200
     cols = Columns(tmp_path)
     cols.extend(T0 + np.arange(n, dtype=float), np.arange(n, dtype=float))
-    assert list(tmp_path.iterdir()) == []
-    held = _open_files(tmp_path)
-    assert len(held) == 2 and all(x.endswith("(deleted)") for x in held), held
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert len(names) == 2 and all(x.startswith(".columns-") for x in names)
+    assert sorted(Path(x).name for x in _open_files(tmp_path)) == names
+    assert _write_modes(tmp_path) == []
     assert 4_096 <= len(cols._tail[0]) < 2 * 4_096  # a chunk or two in memory, no more
     assert [s.size() for s in cols._stores] == [(n - len(cols._tail[0])) * 8] * 2
     t, v = cols.views(100_000, 100_003)
     assert t.tolist() == [T0 + 100_000, T0 + 100_001, T0 + 100_002] and v[0] == 100_000
-    cols.drop_before(T0 + n // 2)  # half dead: the live half moves to a new file
+    cols.drop_before(T0 + n // 2)  # half dead: the live half moves to new files
     assert [s.size() for s in cols._stores] < [n * 8 // 2 + 4_096 * 8] * 2
     assert cols.views(0, 1)[0][0] == T0 + n // 2 and len(cols) == n - n // 2
+    assert len(list(tmp_path.iterdir())) == 2 and _write_modes(tmp_path) == []
     del cols, t, v
     gc.collect()
-    assert _open_files(tmp_path) == []
+    assert _open_files(tmp_path) == [] and list(tmp_path.iterdir()) == []
+    (tmp_path / ".columns-0123").write_bytes(b"left by a crash")
+    (tmp_path / "samples-2025-11-27.csv").write_text(f"{T0:.0f},1.5\n")
+    h = History(tmp_path)
+    h.open(T0 + 10)
+    assert not (tmp_path / ".columns-0123").exists() and h.samples(0) == [(T0, 1.5)]
+
+
+def _write_modes(folder: Path) -> list[str]:
+    """The descriptors of this process open for writing inside ``folder``."""
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            if os.readlink(fd).startswith(str(folder)):
+                flags = int((Path("/proc/self/fdinfo") / fd.name).read_text().split()[3], 8)
+                if flags & (os.O_WRONLY | os.O_RDWR):
+                    found.append(os.readlink(fd))
+    return found
 
 
 def _rss_anon_kib() -> int:

@@ -1,26 +1,28 @@
-"""The samples: two float64 columns kept in a file the kernel caches, not in the daemon.
+"""The samples: two float64 columns kept in files the kernel caches, not in the daemon.
 
 Eight days at 1 Hz are 691,200 samples, 11 MB as two float64 columns: a sixth of the
 daemon's resident memory on a Pi Zero, for data read a few times a day (a preview, the
-chart). So the columns live in a nameless file in the history folder (``O_TMPFILE``:
-gone when the daemon stops, nothing to clean up) and the daemon keeps only the newest
-samples (the tail) and the first time of every chunk it wrote. A reader gets fresh
-read-only arrays read from the file (from the page cache: milliseconds for 8 days); the
-memory comes for the request and goes with it, and the kernel may drop the file's
-pages when memory is short (a preview then reads them from the card again). A reader
-never maps the file, so a failing card is an error a reader gets, never a SIGBUS.
+chart). So the columns live in two files in the history folder (``.columns-*``,
+deleted when the daemon stops, and at the next start after a crash) and the daemon
+keeps only the newest samples (the tail) and the first time of every chunk it wrote.
+A reader gets fresh read-only arrays read from the files (from the page cache:
+milliseconds for 8 days); the memory comes with the request and goes with it, and the
+kernel may drop the files' pages when memory is short (a preview then reads them from
+the card again). Nothing is mapped, so a failing card is an error a reader gets, never
+a SIGBUS.
 
-- chunk ``c`` of the file holds samples ``c * chunk`` to ``(c + 1) * chunk`` (counted
+- chunk ``c`` of a file holds samples ``c * chunk`` to ``(c + 1) * chunk`` (counted
   from the file's start); the tail holds the samples after the last whole chunk written,
-  and whole chunks go to the file once it holds two: one write per column every hour
+  and whole chunks go to the files once it holds two: one write per column every hour
   and a bit at 1 Hz, no fsync (the daily files are the record; this is a cache of them);
 - an insert before the end (the wall clock went back) into a chunk already written
   takes the chunks from there back into the tail (a clock step of an hour: one or two);
 - a prune moves the start; once the dead chunks at the front are as many as the live
-  ones, the live ones are copied into a new file (its size stays under twice theirs);
-- a folder without ``O_TMPFILE`` gets a named file, unlinked at once; no folder at all,
-  or a write that fails (a full or failing card), keeps the columns in memory instead,
-  with a warning: the daily files still hold every sample.
+  ones, the live ones are copied into new files (their size stays under twice theirs);
+- between writes the files are open for reading only, so the card can still be
+  remounted read-only; no folder, or a write that fails (a full, failing or read-only
+  card), keeps the columns in memory from then on, with a warning: the daily files
+  still hold every sample.
 
 Not thread-safe: the owner (:class:`History`) calls every method under its lock.
 """
@@ -31,7 +33,7 @@ import bisect
 import contextlib
 import logging
 import os
-import tempfile
+import uuid
 import weakref
 from array import array
 from pathlib import Path
@@ -42,19 +44,33 @@ log = logging.getLogger("lightctl.history")
 
 _ITEM = 8  # bytes of a float64
 CHUNK = 4_096  # samples a chunk: a bit over an hour at 1 Hz, 32 KiB a column
+PREFIX = ".columns-"  # the files' names in the history folder (not daily files)
+
+
+def _close(fds: list[int | None], path: Path) -> None:
+    for fd in fds:
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    with contextlib.suppress(OSError):
+        path.unlink()
 
 
 class _FileStore:
-    """A column in a nameless file: positional reads and writes, nothing mapped."""
+    """A column in a file of its own: positional reads and writes, nothing mapped.
+
+    Named, and open for reading only between writes: the card can be remounted
+    read-only while the daemon runs (an open file that is unlinked, or open for
+    writing, would make that fail as busy).
+    """
 
     def __init__(self, folder: Path) -> None:
-        try:
-            self.fd = os.open(folder, os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o600)
-        except (OSError, AttributeError):  # no O_TMPFILE here: a name for a moment
-            fd, name = tempfile.mkstemp(prefix=".columns-", dir=folder)
-            os.unlink(name)
-            self.fd = fd
-        self._close = weakref.finalize(self, os.close, self.fd)  # a dropped store too
+        self.path = folder / f"{PREFIX}{uuid.uuid4().hex[:12]}"
+        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+        os.close(os.open(self.path, flags, 0o600))
+        self.fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        self._fds: list[int | None] = [self.fd, None]  # reading; writing, while it writes
+        self._close = weakref.finalize(self, _close, self._fds, self.path)  # dropped too
 
     def read_into(self, offset: int, out: np.ndarray) -> None:
         view = memoryview(out).cast("B")
@@ -66,17 +82,34 @@ class _FileStore:
             done += n
 
     def write(self, offset: int, data: memoryview) -> None:
+        if (fd := self._fds[1]) is None:
+            fd = self._fds[1] = os.open(self.path, os.O_WRONLY | os.O_CLOEXEC)
         view = data.cast("B")
         done = 0
         while done < len(view):
-            done += os.pwrite(self.fd, view[done:], offset + done)
+            done += os.pwrite(fd, view[done:], offset + done)
+
+    def release(self) -> None:
+        """Done writing for now: open for reading only again."""
+        if (fd := self._fds[1]) is not None:
+            self._fds[1] = None
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     def size(self) -> int:
         return os.fstat(self.fd).st_size
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self._close()
+        """Closed and deleted."""
+        self._close()
+
+
+def remove_stale(folder: Path) -> None:
+    """Delete the column files a daemon that did not stop left behind."""
+    with contextlib.suppress(OSError):
+        for path in folder.glob(f"{PREFIX}*"):
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 class _MemoryStore:
@@ -94,6 +127,9 @@ class _MemoryStore:
         if len(self.data) < offset:
             self.data.extend(bytes(offset - len(self.data)))
         self.data[offset : offset + len(raw)] = raw
+
+    def release(self) -> None:
+        pass
 
     def size(self) -> int:
         return len(self.data)
@@ -202,6 +238,7 @@ class Columns:
         self._tail[1].append(value)
         if len(self._tail[0]) >= 2 * self._chunk:
             self._spill()
+            self._release()
 
     def extend(self, times: np.ndarray, values: np.ndarray) -> None:
         """Add sorted samples that all come at or after the last one."""
@@ -212,6 +249,7 @@ class Columns:
             self._tail[1].frombytes(values[k : k + self._chunk].tobytes())
             if len(self._tail[0]) >= 2 * self._chunk:
                 self._spill()
+        self._release()
 
     def insert(self, wall: float, value: float) -> None:
         """Add a sample before the end, after those with the same time."""
@@ -223,6 +261,7 @@ class Columns:
         self._tail[1].insert(k, value)
         if len(self._tail[0]) >= 2 * self._chunk:
             self._spill()
+            self._release()
 
     def drop_before(self, wall: float) -> None:
         """Forget the samples before ``wall``; once as many are dead as live, the live
@@ -295,6 +334,7 @@ class Columns:
             for store in self._stores:
                 store.close()
             self._stores = new
+            self._release()
         else:
             for store in self._stores:
                 assert isinstance(store, _MemoryStore)
@@ -312,6 +352,10 @@ class Columns:
         del self._marks[:]
         for tail in self._tail:
             del tail[:]
+
+    def _release(self) -> None:
+        for store in self._stores:
+            store.release()
 
     @property
     def _on_file(self) -> bool:

@@ -33,8 +33,8 @@ and logged once per file with its name.
 Samples files are read with numpy (:mod:`lightctl.history.fastparse`), line by line
 only when a file holds a bad line. Once loaded, samples live in two float64 columns
 (NaN = failed reading, :mod:`lightctl.history.columns`): 16 bytes a sample, about
-11 MB for 8 days at 1 Hz, kept in a nameless file the kernel caches rather than in the
-daemon's memory. An input is kept as its JSON text (about 0.5 KB for a
+11 MB for 8 days at 1 Hz, kept in files the kernel caches rather than in the daemon's
+memory. An input is kept as its JSON text (about 0.5 KB for a
 settings change, against 1.9 KB as a dict of 17 fields) and decoded when read: Home
 Assistant may change a setting every few seconds, and 8 days of such changes must
 not crowd a Pi Zero's memory.
@@ -286,10 +286,11 @@ def read_all(folder: Path) -> tuple[list[Sample], list[Event], list[Input]]:
 def load_since(folder: Path, cutoff: float):
     """Samples (:class:`lightctl.history.columns.Columns`), events and inputs (their JSON
     as text) from ``cutoff`` on; a file that cannot be read is logged and skipped."""
-    from lightctl.history.columns import Columns
+    from lightctl.history.columns import Columns, remove_stale
 
     files = [f for f in _list_files(folder) if (f[0] + 1) * DAY > cutoff]
-    columns = Columns(folder)  # in a nameless file there (memory if it cannot be had)
+    remove_stale(folder)  # a crash's
+    columns = Columns(folder)  # in files there (in memory if they cannot be had)
     events: list[Event] = []
     inputs: list[_Record] = []
     for day_no, kind, path in files:
