@@ -226,6 +226,7 @@ OPS = st.lists(
         st.tuples(st.just("view"), st.integers(0, 10_000)),
         st.tuples(st.just("release"), st.integers(0, 10)),
         st.tuples(st.just("bulk"), st.integers(1, 3000)),
+        st.tuples(st.just("refuse"), st.integers(0, 1)),
     ),
     max_size=60,
 )
@@ -234,11 +235,15 @@ OPS = st.lists(
 @settings(max_examples=80, deadline=None)
 @given(OPS, st.sampled_from([2, 3, 16, 4_096]), st.booleans())
 def test_columns_match_a_sorted_list(ops, chunk, on_file):
-    """Any mix of appends, inserts, bulk appends, prunes and views, on a file or in
-    memory, with chunks of any size: the columns hold what a sorted list holds, and
-    every view still holds what it held when handed out."""
+    """Any mix of appends, inserts, bulk appends, prunes, views and a card that starts
+    refusing writes, on files or in memory, with chunks of any size: the columns hold
+    what a sorted list holds, and every view still holds what it held when handed out."""
     with tempfile.TemporaryDirectory() as folder:
         _check_against_model(ops, Columns(Path(folder) if on_file else None, chunk=chunk))
+
+
+def _refuse(offset, data):
+    raise OSError(30, "Read-only file system")
 
 
 def _check_against_model(ops, cols: Columns) -> None:
@@ -261,6 +266,10 @@ def _check_against_model(ops, cols: Columns) -> None:
         elif op == "drop":
             cols.drop_before(T0 + x)
             model = [m for m in model if m[0] >= T0 + x]
+        elif op == "refuse":  # the card refuses writes from now on: memory, nothing lost
+            for store in cols._stores:
+                if hasattr(store, "path"):
+                    store.write = _refuse
         elif op == "view":
             i = min(x, len(model))
             t, v = cols.views(i, len(model))
