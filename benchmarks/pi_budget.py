@@ -25,10 +25,18 @@ Pi emulation (root, this machine):
 
 - ``--cpu`` puts the daemon in a cgroup v1 CPU group with quota 1250 per 10000 us
   (1/8 of one core, a stand-in for a Pi Zero 2 W); the group is removed afterwards;
-- ``--slow-fsync`` runs it under ``strace ... -e inject=fsync,fdatasync:delay_exit=30000``
-  so every fsync takes 30 ms more, as on an SD card.
+- ``--slow-fsync`` makes every ``fsync`` and ``fdatasync`` of the daemon take 30 ms more,
+  as on an SD card, with a small ``LD_PRELOAD`` library (``benchmarks/slow_fsync.c``,
+  compiled at run time; needs a C compiler). ``--slow-fsync strace`` does it the older
+  way, under ``strace -f --seccomp-bpf ... -e inject=fsync,fdatasync:delay_exit=30000``,
+  kept to compare: strace 6.1 stops at *every* system call of a thread the daemon starts
+  until that thread's first fsync (in a new thread 20,000 ``os.stat`` calls take 2.6 s
+  under it instead of 0.04 s), and the daemon's MQTT and control threads never fsync,
+  so that way measures strace's cost per system call rather than the disk's.
+  ``--check-shim`` shows both ways against a plain run and exits
+  (``benchmarks/slow_fsync.py``).
 
-    python benchmarks/pi_budget.py [--cpu] [--slow-fsync] [-n 200] [--days 8]
+    python benchmarks/pi_budget.py [--cpu] [--slow-fsync [shim|strace]] [-n 200] [--days 8]
         [--runs 5] [--parts latency preview] [--code OTHER_CHECKOUT] [--timezone ZONE]
 
 ``--runs`` starts that many daemons one after another and prints each figure's median
@@ -59,6 +67,9 @@ from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 
 from benchmarks.daemon_resources import MIB, _env, _get, cpu_seconds, write_config  # noqa: E402
 from benchmarks.preview_bench import pct, write_history  # noqa: E402
+from benchmarks.slow_fsync import MODES as FSYNC_MODES  # noqa: E402
+from benchmarks.slow_fsync import check as check_shim  # noqa: E402
+from benchmarks.slow_fsync import wrap as slow_fsync  # noqa: E402
 from tests.broker import Broker, free_port  # noqa: E402
 
 # one group per benchmark process: two runs at once must not share (or remove) one quota
@@ -66,9 +77,6 @@ CGROUP = Path(f"/sys/fs/cgroup/cpu/lightctl-pizero-{os.getpid()}")
 IDLE_CPU = 0.004  # share of a core the idle daemon uses (BENCHMARKS.md): not the commands'
 
 PARTS = ("start", "latency", "preview")  # the start is always measured
-STRACE = ["strace", "-f", "-qq", "--seccomp-bpf", "-o", "/dev/null",
-          "-e", "trace=fsync,fdatasync",
-          "-e", "inject=fsync,fdatasync:delay_exit=30000"]  # fmt: skip
 
 
 def _rss(pid: int, keys: tuple[str, ...] = ("VmRSS", "VmHWM")) -> tuple[int, ...]:
@@ -209,15 +217,16 @@ def run(args: argparse.Namespace, history: Path | None = None) -> dict:
         else:
             shutil.copytree(history, work / "state" / "history")
         cmd = [sys.executable, "-m", "lightctl", "run", "--config", str(cfg)]
-        if args.slow_fsync:
-            cmd = [*STRACE, *cmd]
+        env = {**_env(), **({"MALLOC_ARENA_MAX": "2"} if args.arena2 else {})}
+        fsync_mode = {True: "shim"}.get(args.slow_fsync, args.slow_fsync)
+        if fsync_mode:
+            cmd = slow_fsync(fsync_mode, cmd, env, work)
         pre = None
         if args.cpu:
             CGROUP.mkdir(exist_ok=True)
             (CGROUP / "cpu.cfs_period_us").write_text("10000")
             (CGROUP / "cpu.cfs_quota_us").write_text("1250")
             pre = _cgroup_enter
-        env = {**_env(), **({"MALLOC_ARENA_MAX": "2"} if args.arena2 else {})}
         code = getattr(args, "code", None)
         if code:  # another checkout's lightctl, measured by this same script
             env["PYTHONPATH"] = str(Path(code).resolve())
@@ -226,7 +235,7 @@ def run(args: argparse.Namespace, history: Path | None = None) -> dict:
         # cwd: ``-m`` puts the current folder first on sys.path, before PYTHONPATH
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
                                 preexec_fn=pre, cwd=work)  # fmt: skip
-        pid = _daemon_pid(proc, args.slow_fsync)
+        pid = _daemon_pid(proc, fsync_mode == "strace")
         peak = Peak(pid)
         peak.start()
         while True:
@@ -352,7 +361,18 @@ def report(res: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cpu", action="store_true", help="1/8 of one core (cgroup v1, root)")
-    ap.add_argument("--slow-fsync", action="store_true", help="30 ms per fsync (strace)")
+    ap.add_argument(
+        "--slow-fsync",
+        nargs="?",
+        const="shim",
+        choices=FSYNC_MODES,
+        help="30 ms more per fsync: LD_PRELOAD shim (default) or strace",
+    )
+    ap.add_argument(
+        "--check-shim",
+        action="store_true",
+        help="show what the two slow-fsync ways do to a thread, and exit",
+    )
     ap.add_argument("--arena2", action="store_true", help="MALLOC_ARENA_MAX=2, as the unit")
     ap.add_argument("-n", type=int, default=200, help="lamp/set round trips (default 200)")
     ap.add_argument("--days", type=float, default=8.0, help="history in state_dir (days)")
@@ -362,6 +382,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--code", default=None, help="run the lightctl of this checkout instead")
     ap.add_argument("--timezone", default=None, help="the daemon's zone, e.g. Europe/Berlin")
     args = ap.parse_args(argv)
+    if args.check_shim:
+        print("\n".join(check_shim(args.dir)))
+        return 0
     results = runs(args)
     if len(results) > 1:
         print(f"median of {len(results)} runs (range):")
