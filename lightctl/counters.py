@@ -26,7 +26,8 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +52,9 @@ class Tally:
     energy_wh: float = 0.0
 
     def add(self, seconds: float, power: float) -> Tally:
-        return replace(
-            self,
-            on_seconds=self.on_seconds + seconds,
-            energy_wh=self.energy_wh + seconds * power / 3600.0,
+        # built directly: dataclasses.replace costs several times more, at every step
+        return Tally(
+            self.period, self.on_seconds + seconds, self.energy_wh + seconds * power / 3600.0
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -74,6 +74,13 @@ class Totals:
     cycles: int = 0
     rated: int = 100_000
 
+    def but(self, **changes: Any) -> Totals:
+        """A copy with ``changes``: ``dataclasses.replace`` without its per-call field
+        checks (it runs at every step the lamp is on)."""
+        values = {name: getattr(self, name) for name in TOTALS_FIELDS}
+        values.update(changes)
+        return Totals(**values)
+
     @property
     def wear(self) -> float:
         """Share of the rated cycles used (1.0 = rated life reached)."""
@@ -91,6 +98,9 @@ class Totals:
             "relay_rated_cycles": self.rated,
             "relay_wear_percent": round(100.0 * self.wear, 2),
         }
+
+
+TOTALS_FIELDS = frozenset(Totals.__dataclass_fields__)
 
 
 def _tally(data: Any, name: str) -> Tally:
@@ -194,6 +204,32 @@ def _periods(wall: float, tz: tzinfo | None) -> tuple[str, str]:
     return local.date().isoformat(), local.strftime("%Y-%m")
 
 
+class _Days:
+    """The local day (and month) of a wall time, and that day's midnight, remembered for
+    the day in hand: the counters ask at every step, and the zone's arithmetic was a
+    good part of a command's cost. Exact: a day is remembered only once its end is
+    checked, so a zone that changes its clock at midnight is still asked each time."""
+
+    def __init__(self, tz: tzinfo | None):
+        self.tz = tz or UTC
+        self._day: tuple[float, float, str, str] | None = None  # start, end, day, month
+
+    def at(self, wall: float) -> tuple[str, str, float]:
+        """(day "YYYY-MM-DD", month "YYYY-MM", local midnight of that day) at ``wall``."""
+        day = self._day
+        if day is not None and day[0] <= wall < day[1]:
+            return day[2], day[3], day[0]
+        local = datetime.fromtimestamp(wall, self.tz)
+        name, month = local.date().isoformat(), local.strftime("%Y-%m")
+        start = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+        nxt = datetime.combine(local.date() + timedelta(days=1), dt_time(), self.tz).timestamp()
+        # remembered only when both ends hold: [start, nxt) is that local day
+        ends = (_periods(start, self.tz)[0], _periods(nxt - 0.001, self.tz)[0])
+        if start <= wall < nxt and ends == (name, name) and _periods(nxt, self.tz)[0] != name:
+            self._day = (start, nxt, name, month)
+        return name, month, start
+
+
 class Counters:
     """ON time, energy and relay cycles; fed on the control thread, read as :class:`Totals`.
 
@@ -213,6 +249,7 @@ class Counters:
     ):
         self.store = store
         self.tz = tz
+        self._days = _Days(tz)
         self.flush_period = flush_period
         self.power = power
         self._on = False
@@ -240,10 +277,9 @@ class Counters:
             self._count(self._last, at)
             t = self._totals
         else:  # keep today/month named after the clock even while the lamp is off
-            day, month = _periods(at.wall, self.tz)
+            day, month, _ = self._days.at(at.wall)
             if day != t.today.period or month != t.month.period:
-                t = replace(
-                    t,
+                t = t.but(
                     today=t.today if day == t.today.period else Tally(day),
                     month=t.month if month == t.month.period else Tally(month),
                 )
@@ -252,7 +288,7 @@ class Counters:
         if power is not None:
             self.power = power
         if rated is not None and rated != t.rated:
-            t = replace(t, rated=rated)
+            t = t.but(rated=rated)
         if t is not self._totals:
             self._totals = t
 
@@ -260,7 +296,7 @@ class Counters:
         """The relay switched at ``at``: count up to then; an ON is one relay cycle."""
         self.advance(at)
         if on and not self._on:
-            self._totals = replace(self._totals, cycles=self._totals.cycles + 1)
+            self._totals = self._totals.but(cycles=self._totals.cycles + 1)
             self._dirty = True
             self._next_flush = -math.inf  # a few a day: saved at once, the count stays exact
         self._on = on
@@ -271,17 +307,14 @@ class Counters:
         if seconds <= 0:
             return
         t = self._totals
-        day, month = _periods(end.wall, self.tz)
-        first_day, first_month = _periods(end.wall - seconds, self.tz)
+        day, month, midnight = self._days.at(end.wall)
+        first_day, first_month, _ = self._days.at(end.wall - seconds)
         # a span that crosses local midnight: only its part since midnight is today's
-        local_end = datetime.fromtimestamp(end.wall, self.tz or UTC)
-        midnight = local_end.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
         in_day = seconds if first_day == day else min(seconds, max(0.0, end.wall - midnight))
         in_month = seconds if first_month == month else in_day
         today = t.today if t.today.period == day else Tally(day)
         month_t = t.month if t.month.period == month else Tally(month)
-        self._totals = replace(
-            t,
+        self._totals = t.but(
             total=t.total.add(seconds, self.power),
             today=today.add(in_day, self.power),
             month=month_t.add(in_month, self.power),

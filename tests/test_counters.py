@@ -246,3 +246,46 @@ def test_steady_night_still_updates_the_listeners_every_counted_minute(tmp_path)
     r.run(185)
     assert len(seen) == 3
     assert [round(b - a) for a, b in zip(seen, seen[1:], strict=False)] == [60, 60]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    zone=st.sampled_from(["Europe/Paris", "America/Santiago", "Asia/Beirut", "UTC", None]),
+    start=st.floats(1_600_000_000.0, 1_900_000_000.0),
+    steps=st.lists(st.floats(0.0, 40_000.0), min_size=1, max_size=40),
+)
+def test_the_remembered_day_is_always_the_zones_own(zone, start, steps):
+    """The local day, month and midnight the counters remember between steps are what
+    the zone says at every time, across midnights and clock changes (Santiago and Beirut
+    have changed their clocks at midnight)."""
+    from datetime import UTC, datetime
+
+    from lightctl.counters import _Days, _periods
+
+    tz = ZoneInfo(zone) if zone else None
+    days = _Days(tz)
+    wall = start
+    for step in steps:
+        wall += step
+        local = datetime.fromtimestamp(wall, tz or UTC)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+        assert days.at(wall) == (*_periods(wall, tz), midnight)
+
+
+@pytest.mark.parametrize("local_day", ["2024-04-06", "2024-09-07", "2026-03-28", "2026-10-24"])
+def test_the_remembered_day_across_a_clock_change(local_day):
+    """Every 7 minutes over two days around a clock change (at midnight in Santiago,
+    at night in Paris): the remembered day is the zone's."""
+    from datetime import datetime
+
+    from lightctl.counters import _Days, _periods
+
+    for zone in ("America/Santiago", "Europe/Paris"):
+        tz = ZoneInfo(zone)
+        days = _Days(tz)
+        wall = datetime.fromisoformat(f"{local_day}T12:00").replace(tzinfo=tz).timestamp()
+        for _ in range(2 * 24 * 60 // 7):
+            local = datetime.fromtimestamp(wall, tz)
+            midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+            assert days.at(wall) == (*_periods(wall, tz), midnight)
+            wall += 420.0
