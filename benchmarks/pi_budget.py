@@ -106,6 +106,17 @@ def _daemon_pid(proc: subprocess.Popen, traced: bool, timeout: float = 10.0) -> 
     raise RuntimeError("strace did not start the daemon")
 
 
+def _check_preloaded(pid: int, lib: str, timeout: float = 10.0) -> None:
+    """The daemon really runs with the slow-fsync shim mapped (else the figures lie)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if lib.split()[0] in Path(f"/proc/{pid}/maps").read_text():
+                return
+        time.sleep(0.01)
+    raise RuntimeError(f"the daemon did not load {lib}")
+
+
 class Peak(threading.Thread):
     """Samples VmRSS every 10 ms: the highest RSS seen, during requests included."""
 
@@ -236,6 +247,8 @@ def run(args: argparse.Namespace, history: Path | None = None) -> dict:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
                                 preexec_fn=pre, cwd=work)  # fmt: skip
         pid = _daemon_pid(proc, fsync_mode == "strace")
+        if fsync_mode == "shim":
+            _check_preloaded(pid, env["LD_PRELOAD"])
         peak = Peak(pid)
         peak.start()
         while True:
