@@ -19,6 +19,10 @@ from lightctl.commands import demo_state_dir as _demo_state_dir
 def _setup_logging(demo: bool) -> None:
     fmt = "%(asctime)s %(levelname)s %(message)s" if demo else "%(levelname)s %(message)s"
     logging.basicConfig(level=logging.INFO, format=fmt, datefmt="%H:%M:%S", stream=sys.stdout)
+    # the lines show none of the caller, thread or process: not looked up for each record
+    # (the logging HOWTO's "Optimization"; a switch logs on a command's path)
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    logging._srcfile = None  # type: ignore[attr-defined]
     for noisy in ("waitress", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

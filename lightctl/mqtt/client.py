@@ -9,7 +9,9 @@ outcome is logged when it is done. So a ``lamp/set`` crosses two threads: paho's
 control thread, which switches and publishes the state, and back to paho's, which
 writes it. This link's worker thread sends the re-announce after Home Assistant's
 birth and the states the rate limit held back. ``publish_status`` is called from the
-control thread and never blocks: paho's ``publish`` only queues.
+control thread and never waits on the network: paho's ``publish`` only queues; then the
+control thread sleeps 0.2 ms (:data:`WRITE_WINDOW`) so that paho's thread, which the
+queuing woke, writes the state out before the control thread's bookkeeping.
 
 The broker being down (at start or later) changes nothing for the lamp: paho retries
 with a 1..60 s backoff, and every connect re-subscribes and re-publishes
@@ -50,6 +52,10 @@ log = logging.getLogger("lightctl.mqtt")
 QUEUE_SIZE = 64  # commands in flight; beyond this a flood is dropped, not buffered
 MAX_QUEUED_PUBLISHES = 1000  # paho's own queue while the broker is away
 STOP_TIMEOUT = 2.0
+# after queuing a state, the control thread sleeps this long (s): paho's network thread,
+# which the queuing woke, takes the interpreter lock and writes the state out at once
+# instead of waiting for the control thread's bookkeeping to let go of it
+WRITE_WINDOW = 0.0002
 _STOP = object()
 _WAKE = object()  # a new birth deadline: the worker recomputes how long it sleeps
 
@@ -174,7 +180,8 @@ class MqttLink:
     # --- outgoing ------------------------------------------------------------------
 
     def publish_status(self, status: Status, important: bool) -> None:
-        """Send the state now if important, else at most once per ``state_interval`` s."""
+        """Send the state now if important, else at most once per ``state_interval`` s;
+        then leave paho's thread :data:`WRITE_WINDOW` to write it out."""
         now = self._clock.mono()
         with self._lock:
             self._latest = status
@@ -182,7 +189,9 @@ class MqttLink:
             if not important and recent:
                 self._pending = True
                 return
-            self._send_state_locked(now)
+            sent = self._send_state_locked(now)
+        if sent:
+            time.sleep(WRITE_WINDOW)
 
     def publish(self, topic: str, payload: str, *, qos: int = 1, retain: bool = False) -> int:
         """Publish from any thread; returns paho's rc (QoS 1 is queued while offline)."""
@@ -253,19 +262,21 @@ class MqttLink:
         self._client = c
         return c
 
-    def _send_state_locked(self, now: float) -> None:
-        """Publish the latest state (caller holds the lock, which keeps states in order)."""
+    def _send_state_locked(self, now: float) -> bool:
+        """Publish the latest state (caller holds the lock, which keeps states in order);
+        True when it was handed to paho."""
         status = self._latest
         if status is None and self._controller is not None:
             status = self._latest = self._controller.status()
         self._pending = False
         if status is None or not self._connected or self._client is None:
-            return
+            return False
         self._last_sent = now
         # QoS 0 on purpose: paho re-sends unacknowledged QoS 1 messages *after* on_connect,
         # so a state queued on a dying connection would overwrite the fresh retained state
         # that on_connect publishes. A lost QoS 0 state is re-published at the reconnect.
         self._client.publish(self.topics.state, state_payload(status), qos=0, retain=True)
+        return True
 
     def _announce(self) -> None:
         """Availability, discovery and state; from on_connect and after HA's birth."""

@@ -94,7 +94,7 @@ def worth_telling(a: Status, b: Status) -> tuple[bool, bool]:
     important = (
         a.lamp != b.lamp
         or a.mode != b.mode
-        or a.settings != b.settings
+        or (a.settings is not b.settings and a.settings != b.settings)
         or a.problem != b.problem
         or a.override != b.override
         or a.reason != b.reason

@@ -72,3 +72,47 @@ def test_a_flood_beyond_the_bound_is_dropped_then_commands_flow_again(caplog):
     link._dispatch(topic, b"OFF", False)
     ctl.run_all()
     assert ctl.calls[-1] == ("lamp", False) and len(ctl.calls) == QUEUE_SIZE + 1
+
+
+class RecordingClient:
+    """paho's client as far as a state publish goes: records the order of events."""
+
+    def __init__(self, order: list) -> None:
+        self.order = order
+
+    def publish(self, topic, payload, qos=0, retain=False):
+        self.order.append(("publish", topic))
+
+
+def test_a_state_is_queued_then_paho_gets_a_window_to_write_it(monkeypatch):
+    """After queuing a state the control thread sleeps WRITE_WINDOW (paho's thread writes
+    it meanwhile); a state held back by the rate limit or not sent while offline costs
+    no sleep."""
+    import lightctl.mqtt.client as client_mod
+    from lightctl.mqtt.client import WRITE_WINDOW
+
+    order: list = []
+    monkeypatch.setattr(client_mod.time, "sleep", lambda s: order.append(("sleep", s)))
+    link = _link(HeldController())
+    link._client = RecordingClient(order)
+    status = _status()
+    link.publish_status(status, True)  # offline: nothing queued, no sleep
+    assert order == []
+    link._connected = True
+    link.publish_status(status, True)
+    assert order == [("publish", link.topics.state), ("sleep", WRITE_WINDOW)]
+    assert 0 < WRITE_WINDOW <= 0.001
+    order.clear()
+    link.publish_status(status, False)  # a light-only update inside the rate limit
+    assert order == [] and link._pending
+
+
+def _status():
+    from lightctl.core.model import Mode, Settings
+    from lightctl.ports import Status
+
+    return Status(
+        lamp=True, mode=Mode.AUTO, mode_until=None, light=3.0, raw=3.0, dark=True,
+        reason="dark", problem=None, override=None, settings=Settings(), since=None,
+        mqtt="connected", updated=0.0, started=0.0,
+    )  # fmt: skip
