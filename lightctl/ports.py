@@ -88,8 +88,9 @@ class Status:
     #: or end); None when not away
     away_next: float | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        """The `/api/status` body; MQTT state uses the same with lamp ON/OFF."""
+    def to_json(self, *, settings: bool = True) -> dict[str, Any]:
+        """The `/api/status` body; MQTT state uses the same with lamp ON/OFF.
+        ``settings=False`` leaves ``settings`` None, for a caller that has them encoded."""
         from lightctl.core.settings import to_dict
 
         out = {
@@ -105,7 +106,7 @@ class Status:
             if self.override is None
             else {"state": "on" if self.override.on else "off", "until": self.override.until},
             "mqtt": self.mqtt,
-            "settings": to_dict(self.settings),
+            "settings": to_dict(self.settings) if settings else None,
             "since": self.since,
             "updated": self.updated,
             "started": self.started,
