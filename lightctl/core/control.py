@@ -52,6 +52,7 @@ from lightctl.core.model import (
     Switch,
     Tick,
     elapsed,
+    evolve,
 )
 from lightctl.core.schedule import CLOCK_VALID_FROM, in_window, sun_elevation
 
@@ -454,7 +455,7 @@ def _decide(state: ControlState, now: Instant, changes: dict) -> tuple[ControlSt
 
     if not changes:
         return state, effects
-    return replace(state, **changes), effects
+    return evolve(state, changes), effects
 
 
 def _away_deadline(state: ControlState, now: Instant, changes: dict, mode: Mode) -> None:

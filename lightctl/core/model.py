@@ -9,7 +9,9 @@ means such a jump never shortens or stretches a delay.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import operator
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import tzinfo
 from enum import StrEnum
 
@@ -292,3 +294,26 @@ class ControlState:
     chatter_problem: str | None = None
     # --- away mode (lightctl/core/away.py) ---
     away_next_mono: float | None = None  # the next drawn OFF time or spell edge: a deadline
+
+
+_NAMES = tuple(f.name for f in fields(ControlState))
+_INDEX = {name: i for i, name in enumerate(_NAMES)}
+_GET_ALL = operator.attrgetter(*_NAMES)
+_SETTERS = tuple(getattr(ControlState, name).__set__ for name in _NAMES)
+
+
+def evolve(state: ControlState, changes: Mapping[str, object]) -> ControlState:
+    """``dataclasses.replace(state, **changes)``, about twice as fast: every step of the
+    core ends with one, and replace's per-call field checks and the frozen ``__init__``
+    were over half of a step's time. The fields are read in one go and set through
+    their slots, as the frozen ``__init__`` does."""
+    values = list(_GET_ALL(state))
+    for name, value in changes.items():
+        try:
+            values[_INDEX[name]] = value
+        except KeyError:
+            raise TypeError(f"ControlState has no field {name!r}") from None
+    new = object.__new__(ControlState)
+    for set_, value in zip(_SETTERS, values, strict=True):
+        set_(new, value)
+    return new
