@@ -16,12 +16,20 @@ from lightctl.core.model import ControlState, Instant, Mode, Override, Settings
 from lightctl.core.settings import to_dict
 
 
-def runtime_of(base: Settings, st: ControlState) -> dict[str, Any]:
-    """The runtime part of ``st``: settings changed from ``base``, mode, override."""
-    config, current = to_dict(base), to_dict(st.settings)
+def changed_settings(base: Settings, settings: Settings) -> dict[str, Any]:
+    """The settings that differ from ``base`` (the config's), JSON-ready."""
+    config, current = to_dict(base), to_dict(settings)
+    return {k: v for k, v in current.items() if config.get(k) != v}
+
+
+def runtime_of(
+    base: Settings, st: ControlState, changed: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The runtime part of ``st``: settings changed from ``base``, mode, override;
+    ``changed`` is :func:`changed_settings` of ``st.settings`` when the caller has it."""
     ov = st.override
     return {
-        "settings": {k: v for k, v in current.items() if config.get(k) != v},
+        "settings": dict(changed) if changed is not None else changed_settings(base, st.settings),
         "mode": st.mode.value,
         "mode_until": st.mode_until_wall,
         "override": None if ov is None else {"on": ov.on, "until": ov.until_wall, "base": ov.base},

@@ -61,3 +61,29 @@ def test_saved_settings_that_no_longer_validate_are_named():
     with pytest.raises(SavedSettingsError) as err:
         effective_settings(BASE, saved)
     assert err.value.problems[0].startswith("runtime settings: threshold: ")
+
+
+def test_the_keeper_saves_the_settings_in_force_whatever_came_before(tmp_path):
+    """A lamp command after a settings change, and the settings changed back: every save
+    holds what the state holds (the keeper encodes the settings only when they change)."""
+    from lightctl.loop.keeper import RuntimeKeeper
+    from lightctl.problems import Problems
+    from lightctl.store import SettingsStore
+
+    store = SettingsStore(tmp_path)
+    keeper = RuntimeKeeper(BASE, store, Problems())
+    st = initial_state(BASE)
+    steps = [
+        replace(st, override=Override(on=True, base=None)),
+        replace(st, settings=replace(BASE, threshold=12.5)),
+        replace(st, settings=replace(BASE, threshold=12.5), override=Override(on=False, base=None)),
+        replace(st, settings=replace(BASE, threshold=12.5), mode=Mode.ON),
+        replace(st, settings=BASE, mode=Mode.ON),
+    ]
+    try:
+        for state in steps:
+            keeper.persist(state)
+            assert keeper.flush(5.0)
+            assert store.load() == RuntimeState(**runtime_of(BASE, state))
+    finally:
+        keeper.stop(5.0)

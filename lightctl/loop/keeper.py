@@ -9,7 +9,7 @@ from typing import Any
 from lightctl.core.model import ControlState, Instant, Settings
 from lightctl.loop.steplog import describe
 from lightctl.problems import Problems
-from lightctl.runtime import restore, runtime_of
+from lightctl.runtime import changed_settings, restore, runtime_of
 from lightctl.saver import RuntimeSaver
 from lightctl.services.settings import SavedSettingsError, effective_settings
 
@@ -24,6 +24,8 @@ class RuntimeKeeper:
         self.store = store
         self._saver = None if store is None else RuntimeSaver(self._save, problems)
         self._saved: dict | None = None
+        self._settings: Settings | None = None  # the settings last persisted ...
+        self._changed: dict[str, Any] = {}  # ... and how they differ from the config's
 
     def restore(self, state: ControlState, now: Instant) -> ControlState:
         """``state`` with what was saved at runtime; a saved setting that no longer
@@ -52,7 +54,11 @@ class RuntimeKeeper:
         """Hand the runtime part of ``state`` to the saver thread when it changed."""
         if self._saver is None:
             return
-        rt = runtime_of(self.base, state)
+        # the settings' part only when they changed: a lamp or mode command keeps them
+        if state.settings is not self._settings:
+            self._changed = changed_settings(self.base, state.settings)
+            self._settings = state.settings
+        rt = runtime_of(self.base, state, self._changed)
         if rt == self._saved:
             return
         self._saver.submit(rt)
