@@ -366,7 +366,7 @@ def bench_pi(quick: bool) -> list[Figure]:
         print(f"  {name} ...", flush=True)
         try:
             runs[name] = pb.run(argparse.Namespace(**opts))
-        except Exception as exc:  # no root, no strace: the other columns still count
+        except Exception as exc:  # no root, no C compiler: the other columns still count
             print(f"    could not run: {type(exc).__name__}: {exc}")
     rows = (
         ("lat_p50", "lamp/set -> state p50"),
