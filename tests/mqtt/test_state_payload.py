@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from lightctl.core.model import Mode, Settings
 from lightctl.counters import Totals
-from lightctl.mqtt.client import StatePayload, state_payload
+from lightctl.mqtt.state import StatePayload, state_payload
 from lightctl.ports import OverrideInfo, Status
 
 texts = st.one_of(
