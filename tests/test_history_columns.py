@@ -88,6 +88,25 @@ def test_a_sample_older_than_the_pruned_ones_goes_first(tmp_path):
     assert cols.views(0, 3)[0].tolist() == [T0 + 1, T0 + 6, T0 + 7]
 
 
+def test_a_clock_step_back_writes_nothing_until_it_is_past_again(tmp_path):
+    """After the wall clock stepped back, every sample is an insert before the end:
+    they stay in memory (no chunk written anew per sample) until an append."""
+    cols = Columns(tmp_path, chunk=16)
+    for i in range(200):
+        cols.append(T0 + i, float(i))
+    writes = []
+    for store in cols._stores:
+        write = store.write
+        store.write = lambda offset, data, write=write: (writes.append(offset), write(offset, data))
+    for i in range(100):  # the clock went back 150 s: 100 samples among the last 150
+        cols.insert(T0 + 50 + i + 0.5, -float(i))
+    assert writes == []
+    cols.append(T0 + 200, 200.0)
+    assert writes
+    t, v = cols.views(0, len(cols))
+    assert len(t) == 301 and (np.diff(t) >= 0).all() and t[-1] == T0 + 200
+
+
 def _open_files(folder: Path) -> list[str]:
     """What the open descriptors of this process point to inside ``folder``."""
     fds = Path("/proc/self/fd")

@@ -16,7 +16,9 @@ a SIGBUS.
   and whole chunks go to the files once it holds two: one write per column every hour
   and a bit at 1 Hz, no fsync (the daily files are the record; this is a cache of them);
 - an insert before the end (the wall clock went back) into a chunk already written
-  takes the chunks from there back into the tail (a clock step of an hour: one or two);
+  takes the chunks from there back into the tail (a clock step of an hour: one or two),
+  where they stay until the clock is past the newest sample again: each sample of a
+  step back costs memory moves, never a write to the card;
 - a prune moves the start; once the dead chunks at the front are as many as the live
   ones, the live ones are copied into new files (their size stays under twice theirs);
 - between writes the files are open for reading only, so the card can still be
@@ -259,9 +261,9 @@ class Columns:
         k = at - self._written
         self._tail[0].insert(k, wall)
         self._tail[1].insert(k, value)
-        if len(self._tail[0]) >= 2 * self._chunk:
-            self._spill()
-            self._release()
+        # no spill here: after the clock stepped back, every sample is an insert until
+        # it passes the newest one again, and a spill would write the same chunks anew
+        # at each (the next append spills)
 
     def drop_before(self, wall: float) -> None:
         """Forget the samples before ``wall``; once as many are dead as live, the live
