@@ -231,6 +231,27 @@ def test_a_card_that_cannot_be_read_costs_the_chart_not_the_lamp(tmp_path, caplo
     assert got[-7:] == [T0 + 95, T0 + 95.5, T0 + 96, T0 + 97, T0 + 98, T0 + 99, T0 + 100]
 
 
+def test_a_lost_file_found_by_a_search_leaves_the_columns_usable(tmp_path, caplog):
+    """The card fails while an insert looks for its place: the log keeps the record
+    (as a journal handler may) and appends still work (a record holding the error
+    would hold the search's frame and the tail it was reading)."""
+    cols = Columns(tmp_path, chunk=16)
+    for i in range(100):
+        cols.append(T0 + i, float(i))
+
+    def fail(offset, out):
+        raise OSError(5, "Input/output error")
+
+    for store in cols._stores:
+        store.read_into = fail
+    cols.insert(T0 + 5.5, -1.0)  # its chunk is in the file: the read fails
+    assert "Input/output error" in caplog.text
+    for i in range(100, 140):
+        cols.append(T0 + i, float(i))
+    t, _ = cols.views(0, len(cols))
+    assert t[-1] == T0 + 139 and (np.diff(t) >= 0).all()
+
+
 def test_no_folder_keeps_the_columns_in_memory(tmp_path, caplog):
     """A folder that does not exist (a read-only card): memory, with a warning."""
     cols = Columns(tmp_path / "missing", chunk=16)

@@ -145,7 +145,7 @@ def _open_stores(folder: Path | None) -> tuple[_FileStore | _MemoryStore, ...]:
         try:
             return _FileStore(folder), _FileStore(folder)
         except OSError as exc:
-            log.warning("history columns kept in memory: no file in %s (%s)", folder, exc)
+            log.warning("history columns kept in memory: no file in %s (%s)", folder, str(exc))
     return _MemoryStore(), _MemoryStore()
 
 
@@ -196,8 +196,8 @@ class Columns:
             self._lose_file(exc)
             a, b = max(a - lost, self._lo), max(b - lost, self._lo)
             return self.views(a - self._lo, b - self._lo)
-        for tail, out in zip(self._tail, (t, v), strict=True):
-            out[k - a :] = np.frombuffer(tail, np.float64)[k - self._written : b - self._written]
+        for tail, out in zip(self._tail, (t, v), strict=True):  # a slice: a copy, no pin
+            out[k - a :] = tail[k - self._written : b - self._written]
         t.flags.writeable = False
         v.flags.writeable = False
         return t, v
@@ -215,15 +215,16 @@ class Columns:
         """Bisect among the live samples: the chunk by its first time, then inside it
         (one chunk read from the file at most). Pruned samples are never looked at:
         a sample inserted at the start may be older than they are."""
-        tail = np.frombuffer(self._tail[0], np.float64)
+        # bisect on the tail itself: a numpy view of it would pin its buffer (no append)
+        # for as long as anything, a logged error's traceback say, keeps this frame
+        tail = self._tail[0]
         side = "right" if right else "left"
-        if self._lo >= self._written:  # all live samples are in the tail
-            skip = self._lo - self._written
-            return self._lo + int(tail[skip:].searchsorted(wall, side))
-        if len(tail) and (tail[0] <= wall if right else tail[0] < wall):
-            return self._written + int(tail.searchsorted(wall, side))
-        first = self._lo // self._chunk  # the chunk that holds the first live sample
         cut = bisect.bisect_right if right else bisect.bisect_left
+        if self._lo >= self._written:  # all live samples are in the tail
+            return self._written + cut(tail, wall, self._lo - self._written)
+        if tail and (tail[0] <= wall if right else tail[0] < wall):
+            return self._written + cut(tail, wall)
+        first = self._lo // self._chunk  # the chunk that holds the first live sample
         c = cut(self._marks, wall, first + 1) - 1  # the last chunk that starts before wall
         try:
             times = self._chunk_times(c)
@@ -329,7 +330,7 @@ class Columns:
                         src.read_into(a * _ITEM, part)
                         dst.write((a - shift) * _ITEM, memoryview(part))
             except OSError as exc:  # the old file stays; the next prune tries again
-                log.warning("history columns not compacted: %s", exc)
+                log.warning("history columns not compacted: %s", str(exc))
                 for store in new:
                     store.close()
                 return
@@ -366,7 +367,7 @@ class Columns:
     def _to_memory(self, exc: OSError) -> None:
         """A write failed: keep the columns in memory from now on (what the file holds
         read back; if that fails too, the file's samples are lost from the chart)."""
-        log.warning("history columns kept in memory from now on: %s", exc)
+        log.warning("history columns kept in memory from now on: %s", str(exc))
         mem = (_MemoryStore(), _MemoryStore())
         try:
             for src, dst in zip(self._stores, mem, strict=True):
@@ -387,7 +388,7 @@ class Columns:
         log.error(
             "history columns lost %d samples (still in the daily files): %s",
             max(0, self._written - self._lo),
-            exc,
+            str(exc),  # text, not the error: a kept log record must not keep its frames
         )
         for store in self._stores:
             store.close()
