@@ -150,9 +150,10 @@ class Controller(Protocol):
         """``on=None`` clears the override."""
         ...
 
-    def history(self, hours: float) -> Any:
-        """The last ``hours`` of recorded samples (as columns), switch events and marks:
-        a :class:`lightctl.services.reads.HistoryWindow`; the web API thins it for a chart."""
+    def history(self, hours: float, *, stream: bool = False) -> Any:
+        """The last ``hours`` of recorded samples (as columns, or as blocks to read one
+        at a time with ``stream``), switch events and marks: a
+        :class:`lightctl.services.reads.HistoryWindow`; the web API thins it for a chart."""
         ...
 
     def preview(self, patch: Mapping[str, Any], hours: float, mode: Any = None) -> dict[str, Any]:

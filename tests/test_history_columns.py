@@ -451,3 +451,63 @@ def test_views_hold_still_while_the_control_thread_writes(tmp_path):
     assert bad == []
     t, _ = h.columns(0)
     assert (np.diff(t) >= 0).all() and t[0] >= T0 + 30_000 - 1 - 0.1 * DAY - 2_000
+
+
+# --- reading in blocks ----------------------------------------------------------------
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    steps=st.lists(st.integers(0, 2), min_size=1, max_size=120),
+    rows=st.integers(2, 12),
+    since=st.integers(-5, 130),
+    until=st.one_of(st.none(), st.integers(-5, 130)),
+)
+def test_blocks_are_the_columns_a_block_at_a_time(steps, rows, since, until):
+    """Blocks of at most ``rows`` (longer only for a longer run of equal times), joined,
+    are exactly columns(since, until); a run of equal times is never split."""
+    with tempfile.TemporaryDirectory() as folder:
+        h = History(Path(folder) / "history", flush_interval=1e9)
+        h.open(T0)
+        wall = T0
+        for i, step in enumerate(steps):  # steps of 0 make runs of equal times
+            wall += step
+            h.add_sample(wall, float(i))
+        lo, hi = T0 + since, None if until is None else T0 + until
+        t, v = h.columns(lo, hi)
+        blocks = list(h.column_blocks(lo, hi, rows=rows))
+        joined = (
+            np.concatenate([b[0] for b in blocks]) if blocks else np.empty(0),
+            np.concatenate([b[1] for b in blocks]) if blocks else np.empty(0),
+        )
+        assert np.array_equal(joined[0], t) and np.array_equal(joined[1], v)
+        for (a, _), (b, _) in zip(blocks, blocks[1:], strict=False):
+            assert a[-1] < b[0]  # no run of equal times split across two blocks
+            assert len(a) <= rows or a[0] == a[-1]
+
+
+def test_blocks_neither_repeat_nor_skip_across_a_prune_and_an_insert(tmp_path):
+    """Between two blocks the control thread prunes and steps the clock back: the
+    stream goes on after the last time it handed out, in order."""
+    h = History(tmp_path / "history", flush_interval=1e9)
+    h.open(T0)
+    for i in range(100):
+        h.add_sample(T0 + i, float(i))
+    blocks = h.column_blocks(T0, rows=10)
+    first = next(blocks)
+    h.prune(T0 + 50 + h.retention)  # samples before T0 + 50 go
+    h.add_sample(T0 + 5.5, -1.0)  # before what was handed out: not in this stream
+    h.add_sample(T0 + 60.5, -2.0)  # after it: in
+    rest = list(blocks)
+    times = [*first[0].tolist(), *(x for b in rest for x in b[0].tolist())]
+    assert times[:10] == [T0 + i for i in range(10)]
+    assert times[10:] == sorted(times[10:]) and times[10] == T0 + 50
+    assert T0 + 60.5 in times and T0 + 5.5 not in times and times[-1] == T0 + 99
+
+
+def test_blocks_before_loading_are_the_few_samples_at_once(tmp_path):
+    h = History(tmp_path / "history")
+    for i in range(5):
+        h.add_sample(T0 + i, float(i))
+    blocks = list(h.column_blocks(T0 + 1, rows=2))
+    assert len(blocks) == 1 and list(blocks[0][0]) == [T0 + 1, T0 + 2, T0 + 3, T0 + 4]

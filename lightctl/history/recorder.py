@@ -294,6 +294,47 @@ class History:
         with self._lock:
             return self._range(since, until)
 
+    def column_blocks(self, since: float, until: float | None = None, rows: int = 8_192):
+        """Like columns() a block of at most ``rows`` samples at a time, each read under
+        the lock on its own (never held across a yield: the reader may be slow), for a
+        reader that streams them: 8 days are never in memory at once. Samples are found
+        by time, so a prune or an insert between two blocks neither repeats nor skips
+        one; samples with the same time stay in one block."""
+        if rows < 2:
+            raise ValueError(f"rows must be >= 2, got {rows!r}")
+        after: float | None = None  # the time of the last sample handed out
+        while True:
+            with self._lock:
+                if self._cols is None:  # not loaded: the few samples added so far, at once
+                    block = None if after is not None else self._range(since, until)
+                    after = math.inf
+                else:
+                    if until is None:  # up to the newest sample when the reading starts
+                        until = self._cols.last() if len(self._cols) else since
+                    block = self._block(since, until, after, rows)
+            if block is None:
+                return
+            if after != math.inf:
+                after = float(block[0][-1])
+            yield block
+
+    def _block(self, since: float, until: float, after: float | None, rows: int):
+        """The next block of :meth:`column_blocks` (None: no more); lock held."""
+        cols = self._cols
+        assert cols is not None
+        i = cols.index(since) if after is None else cols.index(after, right=True)
+        j = cols.index(until, right=True)
+        if i >= j:
+            return None
+        k = min(j, i + rows)
+        if k == j:
+            return cols.views(i, k)
+        t, v = cols.views(i, k + 1)  # one more: does the block end inside a run of equal times?
+        keep = rows if t[-1] != t[-2] else int(t.searchsorted(t[-1], "left"))
+        if keep == 0:  # a run longer than a block: all of it, in this one
+            return cols.views(i, cols.index(t[-1], right=True))
+        return t[:keep], v[:keep]
+
     def events(self, since: float, until: float | None = None) -> list[Event]:
         """(wall, on, reason) with since <= wall <= until, oldest first."""
         with self._lock:

@@ -75,9 +75,11 @@ class SwitchController:
 
     # --- the read side ----------------------------------------------------------------
 
-    def history(self, hours: float) -> HistoryWindow:
-        """Samples, switch events and night-light marks of the last ``hours``."""
-        return reads.history_window(self.loop.hist, self.loop.clock.wall() - hours * 3600)
+    def history(self, hours: float, *, stream: bool = False) -> HistoryWindow:
+        """Samples, switch events and night-light marks of the last ``hours``; ``stream``:
+        the samples as blocks to read one at a time."""
+        since = self.loop.clock.wall() - hours * 3600
+        return reads.history_window(self.loop.hist, since, stream=stream)
 
     def preview(
         self, patch: Mapping[str, Any], hours: float, mode: Mode | None = None

@@ -7,6 +7,7 @@ never change, and never wait for the control loop.
 
 from __future__ import annotations
 
+import functools
 from array import array
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -33,22 +34,31 @@ class HistoryWindow:
     events: list[list] = field(default_factory=list)
     marks: list[list] | None = None
     loading: bool = False
+    #: instead of times and lux, for a reader that streams: () -> the samples as
+    #: (times, lux) blocks, read one at a time (8 days never in memory at once)
+    blocks: Any = None
 
     def samples(self) -> list[list]:
         """``[[epoch, lux or None], ...]`` as the API sends them unthinned."""
         return [[t, None if v != v else v] for t, v in zip(self.times, self.lux, strict=True)]
 
 
-def history_window(history, since: float) -> HistoryWindow:
-    """What was recorded since ``since`` (epoch s); empty while there is no history."""
+def history_window(history, since: float, *, stream: bool = False) -> HistoryWindow:
+    """What was recorded since ``since`` (epoch s); empty while there is no history.
+    ``stream``: the samples as ``blocks`` (see :class:`HistoryWindow`), not columns."""
     if history is None:
         return HistoryWindow()
     if not history_ready(history):
         return HistoryWindow(loading=True)
-    times, lux = history.columns(since)
+    if stream:  # up to the newest sample when the reader starts
+        times = lux = array("d")
+        blocks = functools.partial(history.column_blocks, since)
+    else:
+        (times, lux), blocks = history.columns(since), None
     return HistoryWindow(
         times=times,
         lux=lux,
+        blocks=blocks,
         events=[[t, "on" if on else "off", r] for t, on, r in history.events(since)],
         marks=[[t, kind] for t, kind, _ in history.inputs(since, kinds=(REJECTED,))],
     )

@@ -42,14 +42,17 @@ def window_json_pieces(window, rows: int = ROWS) -> Iterator[str]:
     after = {k: v for k, v in rest.items() if k > "samples"}
     head = json.dumps(before, sort_keys=True, separators=(",", ":"))[:-1]
     yield head + ("," if before else "") + '"samples":['
-    times, lux = window.times, window.lux
-    for i in range(0, len(times), rows):
-        piece = [
-            [t, None if v != v else v]
-            for t, v in zip(times[i : i + rows], lux[i : i + rows], strict=True)
-        ]
-        text = json.dumps(piece, separators=(",", ":"))[1:-1]
-        yield ("," if i else "") + text
+    blocks = window.blocks() if window.blocks is not None else [(window.times, window.lux)]
+    first = True
+    for times, lux in blocks:
+        for i in range(0, len(times), rows):
+            piece = [
+                [t, None if v != v else v]
+                for t, v in zip(times[i : i + rows], lux[i : i + rows], strict=True)
+            ]
+            text = json.dumps(piece, separators=(",", ":"))[1:-1]
+            yield ("" if first else ",") + text
+            first = False
     tail = json.dumps(after, sort_keys=True, separators=(",", ":"))[1:]
     yield "]" + ("," if after else "") + tail + "\n"
 
