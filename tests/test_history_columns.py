@@ -187,17 +187,24 @@ def test_8_days_of_samples_keep_little_memory(tmp_path):
     assert _rss_anon_kib() - before < 1_024
 
 
-def test_a_card_that_refuses_writes_keeps_the_columns_in_memory(tmp_path, caplog):
-    """A write that fails (full or failing card): the columns go to memory, whole."""
-    cols = Columns(tmp_path, chunk=16)
+def _failing_card(folder: Path, what: str, errno: int, text: str) -> Columns:
+    """100 samples in chunks of 16 on ``folder``, whose files then fail at ``what``
+    (``write`` or ``read_into``) with OSError(errno, text)."""
+    cols = Columns(folder, chunk=16)
     for i in range(100):
         cols.append(T0 + i, float(i))
 
-    def refuse(offset, data):
-        raise OSError(28, "No space left on device")
+    def fail(*_args):
+        raise OSError(errno, text)
 
     for store in cols._stores:
-        store.write = refuse
+        setattr(store, what, fail)
+    return cols
+
+
+def test_a_card_that_refuses_writes_keeps_the_columns_in_memory(tmp_path, caplog):
+    """A write that fails (full or failing card): the columns go to memory, whole."""
+    cols = _failing_card(tmp_path, "write", 28, "No space left on device")
     for i in range(100, 200):
         cols.append(T0 + i, float(i))
     cols.insert(T0 + 50.5, -1.0)
@@ -211,17 +218,9 @@ def test_a_card_that_refuses_writes_keeps_the_columns_in_memory(tmp_path, caplog
 def test_a_card_that_cannot_be_read_costs_the_chart_not_the_lamp(tmp_path, caplog):
     """A read that fails: the samples in the file leave the columns (the daily files
     still hold them), the newest ones stay, and appends and inserts go on."""
-    cols = Columns(tmp_path, chunk=16)
-    for i in range(100):
-        cols.append(T0 + i, float(i))
+    cols = _failing_card(tmp_path, "read_into", 5, "Input/output error")
     written = 100 - len(cols._tail[0])
     assert written > 0
-
-    def fail(offset, out):
-        raise OSError(5, "Input/output error")
-
-    for store in cols._stores:
-        store.read_into = fail
     t, _ = cols.views(0, len(cols))
     assert t.tolist() == [T0 + i for i in range(written, 100)]
     assert "lost" in caplog.text and "Input/output error" in caplog.text
@@ -235,15 +234,7 @@ def test_a_lost_file_found_by_a_search_leaves_the_columns_usable(tmp_path, caplo
     """The card fails while an insert looks for its place: the log keeps the record
     (as a journal handler may) and appends still work (a record holding the error
     would hold the search's frame and the tail it was reading)."""
-    cols = Columns(tmp_path, chunk=16)
-    for i in range(100):
-        cols.append(T0 + i, float(i))
-
-    def fail(offset, out):
-        raise OSError(5, "Input/output error")
-
-    for store in cols._stores:
-        store.read_into = fail
+    cols = _failing_card(tmp_path, "read_into", 5, "Input/output error")
     cols.insert(T0 + 5.5, -1.0)  # its chunk is in the file: the read fails
     assert "Input/output error" in caplog.text
     for i in range(100, 140):
