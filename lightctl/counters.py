@@ -31,7 +31,7 @@ from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
-from lightctl.core.model import Instant
+from lightctl.core.model import Instant, evolve
 
 log = logging.getLogger("lightctl.counters")
 
@@ -74,13 +74,6 @@ class Totals:
     cycles: int = 0
     rated: int = 100_000
 
-    def but(self, **changes: Any) -> Totals:
-        """A copy with ``changes``: ``dataclasses.replace`` without its per-call field
-        checks (it runs at every step the lamp is on)."""
-        values = {name: getattr(self, name) for name in TOTALS_FIELDS}
-        values.update(changes)
-        return Totals(**values)
-
     @property
     def wear(self) -> float:
         """Share of the rated cycles used (1.0 = rated life reached)."""
@@ -98,9 +91,6 @@ class Totals:
             "relay_rated_cycles": self.rated,
             "relay_wear_percent": round(100.0 * self.wear, 2),
         }
-
-
-TOTALS_FIELDS = frozenset(Totals.__dataclass_fields__)
 
 
 def _tally(data: Any, name: str) -> Tally:
@@ -279,16 +269,19 @@ class Counters:
         else:  # keep today/month named after the clock even while the lamp is off
             day, month, _ = self._days.at(at.wall)
             if day != t.today.period or month != t.month.period:
-                t = t.but(
-                    today=t.today if day == t.today.period else Tally(day),
-                    month=t.month if month == t.month.period else Tally(month),
+                t = evolve(
+                    t,
+                    {
+                        "today": t.today if day == t.today.period else Tally(day),
+                        "month": t.month if month == t.month.period else Tally(month),
+                    },
                 )
         if self._last is None or at.mono >= self._last.mono:
             self._last = at
         if power is not None:
             self.power = power
         if rated is not None and rated != t.rated:
-            t = t.but(rated=rated)
+            t = evolve(t, {"rated": rated})
         if t is not self._totals:
             self._totals = t
 
@@ -296,7 +289,7 @@ class Counters:
         """The relay switched at ``at``: count up to then; an ON is one relay cycle."""
         self.advance(at)
         if on and not self._on:
-            self._totals = self._totals.but(cycles=self._totals.cycles + 1)
+            self._totals = evolve(self._totals, {"cycles": self._totals.cycles + 1})
             self._dirty = True
             self._next_flush = -math.inf  # a few a day: saved at once, the count stays exact
         self._on = on
@@ -314,10 +307,13 @@ class Counters:
         in_month = seconds if first_month == month else in_day
         today = t.today if t.today.period == day else Tally(day)
         month_t = t.month if t.month.period == month else Tally(month)
-        self._totals = t.but(
-            total=t.total.add(seconds, self.power),
-            today=today.add(in_day, self.power),
-            month=month_t.add(in_month, self.power),
+        self._totals = evolve(
+            t,
+            {
+                "total": t.total.add(seconds, self.power),
+                "today": today.add(in_day, self.power),
+                "month": month_t.add(in_month, self.power),
+            },
         )
         self._dirty = True
 
