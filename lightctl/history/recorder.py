@@ -302,20 +302,20 @@ class History:
         one; samples with the same time stay in one block."""
         if rows < 2:
             raise ValueError(f"rows must be >= 2, got {rows!r}")
+        with self._lock:
+            few = self._range(since, until) if self._cols is None else None
+        if few is not None:  # not loaded yet: the few samples added so far, at once
+            yield few
+            return
         after: float | None = None  # the time of the last sample handed out
         while True:
-            with self._lock:
-                if self._cols is None:  # not loaded: the few samples added so far, at once
-                    block = None if after is not None else self._range(since, until)
-                    after = math.inf
-                else:
-                    if until is None:  # up to the newest sample when the reading starts
-                        until = self._cols.last() if len(self._cols) else since
-                    block = self._block(since, until, after, rows)
+            with self._lock:  # the columns stay once loaded
+                if until is None:  # up to the newest sample when the reading starts
+                    until = self._cols.last() if len(self._cols) else since
+                block = self._block(since, until, after, rows)
             if block is None:
                 return
-            if after != math.inf:
-                after = float(block[0][-1])
+            after = float(block[0][-1])
             yield block
 
     def _block(self, since: float, until: float, after: float | None, rows: int):
