@@ -1,16 +1,19 @@
 """A streamed response does not pile up in the server: waitress keeps at most about
-:data:`OUTBUF_HIGH_WATERMARK` of it for a connection (the 8-day ``/api/history`` is
-17 MB of JSON; waitress's default held up to 16 MiB of it)."""
+``webapp.server.OUTBUF_HIGH_WATERMARK`` of it for a connection (the 8-day ``/api/history`` is
+17 MB of JSON; waitress's default held up to 16 MiB of it).
+
+The bound leaves room for the buffers' growth and the client's own reads: held peaks
+measure 2–5 MiB here with lightctl's setting and 18 MiB with waitress's default."""
 
 from __future__ import annotations
 
 import tracemalloc
 import urllib.request
 
-from lightctl.webapp.server import OUTBUF_HIGH_WATERMARK, WebServer
+from lightctl.webapp.server import WebServer
 
 PIECE = b"x" * 65_536
-PIECES = 160  # 10 MiB
+PIECES = 512  # 32 MiB
 
 
 def _stream(environ, start_response):
@@ -33,4 +36,4 @@ def test_a_streamed_body_is_not_kept_whole_by_the_server():
     finally:
         web.stop()
     assert got == len(PIECE) * PIECES
-    assert peak < 3 * OUTBUF_HIGH_WATERMARK + 1024 * 1024, f"{peak / 2**20:.1f} MiB held"
+    assert peak < 8 * 2**20, f"{peak / 2**20:.1f} MiB held"
