@@ -153,6 +153,37 @@ def fast_replay_arrays(
     return out
 
 
+def fast_replay_pieces(
+    pieces: Iterable[tuple[np.ndarray, np.ndarray]],
+    settings: Settings,
+    *,
+    limits: SensorLimits | None = None,
+    tz: tzinfo | None = None,
+    site: tuple[float, float] | None = None,
+    dusk_elevation: float = DUSK_ELEVATION,
+    mode: Mode = Mode.AUTO,
+) -> list[Switch] | None:
+    """:func:`fast_replay_arrays` over columns that come a piece at a time (in order; a
+    piece is two equal columns), without ever holding them all: the same switches.
+
+    None where only the fold can tell (time going backwards, a lamp that lights its own
+    sensor, away mode over more than one piece): the caller then replays all the
+    samples with :func:`fast_replay_arrays`, which folds them.
+    """
+    sky = {"site": site, "dusk_elevation": dusk_elevation, "mode": mode}
+    pipe = _Pipeline(settings, limits or SensorLimits(), tz, **sky)
+    for times, lux in pieces:
+        t = np.asarray(times, dtype=float)
+        v = np.asarray(lux, dtype=float)
+        if t.shape != v.shape or t.ndim != 1:
+            raise ValueError(
+                f"times and lux must be two equal columns, got {t.shape} and {v.shape}"
+            )
+        if not pipe.feed(t, v):
+            return None
+    return [Switch(Instant(w, w), on, reason) for _, on, reason, w in pipe.rows]
+
+
 def _plain_numbers(values: list) -> bool:
     """True when every value is None or a real number the way judge() reads it."""
     for kind in set(map(type, values)):
@@ -179,146 +210,416 @@ def _switch_points(
 ) -> list[tuple[int, bool, Reason, float]] | None:
     """(sample index, on, reason, time) of every switch, or None when only the fold can
     tell; a switch at a tick between samples (away mode) has index -1."""
-    n = t.size
-    if not np.all(np.isfinite(t)) or np.any(t[1:] < t[:-1]):
-        return None
-    timed = s.off_window or s.latitude is not None
-    if timed and t[-1] > _LAST_VALID_WALL or mode is Mode.AWAY and t[-1] > away._LAST_WALL:
-        return None
+    pipe = _Pipeline(s, limits, tz, site=site, dusk_elevation=dusk_elevation, mode=mode)
+    return pipe.rows if pipe.feed(t, lux) else None
 
-    # 1. good readings; faults are runs of bad ones (few), handled in their own index space
-    with np.errstate(invalid="ignore"):
-        good = (lux >= 0) & (lux <= limits.max_lux) & np.isfinite(lux)
-    bad = np.flatnonzero(~good)
-    first_good = int(np.argmax(good)) if good.any() else n
-    runs = np.flatnonzero(np.diff(bad, prepend=-2) != 1)  # positions in ``bad``
-    run_stop = np.r_[runs[1:], bad.size][: runs.size]
-    run_of = np.repeat(np.arange(runs.size), run_stop - runs)
-    in_run = np.arange(bad.size) - runs[run_of] + 1  # the bad_count step() keeps
-    faulty = in_run >= limits.fault_after
-    problem = bad[faulty]
-    run_last = bad[run_stop - 1]
-    long_runs = np.unique(run_of[faulty])
-    recovered = run_last[long_runs] + 1
-    recovered = recovered[recovered < n]  # the good reading that ends a fault
 
-    # 2. class of the smoothed level at each good reading, then at each sample
-    # where each fault's recovery falls among the good readings (no index of them all)
-    seg_g = recovered - np.searchsorted(bad, recovered)
-    code = np.empty(n, dtype=np.int8)
-    _classes(lux, good, seg_g, s, code)
-    if bad.size:  # a bad reading leaves the level where the last good one put it
-        code[bad] = code[np.maximum(bad[runs[run_of]] - 1, 0)]
-    code[:first_good] = _INACTIVE
-    code[problem] = _INACTIVE
-    lat_lon = (
-        (s.latitude, s.longitude) if s.latitude is not None and s.longitude is not None else site
-    )
-    if lat_lon is not None:
-        # dark in broad daylight is not dusk: judged at each sample's own minute, as step(),
-        # once the clock is set (the sky rules need one); a block at a time, as the classes
-        for a in range(int(np.searchsorted(t, CLOCK_VALID_FROM, side="left")), n, CLASS_BLOCK):
-            part = code[a : a + CLASS_BLOCK]
-            dark = np.flatnonzero(part == _DARK)
-            if dark.size:
-                day = _elevations(t[a + dark], lat_lon, DAY_ELEVATION) > DAY_ELEVATION
-                part[dark[day]] = _BAND
+class _Pipeline:
+    """The steps of the module docstring over samples fed a piece at a time, in order.
 
-    # 3. the latched decision changes at span starts and where a run outlasts its delay
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-    ends = np.r_[starts[1:] - 1, n - 1]
-    vals = code[starts]
-    fresh = (vals != _INACTIVE) & ((starts == 0) | (code[starts - 1] == _INACTIVE))
-    at = [starts[fresh]]
-    # a first decision in the band is OFF; a recovery in the band keeps the fail-safe's
-    # lamp: ON / OFF, or (hold) the decision latched before the fault, resolved below
-    is_problem = np.zeros(n, dtype=bool)
-    is_problem[problem] = True
-    after_fault = is_problem[np.maximum(starts[fresh] - 1, 0)] & (starts[fresh] > 0)
-    if s.fail_safe is FailSafe.SUN:
-        band_value = np.where(
-            _sun_fail_safe(t[starts[fresh]], lat_lon, dusk_elevation), _V_ON, _V_OFF
-        )
-    else:
-        fixed = {FailSafe.ON: _V_ON, FailSafe.OFF: _V_OFF, FailSafe.HOLD: _V_HOLD}
-        band_value = np.full(int(fresh.sum()), fixed[s.fail_safe])
-    value = [
-        np.where(
-            vals[fresh] == _DARK,
-            _V_ON,
-            np.where((vals[fresh] == _BAND) & after_fault, band_value, _V_OFF),
-        ).astype(np.int8)
-    ]
-    for kind, on in ((_DARK, True), (_LIGHT, False)):
-        sel = vals == kind
-        delay = np.full(int(sel.sum()), s.on_delay if on else s.off_delay)
-        if not on and lat_lon is not None and s.night_off_delay > s.off_delay:
+    What a step needs from the samples before a cut is carried over (the fault under
+    way, the last ``smoothing`` good readings, the run of one class with its delay, the
+    latched decision, the relay with its holds and chatter budget, selflight's book),
+    so pieces of any size give the switches of all the samples at once
+    (tests/core/test_fastreplay_pieces.py): a week of history is replayed a few MB at a
+    time, never all at once. Away mode inserts its ticks over all the samples: it is
+    fed once.
+    """
+
+    def __init__(
+        self,
+        s: Settings,
+        limits: SensorLimits,
+        tz: tzinfo | None,
+        *,
+        site: tuple[float, float] | None = None,
+        dusk_elevation: float = DUSK_ELEVATION,
+        mode: Mode = Mode.AUTO,
+    ) -> None:
+        self.s, self.limits, self.tz, self.mode, self.dusk = s, limits, tz, mode, dusk_elevation
+        here = s.latitude is not None and s.longitude is not None
+        self.lat_lon = (s.latitude, s.longitude) if here else site
+        #: (sample index, on, reason, time) of every switch so far
+        self.rows: list[tuple[int, bool, Reason, float]] = []
+        self.offset = 0  # samples fed so far
+        self.last_t = -math.inf
+        # 1. the failed readings in a row at the end, and whether any was good yet
+        self.bad_tail = 0
+        self.seen_good = False
+        # 2. good readings so far, the last ``smoothing`` of them, where windows start
+        # afresh (good-reading numbers), and the class of the last good one
+        self.goods = 0
+        self.recent = np.empty(0)
+        self.seg_starts: list[int] = []
+        self.last_class = _INACTIVE
+        # 3. the run of one code under way at the cut: its code, start, delay, and
+        # whether its delay has yet to be reached; the latched decision; a fault at the cut
+        self.run_code: int | None = None
+        self.run_since = 0.0
+        self.run_delay = 0.0
+        self.run_waits = False
+        self.latch: int | None = None
+        self.last_problem = False
+        # 5. the relay: its state, the time of its last change, the last switches' times
+        self.lamp: bool | None = None
+        self.since = 0.0
+        self.switched: list[float] = []
+        self.book = _LoopBook(s.smoothing)
+
+    def feed(self, t: np.ndarray, lux: np.ndarray) -> bool:
+        """Fold the next piece of samples in; False when only the fold can tell."""
+        s, limits, lat_lon = self.s, self.limits, self.lat_lon
+        n = t.size
+        if n == 0:
+            return True
+        if self.mode is Mode.AWAY and self.offset:
+            return False  # away mode's ticks are placed over all the samples at once
+        if not np.all(np.isfinite(t)) or t[0] < self.last_t or np.any(t[1:] < t[:-1]):
+            return False
+        timed = s.off_window or s.latitude is not None
+        if timed and t[-1] > _LAST_VALID_WALL or self.mode is Mode.AWAY and t[-1] > away._LAST_WALL:
+            return False
+
+        # 1. good readings; faults are runs of bad ones (few), handled in their own index
+        # space; a run under way at the cut goes on counting
+        with np.errstate(invalid="ignore"):
+            good = (lux >= 0) & (lux <= limits.max_lux) & np.isfinite(lux)
+        bad = np.flatnonzero(~good)
+        first_good = 0 if self.seen_good else int(np.argmax(good)) if good.any() else n
+        runs = np.flatnonzero(np.diff(bad, prepend=-2) != 1)  # positions in ``bad``
+        run_stop = np.r_[runs[1:], bad.size][: runs.size]
+        run_of = np.repeat(np.arange(runs.size), run_stop - runs)
+        in_run = np.arange(bad.size) - runs[run_of] + 1  # the bad_count step() keeps
+        at_cut = bool(bad.size) and bad[0] == 0 and self.offset > 0  # a run from the cut
+        carried = self.bad_tail if at_cut else 0
+        in_run[: run_stop[0] if carried else 0] += carried
+        faulty = in_run >= limits.fault_after
+        problem = bad[faulty]
+        run_last = bad[run_stop - 1]
+        long_runs = np.unique(run_of[faulty])
+        recovered = run_last[long_runs] + 1
+        recovered = recovered[recovered < n]  # the good reading that ends a fault
+        if self.bad_tail >= limits.fault_after and not at_cut:  # ... the first of the piece
+            recovered = np.r_[0, recovered]
+
+        # 2. class of the smoothed level at each good reading, then at each sample
+        # where each fault's recovery falls among the good readings (no index of them all)
+        seg_g = recovered - np.searchsorted(bad, recovered) + self.goods
+        self.seg_starts.extend(seg_g.tolist())
+        code = np.empty(n, dtype=np.int8)
+        back = s.smoothing - 1
+        carry = self.recent[self.recent.size - back :] if back else self.recent[:0]
+        _classes(lux, good, np.array(self.seg_starts, dtype=np.intp), s, code, carry, self.goods)
+        if bad.size:  # a bad reading leaves the level where the last good one put it
+            code[bad] = code[np.maximum(bad[runs[run_of]] - 1, 0)]
+            if at_cut:
+                code[bad[: run_stop[0]]] = self.last_class
+        self.last_class = int(code[-1]) if self.seen_good or good.any() else _INACTIVE
+        code[:first_good] = _INACTIVE
+        code[problem] = _INACTIVE
+        if lat_lon is not None:
+            # dark in broad daylight is not dusk: judged at each sample's own minute, as
+            # step(), once the clock is set (the sky rules need one); a block at a time
+            for a in range(int(np.searchsorted(t, CLOCK_VALID_FROM, side="left")), n, CLASS_BLOCK):
+                part = code[a : a + CLASS_BLOCK]
+                dark = np.flatnonzero(part == _DARK)
+                if dark.size:
+                    day = _elevations(t[a + dark], lat_lon, DAY_ELEVATION) > DAY_ELEVATION
+                    part[dark[day]] = _BAND
+
+        # 3. the latched decision changes at run starts and where a run outlasts its delay
+        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+        ends = np.r_[starts[1:] - 1, n - 1]
+        vals = code[starts]
+        before = code[np.maximum(starts - 1, 0)]  # the code before each run
+        before[0] = _INACTIVE if self.run_code is None else self.run_code
+        goes_on = self.run_code is not None and int(vals[0]) == self.run_code
+        fresh = (vals != _INACTIVE) & (before == _INACTIVE)
+        at = [starts[fresh]]
+        # a first decision in the band is OFF; a recovery in the band keeps the fail-safe's
+        # lamp: ON / OFF, or (hold) the decision latched before the fault, resolved below
+        is_problem = np.zeros(n, dtype=bool)
+        is_problem[problem] = True
+        after_fault = is_problem[np.maximum(starts[fresh] - 1, 0)] & (starts[fresh] > 0)
+        if fresh[0] and self.offset:
+            after_fault[0] = self.last_problem
+        if s.fail_safe is FailSafe.SUN:
+            band_value = np.where(
+                _sun_fail_safe(t[starts[fresh]], lat_lon, self.dusk), _V_ON, _V_OFF
+            )
+        else:
+            fixed = {FailSafe.ON: _V_ON, FailSafe.OFF: _V_OFF, FailSafe.HOLD: _V_HOLD}
+            band_value = np.full(int(fresh.sum()), fixed[s.fail_safe])
+        value = [
+            np.where(
+                vals[fresh] == _DARK,
+                _V_ON,
+                np.where((vals[fresh] == _BAND) & after_fault, band_value, _V_OFF),
+            ).astype(np.int8)
+        ]
+        since = t[starts]
+        delay = np.where(vals == _DARK, s.on_delay, s.off_delay).astype(float)
+        if lat_lon is not None and s.night_off_delay > s.off_delay:
             # light that begins in the middle of the night must last night_off_delay
-            run_t = t[starts[sel]]
-            night = np.zeros(run_t.size, dtype=bool)
-            ok = run_t >= CLOCK_VALID_FROM
-            night[ok] = _elevations(run_t[ok], lat_lon, NIGHT_ELEVATION) < NIGHT_ELEVATION
-            delay[night] = s.night_off_delay
-        hit = _first_reached(t, t[starts[sel]], delay, starts[sel], ends[sel])
-        at.append(hit[hit >= 0])
-        value.append(np.full(int((hit >= 0).sum()), _V_ON if on else _V_OFF, dtype=np.int8))
-    ev_at = np.concatenate(at)
-    order = np.argsort(ev_at, kind="stable")
-    ev_at, ev_val = ev_at[order], np.concatenate(value)[order]
-    for k in np.flatnonzero(ev_val == _V_HOLD).tolist():  # few: one per recovery in the band
-        ev_val[k] = ev_val[k - 1] if k > 0 else _V_OFF
-    base = np.full(n, OFF_LIGHT, dtype=np.int8)
-    if ev_at.size:
-        base[ev_at[0] :] = np.repeat(
-            np.where(ev_val == _V_ON, ON_DARK, OFF_LIGHT).astype(np.int8),
-            np.diff(np.r_[ev_at, n]),
+            light = np.flatnonzero(vals == _LIGHT)
+            light = light[since[light] >= CLOCK_VALID_FROM]
+            night = _elevations(since[light], lat_lon, NIGHT_ELEVATION) < NIGHT_ELEVATION
+            delay[light[night]] = s.night_off_delay
+        waits = (vals == _DARK) | (vals == _LIGHT)
+        if goes_on:  # the run under way at the cut: its own start and delay
+            since[0], delay[0], waits[0] = self.run_since, self.run_delay, self.run_waits
+        hit = np.full(starts.size, -1, dtype=np.int64)
+        hit[waits] = _first_reached(t, since[waits], delay[waits], starts[waits], ends[waits])
+        for kind, on in ((_DARK, True), (_LIGHT, False)):
+            found = hit[(vals == kind) & (hit >= 0)]
+            at.append(found)
+            value.append(np.full(found.size, _V_ON if on else _V_OFF, dtype=np.int8))
+        self.run_code = int(vals[-1])
+        self.run_since, self.run_delay = float(since[-1]), float(delay[-1])
+        self.run_waits = bool(waits[-1]) and hit[-1] < 0
+        ev_at = np.concatenate(at)
+        order = np.argsort(ev_at, kind="stable")
+        ev_at, ev_val = ev_at[order], np.concatenate(value)[order]
+        for k in np.flatnonzero(ev_val == _V_HOLD).tolist():  # few: one per recovery in the band
+            if k:
+                ev_val[k] = ev_val[k - 1]
+            else:
+                ev_val[k] = _V_OFF if self.latch is None else self.latch
+        base = np.full(n, ON_DARK if self.latch == _V_ON else OFF_LIGHT, dtype=np.int8)
+        if ev_at.size:
+            base[ev_at[0] :] = np.repeat(
+                np.where(ev_val == _V_ON, ON_DARK, OFF_LIGHT).astype(np.int8),
+                np.diff(np.r_[ev_at, n]),
+            )
+            self.latch = int(ev_val[-1])
+        base[:first_good] = NONE
+        if s.fail_safe is FailSafe.HOLD:  # hold the latched decision (OFF if none yet)
+            base[problem] = np.where(base[problem] == ON_DARK, FS_ON, FS_OFF)
+        elif s.fail_safe is FailSafe.SUN:  # follow the sun: ON below the dusk elevation
+            base[problem] = np.where(_sun_fail_safe(t[problem], lat_lon, self.dusk), FS_ON, FS_OFF)
+        else:
+            base[problem] = FS_ON if s.fail_safe is FailSafe.ON else FS_OFF
+
+        # away mode: its drawn times are ticks between samples, with the target of the sample
+        # before them (the light is judged at samples only)
+        ticks: np.ndarray | None = None  # the rows of away mode's ticks, in order
+        t_samples = t
+        if self.mode is Mode.AWAY:
+            found_ticks = _away_ticks(t, bad, is_problem, s, limits, self.tz)
+            if found_ticks is None:
+                return False
+            after, at_t = found_ticks
+            if after.size:  # tick k goes in after sample after[k] (and the ticks before it)
+                t = np.insert(t, after + 1, at_t)
+                base = np.insert(base, after + 1, base[after])
+                ticks = after + 1 + np.arange(after.size)
+                fs = ticks[(base[ticks] == FS_ON) | (base[ticks] == FS_OFF)]
+                if fs.size and s.fail_safe is FailSafe.SUN:  # the sun at the tick's own minute
+                    sun = _sun_fail_safe(t[fs], lat_lon, self.dusk)
+                    base[fs] = np.where(sun, FS_ON, FS_OFF)
+
+        # 4. the off window, away mode, then the sun guard, over the sample ranges they cover
+        if s.off_window:
+            for i, j in _window_ranges(t, s.off_window, self.tz):
+                part = base[i:j]
+                part[(part == NONE) | (part == ON_DARK) | (part == FS_ON)] = OFF_WINDOW
+        if self.mode is Mode.AWAY:
+            for i, j, forced, spell in _away_ranges(t, s, self.tz):
+                part = base[i:j]
+                part[forced & ((part == NONE) | (part == ON_DARK) | (part == FS_ON))] = OFF_AWAY
+                part[spell & (part == ON_DARK)] = ON_AWAY
+        if s.latitude is not None and s.longitude is not None:
+            for i, j in _sun_ranges(t, base, s):
+                part = base[i:j]
+                part[(part == ON_DARK) | (part == FS_ON) | (part == ON_AWAY)] = OFF_SUN
+
+        # 5. the lamp, over runs of the target code; 6. a lamp that lights its own sensor
+        rows = [(i, *_sample_of(i, ticks), on, why) for i, on, why in self._lamp(t, base)]
+        piece = _Piece(lux, bad, self.goods, self.recent, self.seg_starts, self.offset, s.smoothing)
+        found = [(piece.offset + k, on, why, float(t_samples[k])) for _, k, _, on, why in rows]
+        if self.book.engages(piece, found):
+            return False  # the lamp lights its own sensor: the held loop is the fold's
+        self.rows.extend(
+            (-1 if tick else self.offset + k, on, why, float(t[i])) for i, k, tick, on, why in rows
         )
-    base[:first_good] = NONE
-    if s.fail_safe is FailSafe.HOLD:  # hold the latched decision (OFF if none yet)
-        base[problem] = np.where(base[problem] == ON_DARK, FS_ON, FS_OFF)
-    elif s.fail_safe is FailSafe.SUN:  # follow the sun: ON below the dusk elevation
-        base[problem] = np.where(_sun_fail_safe(t[problem], lat_lon, dusk_elevation), FS_ON, FS_OFF)
-    else:
-        base[problem] = FS_ON if s.fail_safe is FailSafe.ON else FS_OFF
+        self.recent = piece.last_goods()
+        self.goods += n - bad.size
+        self.seen_good = self.seen_good or first_good < n
+        tail = bad.size - int(runs[-1]) if bad.size and bad[-1] == n - 1 else 0
+        self.bad_tail = tail + (carried if tail and runs.size == 1 else 0)
+        self.last_problem = bool(is_problem[-1])
+        self.last_t = float(t_samples[-1])
+        self.offset += n
+        return True
 
-    # away mode: its drawn times are ticks between samples, with the target of the sample
-    # before them (the light is judged at samples only)
-    ticks: np.ndarray | None = None  # the rows of away mode's ticks, in order
-    t_samples = t
-    if mode is Mode.AWAY:
-        found_ticks = _away_ticks(t, bad, is_problem, s, limits, tz)
-        if found_ticks is None:
+    def _lamp(self, t: np.ndarray, code: np.ndarray) -> list[tuple[int, bool, Reason]]:
+        """Follow the target code run by run, holding the relay for min_on / min_off and
+        for the chatter budget (both hold until a time has passed, so a held switch
+        happens at the first sample past both, as in step()). A run cut in two is two
+        runs of the same target: the hold is looked for in the second from the same time."""
+        s = self.s
+        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+        ends = np.r_[starts[1:] - 1, code.size - 1]
+        out: list[tuple[int, bool, Reason]] = []
+        limit = s.chatter_limit
+        for a, b, c in zip(starts.tolist(), ends.tolist(), code[starts].tolist(), strict=True):
+            if c == NONE:
+                continue
+            on, reason = _TARGET[c]
+            if on == self.lamp:
+                continue
+            j = a
+            if self.lamp is not None:
+                minimum = s.min_on if self.lamp else s.min_off
+                j = int(_first_reached(t, self.since, minimum, np.array([a]), np.array([b]))[0])
+                if j >= 0 and limit > 0 and len(self.switched) >= limit:
+                    oldest = self.switched[-limit]  # the budget frees an hour after it
+                    span = _first_reached(t, oldest, CHATTER_SPAN, np.array([j]), np.array([b]))
+                    j = int(span[0])
+                if j < 0:
+                    continue  # held for the whole run
+            if self.lamp is not None or on:
+                out.append((j, on, reason))
+                self.switched = [*self.switched, float(t[j])][-limit:] if limit > 0 else []
+            self.lamp, self.since = on, float(t[j])
+        return out
+
+
+class _Piece:
+    """The good readings of a piece, numbered as among all the samples fed: which
+    sample a good reading is, the smoothed level at it, the last ``smoothing`` of them."""
+
+    def __init__(
+        self,
+        lux: np.ndarray,
+        bad: np.ndarray,
+        goods: int,
+        recent: np.ndarray,
+        seg_starts: list[int],
+        offset: int,
+        smoothing: int,
+    ) -> None:
+        self.lux, self.bad, self.goods, self.recent = lux, bad, goods, recent
+        self.seg_starts, self.offset, self.smoothing = seg_starts, offset, smoothing
+        self.count = lux.size - bad.size  # good readings in the piece
+        self._before_bad: np.ndarray | None = None
+
+    def goods_upto(self, i: int) -> int:
+        """How many good readings there are at or before sample i (of all)."""
+        local = i - self.offset
+        return self.goods + local + 1 - int(np.searchsorted(self.bad, local, side="right"))
+
+    def sample_of(self, p: int) -> int | None:
+        """The sample of good reading p (of all), if it is in the piece."""
+        local = p - self.goods
+        if not 0 <= local < self.count:
             return None
-        after, at_t = found_ticks
-        if after.size:  # tick k goes in after sample after[k] (and the ticks before it)
-            t = np.insert(t, after + 1, at_t)
-            base = np.insert(base, after + 1, base[after])
-            ticks = after + 1 + np.arange(after.size)
-            fs = ticks[(base[ticks] == FS_ON) | (base[ticks] == FS_OFF)]
-            if fs.size and s.fail_safe is FailSafe.SUN:  # the sun at the tick's own minute
-                base[fs] = np.where(_sun_fail_safe(t[fs], lat_lon, dusk_elevation), FS_ON, FS_OFF)
+        if self._before_bad is None:
+            self._before_bad = self.bad - np.arange(self.bad.size)
+        return self.offset + local + int(np.searchsorted(self._before_bad, local, side="right"))
 
-    # 4. the off window, away mode, then the sun guard, over the sample ranges they cover
-    if s.off_window:
-        for i, j in _window_ranges(t, s.off_window, tz):
-            part = base[i:j]
-            part[(part == NONE) | (part == ON_DARK) | (part == FS_ON)] = OFF_WINDOW
-    if mode is Mode.AWAY:
-        for i, j, forced, spell in _away_ranges(t, s, tz):
-            part = base[i:j]
-            part[forced & ((part == NONE) | (part == ON_DARK) | (part == FS_ON))] = OFF_AWAY
-            part[spell & (part == ON_DARK)] = ON_AWAY
-    if s.latitude is not None and s.longitude is not None:
-        for i, j in _sun_ranges(t, base, s):
-            part = base[i:j]
-            part[(part == ON_DARK) | (part == FS_ON) | (part == ON_AWAY)] = OFF_SUN
+    def value(self, p: int) -> float:
+        """Good reading p (of all): in the piece, or one of the last before it."""
+        if p < self.goods:
+            return float(self.recent[self.recent.size - (self.goods - p)])
+        return float(self.lux[self.sample_of(p) - self.offset])
 
-    # 5. the lamp, over runs of the target code
-    found = _lamp(t, base, s)
-    rows = [(i, *_sample_of(i, ticks), on, why) for i, on, why in found]
-    if _loop_engages(t_samples, lux, bad, seg_g, s.smoothing, [r[1:2] + r[3:] for r in rows]):
-        return None  # the lamp lights its own sensor: the held loop is the fold's
-    return [(-1 if tick else k, on, why, float(t[i])) for i, k, tick, on, why in rows]
+    def level(self, p: int) -> float:
+        """The smoothed level once good reading p is in: the median of the window."""
+        k = bisect_right(self.seg_starts, p)  # the window starts afresh at 0 and after faults
+        lo = max(self.seg_starts[k - 1] if k else 0, p - self.smoothing + 1)
+        window = [self.value(q) for q in range(lo, p + 1)]
+        return window[0] if len(window) == 1 else median(window)
+
+    def level_at(self, i: int) -> float | None:
+        """The smoothed level at sample i: set by the last good reading at or before it."""
+        p = self.goods_upto(i) - 1
+        return None if p < 0 else self.level(p)
+
+    def last_goods(self) -> np.ndarray:
+        """The last ``smoothing`` good readings, this piece's included (a copy)."""
+        k = min(self.smoothing, self.count)
+        end = self.goods + self.count
+        own = [self.sample_of(p) - self.offset for p in range(end - k, end)]
+        keep = self.recent[self.recent.size - min(self.smoothing - k, self.recent.size) :]
+        return np.concatenate([keep, self.lux[own]]).astype(float)
+
+
+class _LoopBook:
+    """selflight's book-keeping over the switches found, a piece at a time: True where
+    step() would start holding a loop (selflight.py), which this path does not model;
+    until then the hold changes nothing, so without one the answer here is exact.
+
+    It books the Δ of each ON by dark (the level at the ``smoothing``-th good reading
+    after it, less the level at the ON), the drop at the first good reading after an
+    OFF by light, and the cycle test at each ON by dark, with the levels the fold would
+    have had (the median of the segment's last ``smoothing`` good readings). The good
+    readings a switch waits for may come in a later piece: they are read as they pass.
+    As in the fold, a drop measured by the very reading of an ON is not that ON's to judge.
+
+    A first decision of OFF is not a switch here; in the fold it is booked as an OFF by
+    light, but one before any ON can never close a cycle, and the next OFF by light
+    replaces it.
+    """
+
+    def __init__(self, smoothing: int) -> None:
+        self.smoothing = smoothing
+        self.deltas: list[float] = []
+        self.lit_from: float | None = None
+        self.lamp: bool | None = None
+        self.on_at = self.on_level = self.off_at = self.off_level = self.drop = None
+        self.drop_at = -1
+        self.first = 0  # the first good reading after the last switch
+        self.lit: tuple[int, float] | None = None  # (sample, level) of good first+smoothing-1
+        self.fell: tuple[int, float] | None = None  # (sample, value) of good reading first
+
+    def engages(self, piece: _Piece, found: list[tuple[int, bool, Reason, float]]) -> bool:
+        for i, on, why, now in found:
+            # readings since the last switch: each is measured before the switch at i
+            self._read(piece)
+            if self.lit_from is not None and self.lit is not None and self.lit[0] <= i:
+                self.deltas = [*self.deltas, self.lit[1] - self.lit_from][-selflight.KEEP :]
+            # a drop measured at i itself counts from the next switch on
+            waits = self.lamp is False and self.off_at is not None and self.drop is None
+            if waits and self.fell is not None and self.fell[0] <= i:
+                self.drop, self.drop_at = self.off_level - self.fell[1], self.fell[0]
+            self.lit_from = None
+            if on and why is Reason.DARK:
+                delta = median(self.deltas) if self.deltas else None
+                if (
+                    delta is not None
+                    and delta > 0
+                    and self.on_at is not None
+                    and self.off_at is not None
+                    and self.off_at >= self.on_at
+                    and self.on_level is not None
+                    and self.off_level is not None
+                    and self.off_level <= self.on_level + 1.5 * delta + 1.0
+                    and self.drop is not None
+                    and self.drop_at < i
+                    and abs(self.drop - delta) <= 0.3 * delta + 1.0
+                    and not elapsed(self.off_at, self.on_at, LOOP_WINDOW)
+                    and not elapsed(now, self.off_at, LOOP_WINDOW)
+                ):
+                    return True
+                self.on_at, self.on_level = now, piece.level_at(i)
+                self.lit_from = self.on_level
+            elif not on and why is Reason.LIGHT:
+                self.off_at, self.off_level, self.drop = now, piece.level_at(i), None
+            self.lamp = on
+            self.first = piece.goods_upto(i)
+            self.lit = self.fell = None
+        self._read(piece)
+        return False
+
+    def _read(self, piece: _Piece) -> None:
+        """The readings the last switch waits for, if they are in this piece."""
+        if self.lit is None:
+            p = self.first + self.smoothing - 1
+            if (k := piece.sample_of(p)) is not None:
+                self.lit = (k, piece.level(p))
+        if self.fell is None and (k := piece.sample_of(self.first)) is not None:
+            self.fell = (k, piece.value(self.first))
 
 
 def _sample_of(row: int, ticks: np.ndarray | None) -> tuple[int, bool]:
@@ -330,20 +631,28 @@ def _sample_of(row: int, ticks: np.ndarray | None) -> tuple[int, bool]:
 
 
 def _classes(
-    lux: np.ndarray, good: np.ndarray, seg_starts: np.ndarray, s: Settings, out: np.ndarray
+    lux: np.ndarray,
+    good: np.ndarray,
+    seg_starts: np.ndarray,
+    s: Settings,
+    out: np.ndarray,
+    carry: np.ndarray | None = None,
+    done: int = 0,
 ) -> None:
     """Dark/band/light of the median of the last ``smoothing`` good readings of a segment,
     written into ``out`` at each good reading (``good``: the mask of them in ``lux``).
 
     ``seg_starts``: indices among the good readings where a fault ended and the window
-    starts afresh. The samples are walked :data:`CLASS_BLOCK` at a time, each block's good
-    readings with the ``smoothing - 1`` good ones before them, so neither a copy of all
+    starts afresh, counted from the ``done`` good readings before ``lux``, of which
+    ``carry`` holds the last ``smoothing - 1`` (none: ``lux`` starts the series). The
+    samples are walked :data:`CLASS_BLOCK` at a time, each block's good readings with
+    the ``smoothing - 1`` good ones before them, so neither a copy of all
     the good readings nor the counting arrays over them are ever made: over 8 days at 1 Hz
     those were 5.5 MB and about 30 MB, on a Pi Zero's 512 MB.
     """
     back = s.smoothing - 1
-    carry = lux[:0]  # the last ``back`` good readings before the block
-    done = 0  # good readings before the block
+    if carry is None:  # the last ``back`` good readings before the block
+        carry = lux[:0]
     for a in range(0, lux.size, CLASS_BLOCK):
         mask = good[a : a + CLASS_BLOCK]
         whole = bool(mask.all())  # no failed reading in the block: no masking
@@ -662,122 +971,3 @@ def _elevation_estimate(latitude: float, longitude: float, wall: np.ndarray) -> 
     hour_angle = np.radians(solar / 4.0 - 180.0)
     cos_zenith = np.sin(lat) * np.sin(decl) + np.cos(lat) * np.cos(decl) * np.cos(hour_angle)
     return 90.0 - np.degrees(np.arccos(np.clip(cos_zenith, -1.0, 1.0)))
-
-
-def _loop_engages(
-    t: np.ndarray,
-    lux: np.ndarray,
-    bad: np.ndarray,
-    seg_g: np.ndarray,
-    smoothing: int,
-    found: list[tuple[int, bool, Reason]],
-) -> bool:
-    """True where step() would start holding a loop (selflight.py), which this path
-    does not model; until then the hold changes nothing, so without one the answer here
-    is exact. Replays selflight's book-keeping over the switches found: the Δ of each ON
-    by dark (the level at the ``smoothing``-th good reading after it, less the level at
-    the ON), the drop at the first good reading after an OFF by light, and the cycle
-    test at each ON by dark, with the levels the fold would have had (the median of the
-    segment's last ``smoothing`` good readings). A few lookups per switch. As in the
-    fold, a drop measured by the very reading of an ON is not that ON's to judge.
-
-    A first decision of OFF is not a switch here; in the fold it is booked as an OFF by
-    light, but one before any ON can never close a cycle, and the next OFF by light
-    replaces it.
-    """
-    if not found:
-        return False
-    seg = np.unique(np.r_[0, seg_g]).tolist()
-    n_good = t.size - bad.size
-    goods_before_bad = bad - np.arange(bad.size)
-
-    def goods_upto(i: int) -> int:
-        """How many good readings there are at or before sample i."""
-        return i + 1 - int(np.searchsorted(bad, i, side="right"))
-
-    def good_at(p: int) -> int:
-        """The sample index of the p-th good reading (from 0)."""
-        return p + int(np.searchsorted(goods_before_bad, p, side="right"))
-
-    def level(i: int) -> float | None:
-        """The smoothed level at sample i: set by the last good reading at or before it."""
-        p = goods_upto(i) - 1
-        if p < 0:
-            return None
-        lo = max(seg[bisect_right(seg, p) - 1], p - smoothing + 1)
-        window = [float(lux[good_at(q)]) for q in range(lo, p + 1)]
-        return window[0] if len(window) == 1 else median(window)
-
-    deltas: list[float] = []
-    lit_from: float | None = None
-    lamp: bool | None = None
-    on_at = on_level = off_at = off_level = drop = None
-    prev = drop_at = -1
-    for i, on, why in found:
-        # readings in (prev, i]: each is measured before the switch at i is booked
-        first = goods_upto(prev) if prev >= 0 else 0
-        if lit_from is not None and first + smoothing - 1 < n_good:
-            m = good_at(first + smoothing - 1)
-            if m <= i:
-                deltas = [*deltas, level(m) - lit_from][-selflight.KEEP :]
-        if lamp is False and off_at is not None and drop is None and first < n_good:
-            k = good_at(first)
-            if k <= i:  # a drop measured at i itself counts from the next switch on
-                drop, drop_at = off_level - float(lux[k]), k
-        lit_from = None
-        if on and why is Reason.DARK:
-            delta = median(deltas) if deltas else None
-            now = float(t[i])
-            if (
-                delta is not None
-                and delta > 0
-                and on_at is not None
-                and off_at is not None
-                and off_at >= on_at
-                and on_level is not None
-                and off_level is not None
-                and off_level <= on_level + 1.5 * delta + 1.0
-                and drop is not None
-                and drop_at < i
-                and abs(drop - delta) <= 0.3 * delta + 1.0
-                and not elapsed(off_at, on_at, LOOP_WINDOW)
-                and not elapsed(now, off_at, LOOP_WINDOW)
-            ):
-                return True
-            on_at, on_level = now, level(i)
-            lit_from = on_level
-        elif not on and why is Reason.LIGHT:
-            off_at, off_level, drop = float(t[i]), level(i), None
-        lamp, prev = on, i
-    return False
-
-
-def _lamp(t: np.ndarray, code: np.ndarray, s: Settings) -> list[tuple[int, bool, Reason]]:
-    """Follow the target code run by run, holding the relay for min_on / min_off and
-    for the chatter budget (both hold until a time has passed, so a held switch happens
-    at the first sample past both, as in step())."""
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-    ends = np.r_[starts[1:] - 1, code.size - 1]
-    out: list[tuple[int, bool, Reason]] = []
-    lamp: bool | None = None
-    since = 0.0
-    limit = s.chatter_limit
-    for a, b, c in zip(starts.tolist(), ends.tolist(), code[starts].tolist(), strict=True):
-        if c == NONE:
-            continue
-        on, reason = _TARGET[c]
-        if on == lamp:
-            continue
-        j = a
-        if lamp is not None:
-            minimum = s.min_on if lamp else s.min_off
-            j = int(_first_reached(t, since, minimum, np.array([a]), np.array([b]))[0])
-            if j >= 0 and limit > 0 and len(out) >= limit:
-                oldest = float(t[out[-limit][0]])  # the budget frees an hour after it
-                j = int(_first_reached(t, oldest, CHATTER_SPAN, np.array([j]), np.array([b]))[0])
-            if j < 0:
-                continue  # held for the whole run
-        if lamp is not None or on:
-            out.append((j, on, reason))
-        lamp, since = on, float(t[j])
-    return out
