@@ -6,13 +6,17 @@ each stop. :func:`replay_journal` folds samples and inputs in time order through
 same core and inserts the same ticks at the same deadlines (``control.catch_up``), so
 it takes the daemon's decisions at the daemon's times. :func:`what_if` replays the
 samples alone with other settings, afresh from each recorded start: the page's preview
-and ``lightctl replay --set``.
+and ``lightctl replay --set``; :func:`what_if_pieces` does the same over the history
+read a piece at a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+import math
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import tzinfo
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -228,3 +232,57 @@ def what_if(
                 )
             )
     return out
+
+
+def what_if_pieces(
+    pieces: Iterable[tuple[np.ndarray, np.ndarray]],
+    settings: Settings,
+    *,
+    starts: Sequence[float] = (),
+    limits: SensorLimits | None = None,
+    tz: tzinfo | None = None,
+    site: tuple[float, float] | None = None,
+    dusk_elevation: float = DUSK_ELEVATION,
+) -> list[Switch] | None:
+    """:func:`what_if` in auto mode over columns that come a piece at a time (e.g.
+    ``History.column_blocks``): 8 days are never in memory at once. None where only the
+    fold can tell (see ``fast_replay_pieces``): the caller then gives what_if all the
+    samples."""
+    import numpy as np
+
+    from lightctl.core.fastreplay import fast_replay_pieces
+
+    marks = np.sort(np.asarray(starts, dtype=float))
+    last = -math.inf
+
+    def cut() -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """Each piece cut where a recorded start falls: (the run it is in, times, lux)."""
+        nonlocal last
+        for times, lux in pieces:
+            t = np.asarray(times, dtype=float)
+            v = np.asarray(lux, dtype=float)
+            if t.size == 0:
+                continue
+            if not t[0] >= last:  # time went back, or NaN: the runs are not in order
+                raise _Unordered
+            last = float(t[-1])
+            run = np.searchsorted(marks, t, side="right")  # starts at or before each sample
+            edges = np.flatnonzero(np.diff(run)) + 1
+            for a, b in zip([0, *edges.tolist()], [*edges.tolist(), t.size], strict=True):
+                yield int(run[a]), t[a:b], v[a:b]
+
+    out: list[Switch] = []
+    sky = {"limits": limits, "tz": tz, "site": site, "dusk_elevation": dusk_elevation}
+    try:
+        for _, run in itertools.groupby(cut(), key=itemgetter(0)):
+            found = fast_replay_pieces(((t, v) for _, t, v in run), settings, **sky)
+            if found is None:
+                return None
+            out.extend(found)
+    except _Unordered:
+        return None
+    return out
+
+
+class _Unordered(Exception):
+    """The pieces' times go back: only the fold of all the samples can tell."""

@@ -339,6 +339,45 @@ def test_thin_columns_equals_thin(rows, max_points, chunk):
     assert thin_columns(times, values, max_points, chunk=chunk) == thin(rows, max_points)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 1e5, allow_nan=False),
+            st.one_of(st.none(), st.floats(0, 1e5, allow_nan=False)),
+        ),
+        max_size=300,
+    ),
+    st.integers(3, 60),
+    st.sampled_from([65_536, 1, 3, 50]),
+    st.lists(st.integers(0, 300), max_size=6),
+)
+def test_thin_blocks_equals_thin(rows, max_points, chunk, cuts):
+    """Read a block at a time, twice (the second time up to the first's last time, so a
+    sample added in between is not charted), the thinning keeps what thin() keeps."""
+    from lightctl.webapp.chart import thin_blocks
+
+    rows.sort(key=lambda r: r[0])
+    times = array("d", [t for t, _ in rows])
+    values = array("d", [math.nan if v is None else v for _, v in rows])
+    edges = [0, *sorted(min(c, len(rows)) for c in cuts), len(rows)]
+    asked = []
+
+    def blocks(until=None):
+        """The history's blocks; a sample (2e5 s, a failed reading) arrives once the
+        first pass is over: the second pass reads up to the first one's last time."""
+        asked.append(until)
+        extra = [(array("d", [2e5]), array("d", [math.nan]))] if len(asked) > 1 else []
+        for t, v in [(times[a:b], values[a:b]) for a, b in zip(edges, edges[1:], strict=False)]:
+            yield t, v
+        for t, v in extra:
+            if until is None or t[0] <= until:
+                yield t, v
+
+    assert thin_blocks(blocks, max_points, chunk=chunk) == thin(rows, max_points)
+    assert asked == ([None] if len(rows) <= max_points else [None, rows[-1][0]])
+
+
 def _settings_record(i: int) -> dict:
     """A settings change as the daemon records it: every field of the settings."""
     from lightctl.core.settings import Settings, to_dict

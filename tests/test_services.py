@@ -10,7 +10,7 @@ import pytest
 from lightctl.cli import main
 from lightctl.config import Config
 from lightctl.core.model import Settings
-from lightctl.core.settings import SettingsError
+from lightctl.core.settings import SettingsError, apply_patch
 from lightctl.history import History
 from lightctl.journal import START
 from lightctl.services import reads, replay
@@ -105,3 +105,34 @@ def test_the_preview_code_is_imported_once_the_history_has_loaded(tmp_path, monk
     thread = replay.warm_up(None)  # no history (never in the daemon): imports at once
     thread.join(60)
     assert "lightctl.core.fastreplay" in sys.modules
+
+
+def test_the_preview_reads_the_history_a_piece_at_a_time(tmp_path, monkeypatch):
+    """Pieces of 500 samples, restarts inside them and at their edges, give the switches
+    and the summary of the whole history replayed at once, without reading it whole."""
+    hist = _evening(tmp_path / "h")
+    place = replay.Place()
+    patch = {"threshold": 50, "on_delay": 5}
+    starts = [t for t, _, _ in hist.inputs(T0 - 1, kinds=(START,))]
+    times, lux = hist.columns(T0 - 1)
+    whole = replay.what_if_replay(times, lux, apply_patch(Settings(), patch), place, starts=starts)
+    assert len(whole.events) >= 3  # the evening, and a fresh decision at the second start
+    rows = []
+    blocks = hist.column_blocks
+    monkeypatch.setattr(replay, "PIECE_ROWS", 500)
+    monkeypatch.setattr(hist, "column_blocks", lambda *a, **k: rows.append(k) or blocks(*a, **k))
+    monkeypatch.setattr(hist, "columns", None)  # never read whole
+    page = replay.preview(hist, Settings(), patch, T0 - 1, place)
+    assert rows == [{"rows": 500}]
+    assert page["events"] == [
+        [e.at.wall, "on" if e.on else "off", e.reason.value] for e in whole.events
+    ]
+    assert page["summary"] == whole.summary
+
+
+def test_where_only_the_fold_can_tell_the_preview_reads_the_history_whole(tmp_path, monkeypatch):
+    hist = _evening(tmp_path / "h")
+    place = replay.Place()
+    expected = replay.preview(hist, Settings(), {"threshold": 50}, T0 - 1, place)
+    monkeypatch.setattr(replay, "what_if_pieces", lambda *a, **k: None)
+    assert replay.preview(hist, Settings(), {"threshold": 50}, T0 - 1, place) == expected

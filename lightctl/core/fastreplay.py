@@ -308,7 +308,7 @@ class _Pipeline:
         self.seg_starts.extend(seg_g.tolist())
         code = np.empty(n, dtype=np.int8)
         back = s.smoothing - 1
-        carry = self.recent[self.recent.size - back :] if back else self.recent[:0]
+        carry = self.recent[max(0, self.recent.size - back) :] if back else self.recent[:0]
         _classes(lux, good, np.array(self.seg_starts, dtype=np.intp), s, code, carry, self.goods)
         if bad.size:  # a bad reading leaves the level where the last good one put it
             code[bad] = code[np.maximum(bad[runs[run_of]] - 1, 0)]

@@ -21,7 +21,7 @@ from lightctl import memory
 from lightctl.core.model import DUSK_ELEVATION, Mode, SensorLimits, Settings, Switch
 from lightctl.core.replay import summarize
 from lightctl.core.settings import apply_patch, to_dict
-from lightctl.journal import START, replay_journal, what_if
+from lightctl.journal import START, replay_journal, what_if, what_if_pieces
 from lightctl.services.reads import history_ready
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 #: what the first preview or chart would otherwise import while its caller waits:
 #: numpy is about 0.1 s of CPU, most of a second on a Pi Zero's budget
 WARM_MODULES = ("numpy", "lightctl.core.fastreplay", "lightctl.webapp.chart")
+#: samples the preview reads and replays at a time: 1 MiB of columns, where 8 days at
+#: 1 Hz are 11 MB (and the replay's working arrays scale with the piece too)
+PIECE_ROWS = 65_536
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,13 @@ class Outcome:
     span: tuple[float, float] | None
 
 
-def _outcome(events: list[Switch], times, settings: Settings, place: Place) -> Outcome:
-    span = (float(times[0]), float(times[-1])) if len(times) else None
+def _span(times) -> tuple[float, float] | None:
+    return (float(times[0]), float(times[-1])) if len(times) else None
+
+
+def _outcome(
+    events: list[Switch], span: tuple[float, float] | None, settings: Settings, place: Place
+) -> Outcome:
     summary = summarize(events, place.tz, span=span, power=settings.lamp_power)
     return Outcome(settings, events, summary, span)
 
@@ -80,7 +88,7 @@ def what_if_replay(
         dusk_elevation=place.dusk_elevation,
         mode=mode,
     )
-    return _outcome(events, times, settings, place)
+    return _outcome(events, _span(times), settings, place)
 
 
 def replay_recorded(
@@ -94,7 +102,7 @@ def replay_recorded(
     events = replay_journal(
         samples, inputs, settings, limits=place.limits, tz=place.tz, site=place.site
     )
-    return _outcome(events, [t for t, _ in samples], settings, place)
+    return _outcome(events, _span([t for t, _ in samples]), settings, place)
 
 
 def preview(
@@ -109,15 +117,11 @@ def preview(
     ``since`` (epoch s) in ``mode`` (auto or away); applies nothing. Raises SettingsError
     for a bad patch."""
     settings = apply_patch(base, patch)
-    starts: list[float] = []
     loading = not history_ready(history)
     if history is None or loading:
-        times, lux = array("d"), array("d")
+        result = what_if_replay(array("d"), array("d"), settings, place, mode=mode)
     else:
-        times, lux = history.columns(since)
-        starts = [t for t, _, _ in history.inputs(since, kinds=(START,))]
-    result = what_if_replay(times, lux, settings, place, starts=starts, mode=mode)
-    del times, lux  # 8 days are 11 MB: free them before the answer is built
+        result = _history_replay(history, settings, since, place, mode)
     out: dict[str, Any] = {
         "settings": to_dict(settings),
         "mode": mode.value,
@@ -128,6 +132,37 @@ def preview(
         out["loading"] = True
     memory.trim()
     return out
+
+
+def _history_replay(history, settings: Settings, since: float, place: Place, mode: Mode) -> Outcome:
+    """The what-if over the history since ``since``: in auto mode a piece at a time (8
+    days are 11 MB as two columns, on a Pi Zero that keeps the daemon under 60 MiB);
+    all at once in away mode, and where only the fold can tell (what_if_pieces)."""
+    starts = [t for t, _, _ in history.inputs(since, kinds=(START,))]
+    if mode is Mode.AUTO:
+        span: list[float] = []  # the first time read, then the last
+
+        def pieces():
+            for times, lux in history.column_blocks(since, rows=PIECE_ROWS):
+                if len(times):
+                    if not span:
+                        span.append(float(times[0]))
+                    span[1:] = [float(times[-1])]
+                    yield times, lux
+
+        events = what_if_pieces(
+            pieces(),
+            settings,
+            starts=starts,
+            limits=place.limits,
+            tz=place.tz,
+            site=place.site,
+            dusk_elevation=place.dusk_elevation,
+        )
+        if events is not None:
+            return _outcome(events, (span[0], span[1]) if span else None, settings, place)
+    times, lux = history.columns(since)
+    return what_if_replay(times, lux, settings, place, starts=starts, mode=mode)
 
 
 def warm_up(history, modules: Sequence[str] = WARM_MODULES) -> threading.Thread:

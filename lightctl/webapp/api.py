@@ -224,7 +224,7 @@ def history():
     the samples for a chart."""
     hours = _hours(request.args.get("hours"), text=True)
     points = _points(request.args.get("points"))
-    window = context().controller.history(hours, stream=points is None)
+    window = context().controller.history(hours, stream=True)
     if points is None:  # every sample: streamed, never the whole body in memory
         pieces = chart.window_json_pieces(window)
         return Response(stream_with_context(pieces), mimetype="application/json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from lightctl import memory
@@ -20,7 +20,11 @@ def window_json(window, points: int | None) -> dict[str, Any]:
     if points is None:
         samples = window.samples()
     else:
-        samples = [[t, v] for t, v in thin_columns(window.times, window.lux, points)]
+        if window.blocks is not None:
+            thinned = thin_blocks(window.blocks, points)
+        else:
+            thinned = thin_columns(window.times, window.lux, points)
+        samples = [[t, v] for t, v in thinned]
         memory.trim()
     out: dict[str, Any] = {"samples": samples, "events": window.events}
     if window.marks is not None:
@@ -113,38 +117,72 @@ def thin_columns(times, values, max_points: int, *, chunk: int = CHUNK) -> list[
 
     The chart asks for 24 h (86,400 samples at 1 Hz) every minute per open page; this
     keeps that request at a few milliseconds. ``times`` must be in order (History keeps
-    them so). The columns are walked ``chunk`` samples at a time, so the temporaries stay
-    a few MB even over 8 days (a Pi Zero has 512 MB for everything). Proven equal to
-    :func:`thin` by tests/test_history.py.
+    them so). Proven equal to :func:`thin` by tests/test_history.py.
+    """
+    import numpy as np  # at the first chart, not at start (about 14 MiB)
+
+    t = np.frombuffer(times, dtype=float) if isinstance(times, array) else np.asarray(times)
+    v = np.frombuffer(values, dtype=float) if isinstance(values, array) else np.asarray(values)
+    return thin_blocks(lambda until=None: [(t, v)], max_points, chunk=chunk)
+
+
+def thin_blocks(
+    blocks: Callable[..., Iterable[tuple[Any, Any]]], max_points: int, *, chunk: int = CHUNK
+) -> list[Sample]:
+    """:func:`thin_columns` over columns read a block at a time (``blocks(until=None)``
+    gives them, e.g. ``History.column_blocks``), twice: once for the span, the count and
+    whether any reading failed, once more (up to the same last time) for each bucket's
+    extremes. Each block is walked ``chunk`` samples at a time, so the temporaries stay a
+    few MB and 8 days are never in memory at once (a Pi Zero has 512 MB for everything).
     """
     import numpy as np
 
     if max_points < 3:
         raise ValueError(f"max_points must be at least 3, got {max_points!r}")
-    t_all = np.frombuffer(times, dtype=float) if isinstance(times, array) else np.asarray(times)
-    v_all = np.frombuffer(values, dtype=float) if isinstance(values, array) else np.asarray(values)
-    n = len(t_all)
+    n, has_gap, span, few = 0, False, [], []
+    for times, values in blocks():
+        t, v = np.asarray(times, dtype=float), np.asarray(values, dtype=float)
+        if not t.size:
+            continue
+        n += t.size
+        has_gap = has_gap or bool(np.isnan(v).any())
+        span[1:] = [float(t[-1])] if span else [float(t[0]), float(t[-1])]
+        if n <= max_points:  # all of them, if they are few
+            few.extend(zip(t.tolist(), [None if x != x else x for x in v.tolist()], strict=True))
     if n <= max_points:
-        return [(float(a), None if b != b else float(b)) for a, b in zip(t_all, v_all, strict=True)]
-    has_gap = any(bool(np.isnan(v_all[i : i + chunk]).any()) for i in range(0, n, chunk))
+        return few
+    del few
     buckets = max_points // 3 if has_gap else max_points // 2
-    t0 = t_all[0]
-    span = t_all[-1] - t0
-    scale = buckets / span if span > 0 else 0.0
-    keep: list[int] = []
+    t0 = span[0]
+    scale = buckets / (span[1] - t0) if span[1] > t0 else 0.0
+    keep: list[Sample] = []
     carry: list | None = None  # the bucket still open at a chunk's end
-    for i in range(0, n, chunk):
-        for seg in _bucket_extremes(np, t_all[i : i + chunk], v_all[i : i + chunk], i, t0, scale,
-                                    buckets):  # fmt: skip
-            if carry is not None and carry[0] == seg[0]:
-                carry = _merge(carry, seg)
-                continue
-            if carry is not None:
-                keep.extend(sorted({carry[2], carry[4], carry[5]} - {-1}))
-            carry = seg
+    points: dict[int, Sample] = {}  # its candidates, read while their chunk is in hand
+    offset = 0
+    for times, values in blocks(until=span[1]):
+        t_all, v_all = np.asarray(times, dtype=float), np.asarray(values, dtype=float)
+        if not has_gap:  # a failed reading recorded since the first pass: not charted
+            ok = ~np.isnan(v_all)
+            t_all, v_all = (t_all, v_all) if ok.all() else (t_all[ok], v_all[ok])
+        for i in range(0, t_all.size, chunk):
+            t, v = t_all[i : i + chunk], v_all[i : i + chunk]
+            for seg in _bucket_extremes(np, t, v, offset, t0, scale, buckets):
+                if carry is not None and carry[0] == seg[0]:
+                    carry = _merge(carry, seg)
+                else:
+                    if carry is not None:
+                        keep.extend(
+                            points[k] for k in sorted({carry[2], carry[4], carry[5]} - {-1})
+                        )
+                    carry, points = seg, {}
+                for k in (carry[2], carry[4], carry[5]):
+                    if k >= offset and k not in points:
+                        x = v[k - offset]
+                        points[k] = (float(t[k - offset]), None if x != x else float(x))
+            offset += t.size
     if carry is not None:
-        keep.extend(sorted({carry[2], carry[4], carry[5]} - {-1}))
-    return [(float(t_all[k]), None if v_all[k] != v_all[k] else float(v_all[k])) for k in keep]
+        keep.extend(points[k] for k in sorted({carry[2], carry[4], carry[5]} - {-1}))
+    return keep
 
 
 def _bucket_extremes(np, t, v, offset: int, t0: float, scale: float, buckets: int) -> list:
@@ -152,7 +190,7 @@ def _bucket_extremes(np, t, v, offset: int, t0: float, scale: float, buckets: in
     (indices into the whole columns, -1 for none; the first index wins a tie, as in thin)."""
     m = len(t)
     b = ((t - t0) * scale).astype(np.int64)
-    np.minimum(b, buckets - 1, out=b)
+    np.clip(b, 0, buckets - 1, out=b)  # 0: a sample inserted before t0 between two passes
     starts = np.concatenate(([0], np.flatnonzero(b[1:] != b[:-1]) + 1))
     lengths = np.diff(np.append(starts, m))
     missing = np.isnan(v)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from lightctl.core.fastreplay import _switch_points, fast_replay_arrays, fast_replay_pieces
 from lightctl.core.model import Mode, SensorLimits, Settings
 from lightctl.core.replay import replay
+from lightctl.journal import what_if, what_if_pieces
 from tests.core.test_fastreplay import (
     PARIS,
     closed_loops,
@@ -116,3 +117,38 @@ def test_a_fault_that_ends_at_a_cut_starts_the_window_afresh():
     for cut in range(1, len(values)):
         got = fast_replay_pieces(_pieces(times, lux, [cut]), s, limits=limits)
         assert got == expected, cut
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    samples=streams(),
+    s=replay_settings(),
+    limits=limits_st,
+    tz=tz_st,
+    sky=sky_st,
+    cuts=cuts_st,
+    marks=st.lists(st.integers(0, 200), max_size=4),
+)
+def test_what_if_in_pieces_restarts_where_the_daemon_did(samples, s, limits, tz, sky, cuts, marks):
+    """The preview's what-if over pieces starts afresh at each recorded start, inside a
+    piece or at its edge, as the whole what-if does; None only where the fold decides."""
+    times, lux = _columns(samples)
+    starts = [float(times[min(m, times.size - 1)]) for m in marks] if times.size else []
+    kw = {"limits": limits, "tz": tz, **sky}
+    got = what_if_pieces(_pieces(times, lux, cuts), s, starts=starts, **kw)
+    expected = what_if(times, lux, s, starts=starts, **kw)
+    if got is None:  # time goes back (between restarts too), or a loop engages
+        assert np.any(times[1:] < times[:-1]) or not np.all(np.isfinite(times)) or expected
+    else:
+        assert got == expected
+
+
+def test_a_window_longer_than_the_readings_so_far_carries_them_all():
+    """smoothing 11 after 9 dark readings: the 10th, light, still has a dark median."""
+    s = Settings(threshold=10.0, smoothing=11, on_delay=0, off_delay=0, hysteresis=0.0)
+    samples = [(1_768_494_600.0, 0.0)] * 9 + [(1_768_494_600.0, 20.5)]
+    times, lux = _columns(samples)
+    expected = replay(samples, s)
+    assert [e.on for e in expected] == [True]
+    for cut in range(1, len(samples)):
+        assert fast_replay_pieces(_pieces(times, lux, [cut]), s) == expected, cut
