@@ -6,13 +6,15 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lightctl.cli import main
 from lightctl.core.fastreplay import fast_replay
 from lightctl.core.model import Mode, SensorLimits, Settings
-from lightctl.savings import BUCKETS, photocell_level, savings
+from lightctl.savings import BUCKETS, RULES, Tally, photocell_level, savings
 from tests.core.test_fastreplay import replay_settings, streams
 
 T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC).timestamp()
@@ -131,3 +133,77 @@ def test_replay_prints_what_the_rules_saved(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "against a plain photocell" in err and "off window 6.00 h" in err
     assert "net saved 6.00 h, 0.600 kWh" in err
+
+
+def _stretches_at_once(times, lux, events, s: Settings, span) -> dict:
+    """The definition with every stretch in one array (the module's first form, before
+    it walked the samples a piece at a time): the model the pieces must agree with."""
+    a, b = span
+    t, v = np.asarray(times, dtype=float), np.asarray(lux, dtype=float)
+    ev = sorted(events, key=lambda e: e[0])
+    sums = dict.fromkeys(("cell", "lamp", "extra", *BUCKETS), 0.0)
+    if b <= a or t.size == 0:
+        return sums
+    with np.errstate(invalid="ignore"):
+        good = np.isfinite(v) & (v >= 0)
+    last_good = np.maximum.accumulate(np.where(good, np.arange(t.size), -1))
+    cell = np.where(last_good >= 0, v[np.maximum(last_good, 0)] < photocell_level(s), False)
+    ev_t = np.array([e[0] for e in ev], dtype=float)
+    inner = [a, b, *t[(t > a) & (t < b)], *ev_t[(ev_t > a) & (ev_t < b)]]
+    edges = np.unique(np.array(inner, dtype=float))
+    for start, end in zip(edges[:-1], edges[1:], strict=True):
+        k = int(np.searchsorted(t, start, side="right")) - 1
+        cell_on = bool(cell[k]) if k >= 0 else False
+        j = int(np.searchsorted(ev_t, start, side="right")) - 1
+        lamp = bool(ev[j][1]) if j >= 0 else (not ev[0][1] if ev else False)
+        rule = RULES.get(str(ev[j][2]), "other") if j >= 0 else "shorter_nights"
+        sums["cell"] += (end - start) * cell_on
+        sums["lamp"] += (end - start) * lamp
+        sums["extra"] += (end - start) * (lamp and not cell_on)
+        if cell_on and not lamp:
+            sums[rule] += end - start
+    return sums
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    samples=streams(),
+    s=replay_settings(),
+    cuts=st.lists(st.integers(0, 300), max_size=6),
+    ends=st.tuples(st.floats(-600, 4000), st.floats(-600, 90_000)),
+)
+def test_a_piece_at_a_time_is_the_stretches_at_once(samples, s, cuts, ends):
+    """Fed a piece at a time (a cut anywhere, equal times across a cut, a span that
+    begins before the first sample or ends after the last), the tally is the sum over
+    every stretch at once."""
+    if not samples or any(b[0] < a[0] for a, b in zip(samples, samples[1:], strict=False)):
+        return
+    events = [(e.at.wall, e.on, e.reason.value) for e in fast_replay(samples, s)]
+    times = np.array([t for t, _ in samples])
+    lux = np.array([math.nan if v is None else v for _, v in samples])
+    span = (times[0] + ends[0], times[0] + ends[1])
+    tally = Tally(events, s, span)
+    edges = [0, *sorted(min(c, times.size) for c in cuts), times.size]
+    for a, b in zip(edges, edges[1:], strict=False):
+        tally.feed(times[a:b], lux[a:b])
+    want = _stretches_at_once(times, lux, events, s, span)
+    for got in (tally.result(), savings(times, lux, events, s, span)):
+        assert got["photocell_hours"] == pytest.approx(want["cell"] / HOUR, abs=1e-4)
+        assert got["lamp_hours"] == pytest.approx(want["lamp"] / HOUR, abs=1e-4)
+        assert got["extra_on_hours"] == pytest.approx(want["extra"] / HOUR, abs=1e-4)
+        for name in BUCKETS:
+            assert got["kept_off_hours"][name] == pytest.approx(want[name] / HOUR, abs=1e-4)
+
+
+def test_failed_readings_after_a_cut_leave_the_photocell_where_it_was():
+    """Dark, then a cut, then failed readings: the photocell stays ON through them."""
+    times = np.array([T0, T0 + 600, T0 + 1200, T0 + 1800])
+    lux = np.array([DARK, math.nan, math.nan, LIGHT])
+    span = (T0, T0 + 1800)
+    want = _stretches_at_once(times, lux, [], Settings(), span)
+    assert want["cell"] == 1800.0
+    for cut in range(1, 4):
+        tally = Tally([], Settings(), span)
+        tally.feed(times[:cut], lux[:cut])
+        tally.feed(times[cut:], lux[cut:])
+        assert tally.result()["photocell_hours"] == 0.5, cut

@@ -136,3 +136,26 @@ def test_where_only_the_fold_can_tell_the_preview_reads_the_history_whole(tmp_pa
     expected = replay.preview(hist, Settings(), {"threshold": 50}, T0 - 1, place)
     monkeypatch.setattr(replay, "what_if_pieces", lambda *a, **k: None)
     assert replay.preview(hist, Settings(), {"threshold": 50}, T0 - 1, place) == expected
+
+
+def test_the_suggestion_reads_only_the_minutes_around_each_dusk(tmp_path, monkeypatch):
+    """The same suggestion as from the whole week at once, read a few minutes at a time
+    (7 days at 1 Hz are 9.7 MB as columns), a dusk at the window's very start included."""
+    from lightctl import skylearn
+
+    site, now = (48.85, 2.35), T0 + 7 * 86400
+    hist = History(tmp_path / "h", flush_interval=0)
+    hist.open(T0)
+    for k in range(7 * 86400 // 20):  # a reading every 20 s, a different level each
+        hist.add_sample(T0 + 20 * k, float(k % 97))
+    first = skylearn.dusk_times(site, None, T0 + 3600, now)[0]
+    since = first - 60.0  # cuts into the first evening's minutes
+    dusks = skylearn.dusk_times(site, None, since, now)
+    assert dusks[0] == first
+    whole = skylearn.suggestion(skylearn.dusk_readings(*hist.columns(since), dusks))
+    spans = []
+    columns = hist.columns
+    monkeypatch.setattr(hist, "columns", lambda a, b=None: spans.append((a, b)) or columns(a, b))
+    got = reads.suggestion(hist, site, None, now, (now - since) / 86400)
+    assert got == {"suggestion": whole, "why": None} and whole["evenings"] == len(dusks)
+    assert len(spans) == len(dusks) and all(b - a <= 2 * skylearn.AROUND for a, b in spans)
