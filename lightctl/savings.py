@@ -41,9 +41,9 @@ def photocell_level(settings: Settings) -> float:
     return settings.threshold + settings.hysteresis / 2.0
 
 
-#: samples walked at a time: the working arrays stay about 3 MB (a week at 1 Hz is
+#: samples walked at a time: the working arrays stay about 1 MB (a week at 1 Hz is
 #: 605k samples, whose stretches as whole arrays took over 40 MB on a Pi Zero)
-PIECE = 65_536
+PIECE = 16_384
 
 
 def savings(
