@@ -289,6 +289,10 @@ def run(args: argparse.Namespace, history: Path | None = None) -> dict:
             t = time.perf_counter()
             _get(url + "/api/history?hours=192&points=2000", timeout=60)
             res["chart"] = time.perf_counter() - t
+            for key in ("savings", "suggestion"):  # the page's other readers of the history
+                t = time.perf_counter()
+                _get(url + f"/api/{key}", timeout=60)
+                res[key] = time.perf_counter() - t
             time.sleep(1)
             res["rss_after"], res["anon_after"] = _rss(pid, ("VmRSS", "RssAnon"))
         peak.stop.set()
@@ -355,11 +359,12 @@ def report(res: dict) -> list[str]:
     if "preview_first" in res:
         out.append(
             f"8-day preview: first {res['preview_first']:.3f} s{spread('preview_first', 1, '.3f')}"
-            f", warm {res['preview_warm']:.3f} s; 8-day chart {res['chart']:.3f} s"
+            f", warm {res['preview_warm']:.3f} s; 8-day chart {res['chart']:.3f} s; "
+            f"savings (7 days) {res['savings']:.3f} s, dusk suggestion {res['suggestion']:.3f} s"
         )
         out.append(
             f"RSS: {res['rss_start'] / MIB:.1f} MiB after start, {res['rss_previews'] / MIB:.1f} "
-            f"after 3 previews, {res['rss_after'] / MIB:.1f} after the chart, "
+            f"after 3 previews, {res['rss_after'] / MIB:.1f} after the chart and savings, "
             f"peak {res['rss_peak'] / MIB:.1f} MiB{spread('rss_peak', 1 / MIB, '.1f')}"
         )
         out.append(

@@ -379,8 +379,9 @@ def bench_pi(quick: bool) -> list[Figure]:
         ("preview_first", "8-day preview, first"),
         ("preview_warm", "8-day preview, warm"),
         ("chart", "8-day chart"),
+        ("savings", "7-day savings"),
         ("rss_start", "RSS after start"),
-        ("rss_after", "RSS after previews and chart"),
+        ("rss_after", "RSS after previews, chart, savings"),
         ("rss_peak", "RSS peak"),
     )
     names = list(runs)
