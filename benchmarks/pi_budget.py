@@ -184,6 +184,52 @@ def latency(broker: Broker, node_id: str, n: int) -> list[float]:
     return out
 
 
+def latency_one_thread(broker: Broker, node_id: str, n: int) -> list[float]:
+    """The same round trips from a client that runs paho's loop in the timing thread:
+    with no loop thread, paho writes a publish at once and the state is read right
+    there, so none of the client's own thread hand-offs (about 0.1-0.2 ms each here) is
+    timed: what is left is the broker, the sockets and the node."""
+    base = f"lightctl/{node_id}"
+    want: list[str | None] = [None]
+    at: list[float | None] = [None]
+    subscribed: list[bool] = []
+
+    def on_message(client, userdata, msg) -> None:
+        now = time.perf_counter()
+        with contextlib.suppress(ValueError, KeyError):
+            if json.loads(msg.payload)["lamp"] == want[0]:
+                at[0] = now
+
+    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-pi-ha-1t")
+    c.on_connect = lambda cl, u, f, rc, p: cl.subscribe(f"{base}/state", 1)
+    c.on_subscribe = lambda *a: subscribed.append(True)
+    c.on_message = on_message
+    c.connect(broker.host, broker.port)
+
+    def run_for(seconds: float, until=lambda: False) -> None:
+        end = time.perf_counter() + seconds
+        while not until() and (left := end - time.perf_counter()) > 0:
+            c.loop(timeout=min(left, 0.5))
+
+    run_for(10, lambda: bool(subscribed))
+    run_for(0.2)  # the retained state, if any
+    out = []
+    try:
+        for i in range(n):
+            word = "OFF" if i % 2 == 0 else "ON"
+            want[0], at[0] = word, None
+            t0 = time.perf_counter()
+            c.publish(f"{base}/lamp/set", word, qos=1)
+            run_for(10, lambda: at[0] is not None)
+            if at[0] is None:
+                raise RuntimeError(f"no state {word} after lamp/set")
+            out.append(at[0] - t0)
+            run_for(0.02)
+    finally:
+        c.disconnect()
+    return out
+
+
 ECHO = """
 import json, socket, sys
 import paho.mqtt.client as mqtt

@@ -29,9 +29,10 @@ log = logging.getLogger(__name__)
 #: what the first preview or chart would otherwise import while its caller waits:
 #: numpy is about 0.1 s of CPU, most of a second on a Pi Zero's budget
 WARM_MODULES = ("numpy", "lightctl.core.fastreplay", "lightctl.webapp.chart")
-#: samples the preview reads and replays at a time: 1 MiB of columns, where 8 days at
-#: 1 Hz are 11 MB (and the replay's working arrays scale with the piece too)
-PIECE_ROWS = 65_536
+#: samples the preview reads and replays at a time: 256 KiB of columns, where 8 days at
+#: 1 Hz are 11 MB (and the replay's working arrays scale with the piece too); smaller
+#: pieces cost more passes, larger ones more memory and no less time (cache misses)
+PIECE_ROWS = 16_384
 
 
 @dataclass(frozen=True)
