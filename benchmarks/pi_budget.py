@@ -244,13 +244,13 @@ c.loop_forever()
 """
 
 
-def echo_floor(broker: Broker, n: int) -> list[float]:
+def echo_floor(broker: Broker, n: int) -> tuple[list[float], list[float]]:
     """The same round trips to a node that only answers (paho, own process, no work):
     what the client, the broker and paho's threads cost before lightctl does anything."""
     node = subprocess.Popen([sys.executable, "-c", ECHO, str(broker.port)])
     try:
         time.sleep(1.0)
-        return latency(broker, "echo", n)
+        return latency(broker, "echo", n), latency_one_thread(broker, "echo", n)
     finally:
         node.kill()
         node.wait()
@@ -320,9 +320,12 @@ def run(args: argparse.Namespace, history: Path | None = None) -> dict:
             cpu = cpu_seconds(pid) - cpu0 - IDLE_CPU * (time.perf_counter() - t)
             res["lat_p50"], res["lat_p99"] = pct(lat, 50), pct(lat, 99)
             res["lat_cpu"] = max(0.0, cpu) / args.n
+            one = latency_one_thread(broker, "bench", args.n)
+            res["one_p50"], res["one_p99"] = pct(one, 50), pct(one, 99)
             if not code:
-                floor = echo_floor(broker, args.n)
+                floor, floor_one = echo_floor(broker, args.n)
                 res["floor_p50"], res["floor_p99"] = pct(floor, 50), pct(floor, 99)
+                res["floor_one_p50"], res["floor_one_p99"] = pct(floor_one, 50), pct(floor_one, 99)
         if "preview" in parts:
             body = {"settings": {"threshold": 15, "off_window": "23:00-05:00"}, "hours": 192}
             times = []
@@ -402,6 +405,16 @@ def report(res: dict) -> list[str]:
                 f"  same client, a node that only echoes: p50 {res['floor_p50'] * ms:.2f} ms, "
                 f"p99 {res['floor_p99'] * ms:.2f} ms"
             )
+        out.append(
+            f"  client in one thread: p50 {res['one_p50'] * ms:.2f} ms{spread('one_p50', ms)}, "
+            f"p99 {res['one_p99'] * ms:.2f} ms{spread('one_p99', ms)}"
+            + (
+                f"; echo-only node p50 {res['floor_one_p50'] * ms:.2f} ms, "
+                f"p99 {res['floor_one_p99'] * ms:.2f} ms"
+                if "floor_one_p50" in res
+                else ""
+            )
+        )
     if "preview_first" in res:
         out.append(
             f"8-day preview: first {res['preview_first']:.3f} s{spread('preview_first', 1, '.3f')}"

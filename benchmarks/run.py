@@ -349,7 +349,7 @@ PI_GOALS = {  # figure -> (goal unlimited, goal on the budget / 30 ms fsync)
 def _pi_cell(key: str, value: float) -> str:
     if key.startswith("rss"):
         return f"{value / MIB:.1f} MiB"
-    if key.startswith(("lat", "floor")):
+    if key.startswith(("lat", "floor", "one")):
         return f"{value * 1e3:.2f} ms"
     return f"{value:.2f} s"
 
@@ -373,6 +373,9 @@ def bench_pi(quick: bool) -> list[Figure]:
         ("lat_p99", "lamp/set -> state p99"),
         ("lat_cpu", "daemon CPU a command"),
         ("floor_p50", "echo-only node p50"),
+        ("one_p50", "... client in one thread p50"),
+        ("one_p99", "... client in one thread p99"),
+        ("floor_one_p50", "... echo-only node p50"),
         ("start_status", "start -> /api/status 200"),
         ("start_cpu", "daemon CPU by then"),
         ("start_history", "start -> history loaded"),
