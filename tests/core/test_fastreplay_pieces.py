@@ -152,3 +152,15 @@ def test_a_window_longer_than_the_readings_so_far_carries_them_all():
     assert [e.on for e in expected] == [True]
     for cut in range(1, len(samples)):
         assert fast_replay_pieces(_pieces(times, lux, [cut]), s) == expected, cut
+
+
+def test_a_piece_of_failed_readings_alone_keeps_the_level():
+    """Dark, then two failed readings (fewer than a fault) each a piece of its own, then
+    a reading in the band: the lamp stays ON (no decision afresh)."""
+    s = Settings(threshold=10.0, hysteresis=20.0, smoothing=1, on_delay=0, off_delay=0)
+    limits = SensorLimits(fault_after=3)
+    samples = [(1_767_225_600.0 + k, v) for k, v in enumerate([5.0, None, None, 20.0])]
+    times, lux = _columns(samples)
+    expected = replay(samples, s, limits=limits)
+    assert [e.on for e in expected] == [True]
+    assert fast_replay_pieces(_pieces(times, lux, [1, 2, 3]), s, limits=limits) == expected
