@@ -316,15 +316,19 @@ def test_thin_properties(samples, max_points):
         assert out == samples
 
 
+#: samples for the thinning: times in any order, a failed reading now and then
+chart_rows = st.lists(
+    st.tuples(
+        st.floats(0, 1e5, allow_nan=False),
+        st.one_of(st.none(), st.floats(0, 1e5, allow_nan=False)),
+    ),
+    max_size=300,
+)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(
-        st.tuples(
-            st.floats(0, 1e5, allow_nan=False),
-            st.one_of(st.none(), st.floats(0, 1e5, allow_nan=False)),
-        ),
-        max_size=300,
-    ),
+    chart_rows,
     st.integers(3, 60),
     st.sampled_from([65_536, 1, 2, 7, 50]),
 )
@@ -341,13 +345,7 @@ def test_thin_columns_equals_thin(rows, max_points, chunk):
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(
-        st.tuples(
-            st.floats(0, 1e5, allow_nan=False),
-            st.one_of(st.none(), st.floats(0, 1e5, allow_nan=False)),
-        ),
-        max_size=300,
-    ),
+    chart_rows,
     st.integers(3, 60),
     st.sampled_from([65_536, 1, 3, 50]),
     st.lists(st.integers(0, 300), max_size=6),
