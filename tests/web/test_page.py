@@ -364,3 +364,35 @@ def test_sensor_fault_is_shown(live_server, page: Page):
     expect(page.locator("#sensor")).to_have_class("bad")
     live_server.feed(50)
     expect(page.locator("#sensor")).to_have_text("ok", timeout=8000)
+
+
+@browser
+def test_the_savings_are_asked_every_ten_minutes_and_after_a_change(live_server, page: Page):
+    """A week of savings is about a second of a Pi Zero's CPU: an open page asks for them
+    at load, then every 10 minutes (not every minute, as the chart), and at once after
+    a change of the settings (here from elsewhere: Home Assistant, another phone)."""
+    import urllib.request
+
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/savings" in r.url else None)
+    page.clock.install()
+    open_page(page, live_server)
+    expect(page.locator("#saved-hours-week")).to_have_text(re.compile(r"^-?\d+\.\d$"))
+    assert len(asked) == 1
+    page.clock.run_for(5 * 60_000)  # status every 2 s and the chart every minute meanwhile
+    page.wait_for_timeout(200)
+    assert len(asked) == 1
+    with page.expect_request("**/api/savings"):
+        page.clock.run_for(5 * 60_000 + 2_000)
+    assert len(asked) == 2
+    body = json.dumps({"hysteresis": 12.5}).encode()
+    req = urllib.request.Request(
+        live_server.url + "/api/settings",
+        body,
+        {"Content-Type": "application/json"},
+        method="PATCH",
+    )
+    urllib.request.urlopen(req, timeout=5).read()
+    with page.expect_request("**/api/savings"):
+        page.clock.run_for(2_100)  # the next status poll sees the new settings
+    assert len(asked) == 3
