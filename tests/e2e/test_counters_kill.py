@@ -28,6 +28,12 @@ def test_kill_9_loses_at_most_one_flush_period(tmp_path):
             # a restart starts from what was saved, never below it
             assert first["on_seconds"] >= saved_before - 1e-6
             assert first["relay_cycles"] == round_
+            # the relay's cycle is on the card within a second (a save follows on its own
+            # path); a kill before that may lose it, so the random moment comes after
+            durable = time.monotonic() + 1.0 + SLACK
+            while (now := store.load()) is None or now.cycles < round_:
+                assert time.monotonic() < durable, "the relay cycle was not saved in 1 s"
+                time.sleep(0.02)
             time.sleep(rng.uniform(0.1, 0.9))
             live = d.get("/api/status")["counters"]
             d.proc.kill()  # SIGKILL: no stop, no last flush
