@@ -243,8 +243,9 @@ def what_if_pieces(
     tz: tzinfo | None = None,
     site: tuple[float, float] | None = None,
     dusk_elevation: float = DUSK_ELEVATION,
+    mode: Mode = Mode.AUTO,
 ) -> list[Switch] | None:
-    """:func:`what_if` in auto mode over columns that come a piece at a time (e.g.
+    """:func:`what_if` over columns that come a piece at a time (e.g.
     ``History.column_blocks``): 8 days are never in memory at once. None where only the
     fold can tell (see ``fast_replay_pieces``): the caller then gives what_if all the
     samples."""
@@ -272,7 +273,7 @@ def what_if_pieces(
                 yield int(run[a]), t[a:b], v[a:b]
 
     out: list[Switch] = []
-    sky = {"limits": limits, "tz": tz, "site": site, "dusk_elevation": dusk_elevation}
+    sky = {"limits": limits, "tz": tz, "site": site, "dusk_elevation": dusk_elevation, "mode": mode}
     try:
         for _, run in itertools.groupby(cut(), key=itemgetter(0)):
             found = fast_replay_pieces(((t, v) for _, t, v in run), settings, **sky)

@@ -167,7 +167,7 @@ def fast_replay_pieces(
     piece is two equal columns), without ever holding them all: the same switches.
 
     None where only the fold can tell (time going backwards, a lamp that lights its own
-    sensor, away mode over more than one piece): the caller then replays all the
+    sensor, a drawn time that finds the sensor silent): the caller then replays all the
     samples with :func:`fast_replay_arrays`, which folds them.
     """
     sky = {"site": site, "dusk_elevation": dusk_elevation, "mode": mode}
@@ -181,6 +181,8 @@ def fast_replay_pieces(
             )
         if not pipe.feed(t, v):
             return None
+    if not pipe.finish():
+        return None
     return [Switch(Instant(w, w), on, reason) for _, on, reason, w in pipe.rows]
 
 
@@ -211,7 +213,7 @@ def _switch_points(
     """(sample index, on, reason, time) of every switch, or None when only the fold can
     tell; a switch at a tick between samples (away mode) has index -1."""
     pipe = _Pipeline(s, limits, tz, site=site, dusk_elevation=dusk_elevation, mode=mode)
-    return pipe.rows if pipe.feed(t, lux) else None
+    return pipe.rows if pipe.feed(t, lux) and pipe.finish() else None
 
 
 class _Pipeline:
@@ -222,8 +224,9 @@ class _Pipeline:
     latched decision, the relay with its holds and chatter budget, selflight's book),
     so pieces of any size give the switches of all the samples at once
     (tests/core/test_fastreplay_pieces.py): a week of history is replayed a few MB at a
-    time, never all at once. Away mode inserts its ticks over all the samples: it is
-    fed once.
+    time, never all at once. In away mode a drawn time may fall between the last sample
+    of a piece and the first of the next: the last sample is held back until the next
+    is known, and :meth:`finish` folds it in at the end.
     """
 
     def __init__(
@@ -265,15 +268,37 @@ class _Pipeline:
         self.since = 0.0
         self.switched: list[float] = []
         self.book = _LoopBook(s.smoothing)
+        # away mode: the last sample fed, held back until the next one is known; the
+        # first sample's time and the last good reading's, for the silent sensor test
+        self.held: tuple[np.ndarray, np.ndarray] | None = None
+        self.first_t: float | None = None
+        self.last_good_t: float | None = None
 
     def feed(self, t: np.ndarray, lux: np.ndarray) -> bool:
-        """Fold the next piece of samples in; False when only the fold can tell."""
+        """Fold the next piece of samples in; False when only the fold can tell.
+
+        In away mode a drawn time between the last sample of a piece and the first of
+        the next needs both: the last sample waits for the next piece (or finish())."""
+        if self.mode is not Mode.AWAY:
+            return self._feed(t, lux, None)
+        if self.held is not None:
+            t, lux = np.concatenate([self.held[0], t]), np.concatenate([self.held[1], lux])
+        if t.size == 0:
+            return True
+        self.held = (t[-1:].copy(), lux[-1:].copy())
+        return t.size == 1 or self._feed(t[:-1], lux[:-1], float(t[-1]))
+
+    def finish(self) -> bool:
+        """Fold in what feed() held back, once no more samples come."""
+        held, self.held = self.held, None
+        return held is None or self._feed(*held, None)
+
+    def _feed(self, t: np.ndarray, lux: np.ndarray, after: float | None) -> bool:
+        """feed() of samples followed by one at ``after`` (None: by none)."""
         s, limits, lat_lon = self.s, self.limits, self.lat_lon
         n = t.size
         if n == 0:
             return True
-        if self.mode is Mode.AWAY and self.offset:
-            return False  # away mode's ticks are placed over all the samples at once
         if not np.all(np.isfinite(t)) or t[0] < self.last_t or np.any(t[1:] < t[:-1]):
             return False
         timed = s.off_window or s.latitude is not None
@@ -405,7 +430,10 @@ class _Pipeline:
         ticks: np.ndarray | None = None  # the rows of away mode's ticks, in order
         t_samples = t
         if self.mode is Mode.AWAY:
-            found_ticks = _away_ticks(t, bad, is_problem, s, limits, self.tz)
+            since_good = self.last_good_t if self.last_good_t is not None else self.first_t
+            found_ticks = _away_ticks(
+                t, bad, is_problem, s, limits, self.tz, after=after, since_good=since_good
+            )
             if found_ticks is None:
                 return False
             after, at_t = found_ticks
@@ -448,6 +476,10 @@ class _Pipeline:
         tail = bad.size - int(runs[-1]) if bad.size and bad[-1] == n - 1 else 0
         self.bad_tail = tail + (carried if tail and runs.size == 1 else 0)
         self.last_problem = bool(is_problem[-1])
+        self.first_t = float(t_samples[0]) if self.first_t is None else self.first_t
+        if bad.size < n:  # the last good reading's time
+            last_good = n - 1 - int(np.argmax(good[::-1]))
+            self.last_good_t = float(t_samples[last_good])
         self.last_t = float(t_samples[-1])
         self.offset += n
         return True
@@ -839,33 +871,38 @@ def _away_ticks(
     s: Settings,
     limits: SensorLimits,
     tz: tzinfo | None,
+    *,
+    after: float | None = None,
+    since_good: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Where away mode's drawn times fall between samples: (the sample each tick follows,
-    the tick times), both in order; ``bad``: the failed readings' indices.
+    the tick times), both in order; ``bad``: the failed readings' indices; ``after``: the
+    time of the sample that follows these (a piece's next), if any; ``since_good``: the
+    last good reading before these (or the first sample), if any.
 
     The fold ticks at every drawn time at least a millisecond after a sample with a set
     clock and a millisecond before the next sample. A tick that finds the sensor silent
     long enough to call it a fault ("no data") is the fold's case: None.
     """
-    n = t.size
     none = (np.empty(0, dtype=np.intp), np.empty(0))
     i0 = int(np.searchsorted(t, CLOCK_VALID_FROM, side="left"))
-    if i0 >= n - 1:
+    ext = t if after is None else np.r_[t, after]  # the samples, and the next one
+    if i0 >= ext.size - 1:
         return none
     edges: list[float] = []
-    for night in _nights(t, i0, s, tz):
+    for night in _nights(ext, i0, s, tz):
         edges.extend(night.edges)
     e = np.unique(np.array(edges, dtype=float))
     # the sample before each edge (by a millisecond at least) and the one after it
-    p = np.searchsorted(t, e, side="left") - 1
+    p = np.searchsorted(ext, e, side="left") - 1
     while True:  # step back over samples within a millisecond of the edge
-        close = (p >= 0) & (np.rint((e - t[np.maximum(p, 0)]) * 1000.0) <= 0)
+        close = (p >= 0) & (np.rint((e - ext[np.maximum(p, 0)]) * 1000.0) <= 0)
         if not close.any():
             break
         p[close] -= 1
     q = p + 1
-    keep = (p >= i0) & (q < n)
-    keep[keep] &= np.rint((t[q[keep]] - e[keep]) * 1000.0) > 0
+    keep = (p >= i0) & (q < ext.size)  # q: the next sample, here or ``after``
+    keep[keep] &= np.rint((ext[q[keep]] - e[keep]) * 1000.0) > 0
     e, p = e[keep], p[keep]
     if e.size == 0:
         return none
@@ -874,7 +911,8 @@ def _away_ticks(
     # (count - 1)-th good reading sits after the failed ones with fewer goods before them
     count = p + 1 - np.searchsorted(bad, p, side="right")
     last = count - 1 + np.searchsorted(bad - np.arange(bad.size), count - 1, side="right")
-    ref = np.where(count > 0, t[np.where(count > 0, last, 0)], t[0])
+    before = t[0] if since_good is None else since_good
+    ref = np.where(count > 0, t[np.where(count > 0, last, 0)], before)
     silent = np.rint((e - ref) * 1000.0) >= round(limits.stale_after * 1000.0)
     if np.any(silent & ~is_problem[p]):
         return None

@@ -136,32 +136,32 @@ def preview(
 
 
 def _history_replay(history, settings: Settings, since: float, place: Place, mode: Mode) -> Outcome:
-    """The what-if over the history since ``since``: in auto mode a piece at a time (8
-    days are 11 MB as two columns, on a Pi Zero that keeps the daemon under 60 MiB);
-    all at once in away mode, and where only the fold can tell (what_if_pieces)."""
+    """The what-if over the history since ``since``, a piece at a time (8 days are 11 MB
+    as two columns, on a Pi Zero that keeps the daemon under 60 MiB); all at once only
+    where the fold must decide (see what_if_pieces)."""
     starts = [t for t, _, _ in history.inputs(since, kinds=(START,))]
-    if mode is Mode.AUTO:
-        span: list[float] = []  # the first time read, then the last
+    span: list[float] = []  # the first time read, then the last
 
-        def pieces():
-            for times, lux in history.column_blocks(since, rows=PIECE_ROWS):
-                if len(times):
-                    if not span:
-                        span.append(float(times[0]))
-                    span[1:] = [float(times[-1])]
-                    yield times, lux
+    def pieces():
+        for times, lux in history.column_blocks(since, rows=PIECE_ROWS):
+            if len(times):
+                if not span:
+                    span.append(float(times[0]))
+                span[1:] = [float(times[-1])]
+                yield times, lux
 
-        events = what_if_pieces(
-            pieces(),
-            settings,
-            starts=starts,
-            limits=place.limits,
-            tz=place.tz,
-            site=place.site,
-            dusk_elevation=place.dusk_elevation,
-        )
-        if events is not None:
-            return _outcome(events, (span[0], span[1]) if span else None, settings, place)
+    events = what_if_pieces(
+        pieces(),
+        settings,
+        starts=starts,
+        limits=place.limits,
+        tz=place.tz,
+        site=place.site,
+        dusk_elevation=place.dusk_elevation,
+        mode=mode,
+    )
+    if events is not None:
+        return _outcome(events, (span[0], span[1]) if span else None, settings, place)
     times, lux = history.columns(since)
     return what_if_replay(times, lux, settings, place, starts=starts, mode=mode)
 

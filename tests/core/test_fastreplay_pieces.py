@@ -15,6 +15,8 @@ from lightctl.core.fastreplay import _switch_points, fast_replay_arrays, fast_re
 from lightctl.core.model import Mode, SensorLimits, Settings
 from lightctl.core.replay import replay
 from lightctl.journal import what_if, what_if_pieces
+from tests.core.test_away import away_limits, away_settings, night_streams
+from tests.core.test_away import tz_st as away_tz
 from tests.core.test_fastreplay import (
     PARIS,
     closed_loops,
@@ -89,12 +91,25 @@ def test_two_days_in_pieces_of_any_size():
         assert fast_replay_pieces(pieces, s, **sky) == whole
 
 
-def test_away_mode_in_more_than_one_piece_is_the_folds():
-    t = 1_767_225_600.0 + np.arange(100, dtype=float)
-    lux = np.full(100, 5.0)
-    pieces = [(t[:50], lux[:50]), (t[50:], lux[50:])]
-    assert fast_replay_pieces(pieces, Settings(), mode=Mode.AWAY) is None
-    assert fast_replay_pieces([(t, lux)], Settings(), mode=Mode.AWAY) is not None
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    samples=night_streams() | streams(),
+    s=away_settings,
+    limits=away_limits,
+    tz=away_tz,
+    sky=sky_st,
+    cuts=cuts_st,
+)
+def test_away_mode_in_pieces_gives_the_folds_switches(samples, s, limits, tz, sky, cuts):
+    """Away mode's drawn times fall between samples, a cut's two sides included: the
+    last sample of a piece waits for the next one, and the ticks are the fold's."""
+    times, lux = _columns(samples)
+    kw = {"limits": limits, "tz": tz, "mode": Mode.AWAY, **sky}
+    got = fast_replay_pieces(_pieces(times, lux, cuts), s, **kw)
+    whole = fast_replay_pieces([(times, lux)], s, **kw) if times.size else []
+    assert (got is None) == (whole is None)
+    if got is not None:
+        assert got == replay(samples, s, **kw)
 
 
 def test_a_piece_before_the_last_is_the_folds():
@@ -164,3 +179,19 @@ def test_a_piece_of_failed_readings_alone_keeps_the_level():
     expected = replay(samples, s, limits=limits)
     assert [e.on for e in expected] == [True]
     assert fast_replay_pieces(_pieces(times, lux, [1, 2, 3]), s, limits=limits) == expected
+
+
+def test_away_mode_a_silent_sensor_across_a_cut_is_the_folds():
+    """A drawn time (23:09) 129 min after the last good reading but 24 min after the
+    first sample of its piece, which has no good reading of its own before it: the
+    sensor has been silent too long, which only the fold handles."""
+    from datetime import datetime
+
+    s = Settings(on_delay=0, off_delay=0, smoothing=1, away_seed=4)
+    limits = SensorLimits(interval=600, fault_after=3)  # silent after 40 min
+    t0 = datetime(2026, 1, 15, 21, 0, tzinfo=PARIS).timestamp()
+    times = t0 + np.array([0.0, 6300.0, 6600.0, 10200.0])  # 21:00, 22:45, 22:50, 23:50
+    lux = np.array([2.0, math.nan, math.nan, 2.0])  # two failed readings: not yet a fault
+    kw = {"limits": limits, "tz": PARIS, "mode": Mode.AWAY}
+    assert fast_replay_pieces([(times, lux)], s, **kw) is None
+    assert fast_replay_pieces([(times[:2], lux[:2]), (times[2:], lux[2:])], s, **kw) is None
