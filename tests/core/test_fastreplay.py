@@ -313,3 +313,34 @@ def test_a_close_call_stays_on_the_fast_path():
     v = np.array([y for _, y in samples])
     assert fastreplay._switch_points(t, v, s, SensorLimits(), None) is not None
     assert fast_replay(samples, s) == slow
+
+
+def test_the_loop_check_judges_by_the_median_of_the_lamps_last_deltas():
+    """Two evenings the lamp adds 30 lx at once; the third it warms up (3 lx at the first
+    reading, 33 a moment later), goes OFF by its own light, and ON again: by the median
+    Δ (30) that is the loop, by the last Δ alone (3) it is not. Both paths hold it."""
+    from lightctl.core import fastreplay
+    from lightctl.core.control import initial_state, step
+    from lightctl.core.model import Instant, Sample
+
+    t0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC).timestamp()
+    s = Settings(
+        threshold=20.0, hysteresis=20.0, smoothing=1, on_delay=2.0, off_delay=0.0,
+        min_on=0.0, min_off=0.0, chatter_limit=0,
+    )  # fmt: skip
+    readings = [100.0] * 60
+    for _ in range(2):  # ON at 8 lx reads 38; OFF by daylight; an hour between
+        readings += [8.0] * 3 + [38.0] * 3000 + [130.0] + [100.0] * 3000
+    readings += [12.0] * 3 + [15.0, 45.0] + [12.0] * 3 + [45.0] * 30
+    samples = [(t0 + k, v) for k, v in enumerate(readings)]
+    state = initial_state(s)
+    for t, v in samples:
+        state, _ = step(state, Sample(Instant(t, t), v, None))
+    assert state.deltas[:3] == (30.0, 30.0, 3.0) and state.loop_raise == 30.0 * 1.25 + 1.0
+
+    expected = replay(samples, s)
+    assert expected[-1].on and len(expected) == 7  # held ON through its own light
+    assert fast_replay(samples, s) == expected
+    t = np.array([x for x, _ in samples])
+    v = np.array([y for _, y in samples])
+    assert fastreplay._switch_points(t, v, s, SensorLimits(), None) is None  # the fold's
