@@ -103,9 +103,15 @@ class Tally:
         if t.size == 0:
             return
         a, b = self.a, self.b
-        # the photocell after each sample, the state before the piece carried in
         with np.errstate(invalid="ignore"):
             good = np.isfinite(v) & (v >= 0)
+        if t[-1] < a:  # all before the span (the day's tally, most of the week): no
+            # stretch ends here, only the photocell's state after them is carried on
+            if (g := np.flatnonzero(good)).size:
+                self.cell = bool(v[g[-1]] < self.level)
+            self.last, self.any = float(t[-1]), True
+            return
+        # the photocell after each sample, the state before the piece carried in
         last_good = np.maximum.accumulate(np.where(good, np.arange(t.size), -1))
         below = v[np.maximum(last_good, 0)] < self.level
         cell = np.where(last_good >= 0, below, self.cell)
@@ -127,7 +133,7 @@ class Tally:
         span, and its ends); the last one stays open until the next edge."""
         a, b = self.a, self.b
         ends = [x for x in (a, b) if self.last < x <= (t[-1] if t.size else math.inf)]
-        edges = np.unique(np.concatenate([ends, inside, ev]))
+        edges = _sorted_unique(ends, inside, ev)
         if self.open is not None:
             edges = np.r_[self.open, edges]
         if edges.size == 0:
@@ -178,3 +184,14 @@ class Tally:
         if self.settings.lamp_power:
             out["saved_kwh"] = round(saved * self.settings.lamp_power / 1000.0, 4)
         return out
+
+
+def _sorted_unique(*runs: Sequence[float] | np.ndarray) -> np.ndarray:
+    """np.unique of the runs together, each already in order (the samples, the switches,
+    the span's ends): a stable sort merges runs in linear time, where np.unique's sort
+    took a third of a week's tally."""
+    x = np.concatenate([np.asarray(r, dtype=float) for r in runs])
+    x.sort(kind="stable")
+    if x.size < 2:
+        return x
+    return x[np.r_[True, x[1:] != x[:-1]]]

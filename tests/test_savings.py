@@ -207,3 +207,18 @@ def test_failed_readings_after_a_cut_leave_the_photocell_where_it_was():
         tally.feed(times[:cut], lux[:cut])
         tally.feed(times[cut:], lux[cut:])
         assert tally.result()["photocell_hours"] == 0.5, cut
+
+
+def test_a_span_that_starts_at_the_last_sample_of_a_piece():
+    """Pieces wholly before the span only carry the photocell on; one that ends exactly
+    where the span starts still opens its first stretch."""
+    times = np.array([T0, T0 + 600, T0 + 1200, T0 + 1800, T0 + 2400])
+    lux = np.array([LIGHT, DARK, math.nan, LIGHT, DARK])
+    for start in times[:-1]:
+        span = (float(start), T0 + 3000)
+        want = _stretches_at_once(times, lux, [], Settings(), span)["cell"] / HOUR
+        for cut in range(1, times.size):
+            tally = Tally([], Settings(), span)
+            tally.feed(times[:cut], lux[:cut])
+            tally.feed(times[cut:], lux[cut:])
+            assert tally.result()["photocell_hours"] == pytest.approx(want, abs=1e-4), cut
