@@ -135,10 +135,7 @@ def fast_replay_arrays(
 
     Skips building a tuple per sample: ``np.asarray`` of an ``array('d')`` is a copy-free view.
     """
-    t = np.asarray(times, dtype=float)
-    v = np.asarray(lux, dtype=float)
-    if t.shape != v.shape or t.ndim != 1:
-        raise ValueError(f"times and lux must be two equal columns, got {t.shape} and {v.shape}")
+    t, v = _columns(times, lux)
     if t.size == 0:
         return []
     sky = {"site": site, "dusk_elevation": dusk_elevation, "mode": mode}
@@ -173,17 +170,20 @@ def fast_replay_pieces(
     sky = {"site": site, "dusk_elevation": dusk_elevation, "mode": mode}
     pipe = _Pipeline(settings, limits or SensorLimits(), tz, **sky)
     for times, lux in pieces:
-        t = np.asarray(times, dtype=float)
-        v = np.asarray(lux, dtype=float)
-        if t.shape != v.shape or t.ndim != 1:
-            raise ValueError(
-                f"times and lux must be two equal columns, got {t.shape} and {v.shape}"
-            )
-        if not pipe.feed(t, v):
+        if not pipe.feed(*_columns(times, lux)):
             return None
     if not pipe.finish():
         return None
     return [Switch(Instant(w, w), on, reason) for _, on, reason, w in pipe.rows]
+
+
+def _columns(times, lux) -> tuple[np.ndarray, np.ndarray]:
+    """Times and lux as float arrays (views where they already are), or a clear error."""
+    t = np.asarray(times, dtype=float)
+    v = np.asarray(lux, dtype=float)
+    if t.shape != v.shape or t.ndim != 1:
+        raise ValueError(f"times and lux must be two equal columns, got {t.shape} and {v.shape}")
+    return t, v
 
 
 def _plain_numbers(values: list) -> bool:
