@@ -88,7 +88,7 @@ def cmd_replay(args) -> int:
     if note:
         err.write(f"# {note}\n")
     notes: list[str] = []
-    samples, inputs = None, []
+    inputs: list = []
     if own_history:
         folder = state_dir / "history"
         if not folder.is_dir():
@@ -102,12 +102,10 @@ def cmd_replay(args) -> int:
         from lightctl.history import History
 
         try:
-            samples, _events, inputs = History.read_all(folder)
+            times, lux, _events, inputs = History.read_all_columns(folder)
         except OSError as exc:
             print(f"lightctl replay: cannot read {folder}: {exc.strerror or exc}", file=err)
             return 1
-        times = [t for t, _ in samples]
-        lux = [float("nan") if v is None else v for _, v in samples]
         where = str(folder)
     else:
         source = sys.stdin if args.input == "-" else args.input
@@ -129,10 +127,10 @@ def cmd_replay(args) -> int:
     site = (estimate.latitude, estimate.longitude) if estimate.known else None
     place = Place(limits=cfg.sensor.limits(), tz=tz, site=site)
     try:
-        if samples is not None and not patch and args.mode is None:
+        if own_history and not patch and args.mode is None:
             # the daemon's own history with its own settings: fold its recorded commands,
             # settings changes and restarts too, so this prints the daemon's own switches
-            result = replay_recorded(samples, inputs, settings, place)
+            result = replay_recorded(times, lux, inputs, settings, place)
         else:
             starts = [t for t, kind, _ in inputs if kind == START]
             mode = Mode(args.mode or "auto")

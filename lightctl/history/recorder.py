@@ -32,6 +32,7 @@ from lightctl.history.files import (
     load_since,
     prune_files,
     read_all,
+    read_all_columns,
     read_events,
     read_folder,
 )
@@ -384,4 +385,5 @@ class History:
 
     read_folder = staticmethod(read_folder)
     read_all = staticmethod(read_all)
+    read_all_columns = staticmethod(read_all_columns)
     read_events = staticmethod(read_events)

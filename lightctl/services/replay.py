@@ -21,7 +21,7 @@ from lightctl import memory
 from lightctl.core.model import DUSK_ELEVATION, Mode, SensorLimits, Settings, Switch
 from lightctl.core.replay import summarize
 from lightctl.core.settings import apply_patch, to_dict
-from lightctl.journal import START, replay_journal, what_if, what_if_pieces
+from lightctl.journal import START, replay_journal_columns, what_if, what_if_pieces
 from lightctl.services.reads import history_ready
 
 log = logging.getLogger(__name__)
@@ -93,17 +93,18 @@ def what_if_replay(
 
 
 def replay_recorded(
-    samples: Sequence[tuple[float, float | None]],
+    times,
+    lux,
     inputs: Sequence[tuple[float, str, dict]],
     settings: Settings,
     place: Place,
 ) -> Outcome:
-    """The daemon's own switches over its own records (samples, commands, settings
-    changes, starts and stops), at the times it made them."""
-    events = replay_journal(
-        samples, inputs, settings, limits=place.limits, tz=place.tz, site=place.site
+    """The daemon's own switches over its own records (samples as two columns, commands,
+    settings changes, starts and stops), at the times it made them."""
+    events = replay_journal_columns(
+        times, lux, inputs, settings, limits=place.limits, tz=place.tz, site=place.site
     )
-    return _outcome(events, _span([t for t, _ in samples]), settings, place)
+    return _outcome(events, _span(times), settings, place)
 
 
 def preview(
