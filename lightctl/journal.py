@@ -20,7 +20,7 @@ from operator import itemgetter
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from lightctl.core.control import catch_up, initial_state, step
+from lightctl.core.control import catch_up, initial_state, next_deadline, step
 from lightctl.core.model import (
     DUSK_ELEVATION,
     TEST_DURATION,
@@ -181,25 +181,73 @@ def replay_journal_columns(
     handled them: the samples' order comes from a stable argsort of their times, and the
     inputs (few, sorted likewise) are merged in; no input has a sample's rank. No record
     is built per sample ahead of the fold, so 8 days take the columns' 11 MB, not a list
-    of 700,000 tuples (256 MB for ``lightctl replay``, 63 MB now).
-    """
-    import heapq
+    of 700,000 tuples.
 
+    Each recorded start restores a state of its own, so the runs between starts are
+    replayed one by one. A run with nothing but samples in it (and stops, and night-light
+    marks, which fold nothing) from a plain state (mode auto, no override: no deadline
+    can come) is the what-if of its samples: it takes the numpy path
+    (:func:`lightctl.core.fastreplay.fast_replay_arrays`, proven equal to the fold).
+    """
     import numpy as np
 
     t = np.asarray(times, dtype=float)
     v = np.asarray(lux, dtype=float)
-    order = np.argsort(t, kind="stable")
-
-    def samples() -> Iterator[tuple[float, float, str, Any]]:
-        for i in range(0, order.size, _PIECE):
-            rows = order[i : i + _PIECE]
-            for at, value in zip(t[rows].tolist(), v[rows].tolist(), strict=True):
-                yield at, _RANK["sample"], "sample", None if value != value else value
-
+    if t.size > 1 and not bool(np.all(t[1:] >= t[:-1])):
+        order = np.argsort(t, kind="stable")
+        t, v = t[order], v[order]
     records = sorted(((w, _rank(kind, data), kind, data) for w, kind, data in inputs), key=_when)
+    cuts = [i for i, r in enumerate(records) if r[2] == START]
     state = initial_state(settings, limits=limits, tz=tz, site=site)
     out: list[Switch] = []
+    for a, b in zip([0, *cuts], [*cuts, len(records)], strict=True):
+        run = records[a:b]
+        if run and run[0][2] == START:
+            at = run[0][0]
+            state = _restart(run[0][3], Instant(at, at), tz)  # the daemon was down: no ticks
+            run = run[1:]
+            lo = int(np.searchsorted(t, at, side="left"))
+        else:
+            lo = 0
+        hi = int(np.searchsorted(t, records[b][0], side="left")) if b < len(records) else t.size
+        last = b == len(records)
+        if _plain(state) and all(r[2] in (STOP, REJECTED) for r in run):
+            out.extend(_what_if_run(t[lo:hi], v[lo:hi], state))
+        else:
+            state = _fold(state, run, t[lo:hi], v[lo:hi], tz, until if last else None, out)
+    return out
+
+
+def _plain(state: ControlState) -> bool:
+    """No deadline can come from this state without a command: samples alone decide."""
+    return state.mode is Mode.AUTO and state.override is None and next_deadline(state) is None
+
+
+def _what_if_run(t: np.ndarray, v: np.ndarray, state: ControlState) -> list[Switch]:
+    """The switches of samples alone from a plain state: the numpy path."""
+    from lightctl.core.fastreplay import fast_replay_arrays
+
+    sky = {"site": state.site, "dusk_elevation": state.dusk_elevation}
+    return fast_replay_arrays(t, v, state.settings, limits=state.limits, tz=state.tz, **sky)
+
+
+def _fold(
+    state: ControlState,
+    inputs: list[tuple[float, float, str, Any]],
+    t: np.ndarray,
+    v: np.ndarray,
+    tz: tzinfo | None,
+    until: float | None,
+    out: list[Switch],
+) -> ControlState:
+    """Fold one run's inputs and samples in order through the core, from ``state``."""
+    import heapq
+
+    def samples() -> Iterator[tuple[float, float, str, Any]]:
+        for i in range(0, t.size, _PIECE):
+            piece = zip(t[i : i + _PIECE].tolist(), v[i : i + _PIECE].tolist(), strict=True)
+            for at, value in piece:
+                yield at, _RANK["sample"], "sample", None if value != value else value
 
     def fold(event: Event) -> None:
         nonlocal state
@@ -211,11 +259,9 @@ def replay_journal_columns(
         state, effects = catch_up(state, at, inclusive=inclusive)
         out.extend(e for e in effects if isinstance(e, Switch))
 
-    for at_t, _order, kind, data in heapq.merge(records, samples(), key=_when):
+    for at_t, _order, kind, data in heapq.merge(inputs, samples(), key=_when):
         at = Instant(at_t, at_t)
-        if kind == START:
-            state = _restart(data, at, tz)  # the daemon was down: no ticks in between
-        elif kind == STOP:
+        if kind == STOP:
             ticks(at, True)
         elif kind == "sample":
             ticks(at, False)
@@ -227,7 +273,7 @@ def replay_journal_columns(
                 fold(event)
     if until is not None:
         ticks(Instant(until, until), True)
-    return out
+    return state
 
 
 _PIECE = 16_384  # samples turned into Python floats at a time

@@ -1,6 +1,7 @@
 """replay_journal folds its records in the order a stable sort by (time, rank) gives,
-whatever the order of the samples it is handed: the streaming merge equals the sort of
-every record it replaced."""
+whatever the order of the samples it is handed, and a run between two starts with
+samples alone from a plain state takes the numpy path: both equal the sort and fold of
+every record they replaced."""
 
 from __future__ import annotations
 
@@ -48,6 +49,9 @@ def _sorted_fold(samples, inputs, settings: Settings) -> list[Switch]:
     return out
 
 
+#: what a start restores: plain (samples alone decide), or a mode or override with or
+#: without an end (then the run is folded)
+START_PLAIN = start_record(initial_state(S))
 times = st.integers(0, 40).map(lambda k: T0 + k)  # few distinct times: many ties
 lux = st.sampled_from([None, math.nan, 1.0, 5.0, 50.0, 500.0])
 command = st.sampled_from(
@@ -59,7 +63,11 @@ command = st.sampled_from(
         ("mode", {"mode": "auto", "for": None}),
         ("test", {"on": True, "for": None}),
         (STOP, {}),
-        (START, start_record(initial_state(S))),
+        (START, START_PLAIN),
+        (START, {**START_PLAIN, "mode": "off"}),
+        (START, {**START_PLAIN, "mode": "on", "mode_until": T0 + 20}),
+        (START, {**START_PLAIN, "override": {"on": True, "until": None}}),
+        (START, {**START_PLAIN, "override": {"on": False, "until": T0 + 15}}),
     ]
 )
 
