@@ -4,7 +4,8 @@ Besides each sample, the daemon records every other input it folds into the core
 person's commands, settings changes, each start (with the state a restart keeps) and
 each stop. :func:`replay_journal` folds samples and inputs in time order through the
 same core and inserts the same ticks at the same deadlines (``control.catch_up``), so
-it takes the daemon's decisions at the daemon's times. :func:`what_if` replays the
+it takes the daemon's decisions at the daemon's times (a run between two starts with
+samples alone in it takes the numpy path, proven equal). :func:`what_if` replays the
 samples alone with other settings, afresh from each recorded start: the page's preview
 and ``lightctl replay --set``; :func:`what_if_pieces` does the same over the history
 read a piece at a time.
