@@ -44,6 +44,11 @@ class Place:
     site: tuple[float, float] | None = None
     dusk_elevation: float = DUSK_ELEVATION
 
+    def what_if_args(self, mode: Mode) -> dict[str, Any]:
+        """The keyword arguments :func:`what_if` and :func:`what_if_pieces` take."""
+        sky = {"site": self.site, "dusk_elevation": self.dusk_elevation, "mode": mode}
+        return {"limits": self.limits, "tz": self.tz, **sky}
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -78,17 +83,7 @@ def what_if_replay(
     """The switches ``settings`` would have made over the samples (NaN = a failed
     reading) in ``mode`` (auto, or away with its drawn times), starting afresh at each of
     ``starts`` as the daemon did."""
-    events = what_if(
-        times,
-        lux,
-        settings,
-        starts=starts,
-        limits=place.limits,
-        tz=place.tz,
-        site=place.site,
-        dusk_elevation=place.dusk_elevation,
-        mode=mode,
-    )
+    events = what_if(times, lux, settings, starts=starts, **place.what_if_args(mode))
     return _outcome(events, _span(times), settings, place)
 
 
@@ -151,16 +146,7 @@ def _history_replay(history, settings: Settings, since: float, place: Place, mod
                 span[1:] = [float(times[-1])]
                 yield times, lux
 
-    events = what_if_pieces(
-        pieces(),
-        settings,
-        starts=starts,
-        limits=place.limits,
-        tz=place.tz,
-        site=place.site,
-        dusk_elevation=place.dusk_elevation,
-        mode=mode,
-    )
+    events = what_if_pieces(pieces(), settings, starts=starts, **place.what_if_args(mode))
     if events is not None:
         return _outcome(events, (span[0], span[1]) if span else None, settings, place)
     times, lux = history.columns(since)
