@@ -57,6 +57,7 @@ import sys
 import tempfile
 import threading
 import time
+import timeit
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -256,12 +257,19 @@ def echo_floor(broker: Broker, n: int) -> tuple[list[float], list[float]]:
         node.wait()
 
 
+def machine_speed() -> float:
+    """Seconds this machine takes for ``sum(range(10**6))`` (best of 5): the figures
+    here scale with it, and a shared machine's speed changes from day to day (the Pi
+    budget is a share of this machine's core), so it goes next to them."""
+    return min(timeit.repeat("sum(range(10**6))", number=1, repeat=5))
+
+
 def run(args: argparse.Namespace, history: Path | None = None) -> dict:
     """One daemon from spawn to stop: the parts in ``args.parts`` (default all)."""
     parts = set(getattr(args, "parts", None) or PARTS)
     broker = Broker().start()
     work = Path(tempfile.mkdtemp(prefix="lightctl-pi-", dir=args.dir))
-    res: dict = {}
+    res: dict = {"machine": machine_speed()}
     proc = None
     try:
         port = free_port()
@@ -274,7 +282,10 @@ def run(args: argparse.Namespace, history: Path | None = None) -> dict:
         else:
             shutil.copytree(history, work / "state" / "history")
         cmd = [sys.executable, "-m", "lightctl", "run", "--config", str(cfg)]
-        env = {**_env(), **({"MALLOC_ARENA_MAX": "2"} if args.arena2 else {})}
+        code = getattr(args, "code", None)  # another checkout's lightctl, by this same script
+        env = _env(Path(code).resolve() if code else ROOT)
+        if args.arena2:
+            env["MALLOC_ARENA_MAX"] = "2"
         fsync_mode = {True: "shim"}.get(args.slow_fsync, args.slow_fsync)
         if fsync_mode:
             cmd = slow_fsync(fsync_mode, cmd, env, work)
@@ -284,9 +295,6 @@ def run(args: argparse.Namespace, history: Path | None = None) -> dict:
             (CGROUP / "cpu.cfs_period_us").write_text("10000")
             (CGROUP / "cpu.cfs_quota_us").write_text("1250")
             pre = _cgroup_enter
-        code = getattr(args, "code", None)
-        if code:  # another checkout's lightctl, measured by this same script
-            env["PYTHONPATH"] = str(Path(code).resolve())
         log = (work / "daemon.log").open("ab")
         t0 = time.perf_counter()
         # cwd: ``-m`` puts the current folder first on sys.path, before PYTHONPATH
@@ -390,6 +398,8 @@ def report(res: dict) -> list[str]:
         return "" if lo == hi else f" ({lo * scale:{fmt}}-{hi * scale:{fmt}})"
 
     out = [
+        f"this machine: sum(range(10**6)) in {res['machine'] * ms:.1f} ms"
+        f"{spread('machine', ms, '.1f')}",
         f"start -> /api/status 200: {res['start_status']:.2f} s{spread('start_status')}, "
         f"{res['start_cpu']:.2f} s of CPU{spread('start_cpu')} "
         f"(history loaded at {res['start_history']:.2f} s{spread('start_history')})",

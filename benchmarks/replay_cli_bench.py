@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import cProfile
 import io
-import os
 import pstats
 import shutil
 import subprocess
@@ -28,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.daemon_resources import _env  # noqa: E402
 from benchmarks.replay_bench import synthetic  # noqa: E402
 
 
@@ -44,12 +44,6 @@ def write_csv(path: Path, days: float, *, gaps: bool = True) -> int:
         fh.write("time,lux\n")
         fh.writelines(f"{t:.0f},{'' if v is None else f'{v:.3f}'}\n" for t, v in samples)
     return len(samples)
-
-
-def _env() -> dict[str, str]:
-    """The environment with this checkout first on PYTHONPATH (works without installing)."""
-    path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": str(ROOT) + (os.pathsep + path if path else "")}
 
 
 def time_cli(csv: Path, runs: int) -> tuple[float, str]:

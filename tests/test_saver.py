@@ -37,3 +37,22 @@ def test_a_lone_change_is_written_at_once():
         assert time.monotonic() - t0 < MIN_GAP
     finally:
         saver.stop()
+
+
+def test_every_change_of_a_burst_is_on_disk_within_a_second():
+    """However long a burst goes on, each change is covered by a save of it or of a
+    newer state within a second of its submit (the promise the docs make)."""
+    saved_at: dict[int, float] = {}
+    saver = RuntimeSaver(lambda i: saved_at.setdefault(i, time.monotonic()), Problems())
+    submitted: dict[int, float] = {}
+    try:
+        for i in range(150):  # 1.5 s of a slider being dragged
+            submitted[i] = time.monotonic()
+            saver.submit(i)
+            time.sleep(0.01)
+        assert saver.flush(5)
+    finally:
+        saver.stop()
+    lags = [min(at for j, at in saved_at.items() if j >= i) - t for i, t in submitted.items()]
+    assert max(lags) < 1.0, max(lags)
+    assert len(saved_at) < len(submitted) / 10  # a burst, not a save per change
