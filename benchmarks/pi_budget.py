@@ -38,6 +38,11 @@ Pi emulation (root, this machine):
 
     python benchmarks/pi_budget.py [--cpu] [--slow-fsync [shim|strace]] [-n 200] [--days 8]
         [--runs 5] [--parts latency preview] [--code OTHER_CHECKOUT] [--timezone ZONE]
+        [--gap SECONDS]
+
+``--gap`` is the pause from a state to the next command: 0.02 s (the default) is a
+burst, about 45 commands a second, which on the Pi budget measures the daemon's
+headroom; 1 s is closer to what a person or an automation sends.
 
 ``--runs`` starts that many daemons one after another and prints each figure's median
 (and range); ``--parts`` limits what is measured after the start; ``--code`` runs the
@@ -145,8 +150,9 @@ def _post(url: str, body: dict) -> dict:
         return json.loads(resp.read())
 
 
-def latency(broker: Broker, node_id: str, n: int) -> list[float]:
-    """``lamp/set`` ON/OFF -> retained state with that lamp, seconds per round trip."""
+def latency(broker: Broker, node_id: str, n: int, gap: float = 0.02) -> list[float]:
+    """``lamp/set`` ON/OFF -> retained state with that lamp, seconds per round trip;
+    ``gap`` seconds between a state and the next command."""
     base = f"lightctl/{node_id}"
     got = threading.Event()
     want: list[str | None] = [None]
@@ -178,14 +184,14 @@ def latency(broker: Broker, node_id: str, n: int) -> list[float]:
             if not got.wait(10):
                 raise RuntimeError(f"no state {word} after lamp/set")
             out.append(at[0] - t0)
-            time.sleep(0.02)
+            time.sleep(gap)
     finally:
         c.disconnect()
         c.loop_stop()
     return out
 
 
-def latency_one_thread(broker: Broker, node_id: str, n: int) -> list[float]:
+def latency_one_thread(broker: Broker, node_id: str, n: int, gap: float = 0.02) -> list[float]:
     """The same round trips from a client that runs paho's loop in the timing thread:
     with no loop thread, paho writes a publish at once and the state is read right
     there, so none of the client's own thread hand-offs (about 0.1-0.2 ms each here) is
@@ -225,7 +231,7 @@ def latency_one_thread(broker: Broker, node_id: str, n: int) -> list[float]:
             if at[0] is None:
                 raise RuntimeError(f"no state {word} after lamp/set")
             out.append(at[0] - t0)
-            run_for(0.02)
+            run_for(gap)
     finally:
         c.disconnect()
     return out
@@ -245,13 +251,13 @@ c.loop_forever()
 """
 
 
-def echo_floor(broker: Broker, n: int) -> tuple[list[float], list[float]]:
+def echo_floor(broker: Broker, n: int, gap: float = 0.02) -> tuple[list[float], list[float]]:
     """The same round trips to a node that only answers (paho, own process, no work):
     what the client, the broker and paho's threads cost before lightctl does anything."""
     node = subprocess.Popen([sys.executable, "-c", ECHO, str(broker.port)])
     try:
         time.sleep(1.0)
-        return latency(broker, "echo", n), latency_one_thread(broker, "echo", n)
+        return latency(broker, "echo", n, gap), latency_one_thread(broker, "echo", n, gap)
     finally:
         node.kill()
         node.wait()
@@ -323,15 +329,16 @@ def run(args: argparse.Namespace, history: Path | None = None) -> dict:
         res["rss_start"], res["anon_start"] = _rss(pid, ("VmRSS", "RssAnon"))
         if "latency" in parts:
             cpu0, t = cpu_seconds(pid), time.perf_counter()
-            lat = latency(broker, "bench", args.n)
+            gap = getattr(args, "gap", 0.02)
+            lat = latency(broker, "bench", args.n, gap)
             time.sleep(1.0)  # the saves a burst of commands leaves behind
             cpu = cpu_seconds(pid) - cpu0 - IDLE_CPU * (time.perf_counter() - t)
             res["lat_p50"], res["lat_p99"] = pct(lat, 50), pct(lat, 99)
             res["lat_cpu"] = max(0.0, cpu) / args.n
-            one = latency_one_thread(broker, "bench", args.n)
+            one = latency_one_thread(broker, "bench", args.n, gap)
             res["one_p50"], res["one_p99"] = pct(one, 50), pct(one, 99)
             if not code:
-                floor, floor_one = echo_floor(broker, args.n)
+                floor, floor_one = echo_floor(broker, args.n, gap)
                 res["floor_p50"], res["floor_p99"] = pct(floor, 50), pct(floor, 99)
                 res["floor_one_p50"], res["floor_one_p99"] = pct(floor_one, 50), pct(floor_one, 99)
         if "preview" in parts:
@@ -462,6 +469,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--arena2", action="store_true", help="MALLOC_ARENA_MAX=2, as the unit")
     ap.add_argument("-n", type=int, default=200, help="lamp/set round trips (default 200)")
+    ap.add_argument(
+        "--gap",
+        type=float,
+        default=0.02,
+        help="seconds from a state to the next command (default 0.02: a burst; 1: a person)",
+    )
     ap.add_argument("--days", type=float, default=8.0, help="history in state_dir (days)")
     ap.add_argument("--dir", default=None, help="where state_dir lives (default: $TMPDIR)")
     ap.add_argument("--runs", type=int, default=1, help="daemons one after another; medians")
