@@ -78,9 +78,9 @@ listen = "127.0.0.1:{port}"
 def _env(code: Path = ROOT) -> dict[str, str]:
     """The environment of a lightctl process started from the checkout ``code``, as an
     install runs it: ``code`` first on PYTHONPATH, and its modules compiled, as pip
-    compiles a package it installs. Without that a shell with PYTHONDONTWRITEBYTECODE
-    set (some containers and CI images set it) makes every start compile lightctl
-    first: a third of the start-up time here, which no installed daemon spends."""
+    compiles a package it installs. Without that, a shell with PYTHONDONTWRITEBYTECODE
+    set (a development machine's may) makes every start compile lightctl first: a
+    third of the start-up time here, which no installed daemon spends."""
     compileall.compile_dir(code / "lightctl", quiet=1)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     path = os.environ.get("PYTHONPATH")
