@@ -75,7 +75,7 @@ listen = "127.0.0.1:{port}"
     return cfg
 
 
-def _env(code: Path = ROOT) -> dict[str, str]:
+def lightctl_env(code: Path = ROOT) -> dict[str, str]:
     """The environment of a lightctl process started from the checkout ``code``, as an
     install runs it: ``code`` first on PYTHONPATH, and its modules compiled, as pip
     compiles a package it installs. Without that, a shell with PYTHONDONTWRITEBYTECODE
@@ -118,7 +118,9 @@ class Node:
         cmd = [sys.executable, "-m", "lightctl", "run", "--config", str(self.config)]
         with self.log_path.open("ab") as log:
             t0 = time.perf_counter()
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=_env())
+            self.proc = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, env=lightctl_env()
+            )
         deadline = t0 + timeout
         while time.perf_counter() < deadline:
             try:
@@ -325,7 +327,7 @@ def import_rss(modules: tuple[str, ...] = ("numpy", "flask", "paho.mqtt.client")
     out = {}
     for mods in ((), *((m,) for m in modules), ("lightctl.bootstrap", "lightctl.cli")):
         proc = subprocess.run(
-            [sys.executable, "-c", code, *mods], capture_output=True, text=True, env=_env()
+            [sys.executable, "-c", code, *mods], capture_output=True, text=True, env=lightctl_env()
         )
         if proc.returncode == 0:
             out[" + ".join(mods) or "bare python"] = int(proc.stdout.strip()) * 1024

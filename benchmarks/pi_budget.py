@@ -71,7 +71,7 @@ sys.path.insert(0, str(ROOT))
 import paho.mqtt.client as mqtt  # noqa: E402
 from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 
-from benchmarks.daemon_resources import MIB, _env, _get, cpu_seconds, write_config  # noqa: E402
+from benchmarks.daemon_resources import MIB, _get, cpu_seconds, lightctl_env, write_config  # noqa: E402
 from benchmarks.preview_bench import pct, write_history  # noqa: E402
 from benchmarks.slow_fsync import MODES as FSYNC_MODES  # noqa: E402
 from benchmarks.slow_fsync import check as check_shim  # noqa: E402
@@ -289,7 +289,7 @@ def run(args: argparse.Namespace, history: Path | None = None) -> dict:
             shutil.copytree(history, work / "state" / "history")
         cmd = [sys.executable, "-m", "lightctl", "run", "--config", str(cfg)]
         code = getattr(args, "code", None)  # another checkout's lightctl, by this same script
-        env = _env(Path(code).resolve() if code else ROOT)
+        env = lightctl_env(Path(code).resolve() if code else ROOT)
         if args.arena2:
             env["MALLOC_ARENA_MAX"] = "2"
         fsync_mode = {True: "shim"}.get(args.slow_fsync, args.slow_fsync)

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.daemon_resources import _env  # noqa: E402
+from benchmarks.daemon_resources import lightctl_env  # noqa: E402
 from benchmarks.replay_bench import synthetic  # noqa: E402
 
 
@@ -54,7 +54,7 @@ def time_cli(csv: Path, runs: int) -> tuple[float, str]:
     for _ in range(runs):
         t0 = time.perf_counter()
         proc = subprocess.run(
-            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(), text=True
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=lightctl_env(), text=True
         )
         elapsed = time.perf_counter() - t0
         if proc.returncode != 0:
