@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from array import array
 
 import pytest
@@ -232,13 +233,21 @@ def test_concurrent_readers_and_writer(tmp_path):
     stop = threading.Event()
     bad: list[str] = []
 
+    reads = [0]
+
     def read() -> None:
         while not stop.is_set():
-            s = h.samples(0)
+            try:
+                s = h.samples(0)
+            except Exception as exc:  # a torn read fails the test, not just its thread
+                bad.append(repr(exc))
+                return
             if any(a[0] >= b[0] for a, b in zip(s, s[1:], strict=False)):
                 bad.append("unsorted")
             if any(v != t - T0 for t, v in s):
                 bad.append("mismatched columns")
+            reads[0] += 1
+            time.sleep(0.001)  # let the writer run: three readers alone starve it
 
     readers = [threading.Thread(target=read) for _ in range(3)]
     for r in readers:
@@ -250,6 +259,7 @@ def test_concurrent_readers_and_writer(tmp_path):
         r.join()
     assert bad == []
     assert len(h.samples(0)) == 20_000
+    assert reads[0] >= 30  # the readers really read while the samples came in
 
 
 def test_bad_arguments_rejected(tmp_path):

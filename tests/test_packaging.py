@@ -7,19 +7,30 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_wheel_carries_the_web_folder(tmp_path):
-    """The wheel built from a checkout holds lightctl/web/templates and static, and the code."""
+@pytest.fixture(scope="module")
+def build(tmp_path_factory) -> tuple[Path, str]:
+    """One verbose wheel build of the checkout, for both tests: the wheel, and what
+    pip and setuptools printed."""
+    out = tmp_path_factory.mktemp("wheel")
     res = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-v", "-w", str(out)],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert res.returncode == 0, res.stderr[-2000:]
-    (wheel,) = tmp_path.glob("lightctl-*.whl")
+    (wheel,) = out.glob("lightctl-*.whl")
+    return wheel, res.stdout + res.stderr
+
+
+def test_wheel_carries_the_web_folder(build):
+    """The wheel built from a checkout holds lightctl/web/templates and static, and the code."""
+    wheel, _ = build
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in (
         "lightctl/web/templates/index.html",
@@ -37,16 +48,9 @@ def test_wheel_carries_the_web_folder(tmp_path):
     assert not missing, f"files of web/ not in the wheel: {sorted(missing)}"
 
 
-def test_build_has_no_package_data_warnings(tmp_path):
+def test_build_has_no_package_data_warnings(build):
     """setuptools names no data folder missing from `packages` (its "Package would be
     ignored" warnings, ~80 lines at every install)."""
-    res = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-v", "-w", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert res.returncode == 0, res.stderr[-2000:]
-    out = res.stdout + res.stderr
+    _, out = build
     for warning in ("would be ignored", "is absent from the `packages`"):
         assert warning not in out, out[-3000:]

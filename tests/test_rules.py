@@ -101,9 +101,11 @@ def test_a_short_glitch_does_not_cancel_lamp_off_for_tonight(tmp_path, fail_safe
 
 def test_the_off_window_does_not_end_lamp_off_for_tonight(tmp_path):
     """OFF by hand at 22:00, window 23:30-05:30: at 06:00, still dark, the lamp is off."""
-    r = rig_at(tmp_path, NIGHT, Settings(off_window="23:30-05:30", smoothing=1), tz=PARIS)
+    settings = Settings(off_window="23:30-05:30", smoothing=1)
+    r = rig_at(tmp_path, NIGHT, settings, tz=PARIS, interval=10.0)  # 8 h of readings
     r.sensor.value = DARK
-    r.run(5)
+    r.run(30)
+    assert r.lamp is True
     r.command(lambda d: d.set_lamp(False))
     r.run(8 * 3600)
     assert r.lamp is False and r.daemon.state.reason is Reason.OVERRIDE

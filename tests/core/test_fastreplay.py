@@ -292,17 +292,19 @@ def test_a_close_call_stays_on_the_fast_path():
     to the fold; the exact one sees no loop (the OFF level is far above what the lamp
     adds) and answers by itself."""
     from lightctl.core import fastreplay
+    from lightctl.core.control import catch_up, initial_state, step
+    from lightctl.core.model import Instant, Sample
 
     t0 = datetime(2026, 1, 15, 16, 30, tzinfo=UTC).timestamp()
     s = Settings(smoothing=1, on_delay=10.0, off_delay=10.0)
-    lamp = False
+    state = initial_state(s)
     samples = []
-    for k in range(1200):
+    for k in range(1200):  # the lamp adds 6 lx to what the sensor reads while it is ON
         t = t0 + k
         ambient = 400.0 if 300 <= k < 360 else 5.0
-        samples.append((t, ambient + (6.0 if lamp else 0.0)))
-        found = replay(samples, s)
-        lamp = bool(found) and found[-1].on
+        samples.append((t, ambient + (6.0 if state.lamp else 0.0)))
+        state, _ = catch_up(state, Instant(t, t), inclusive=False)
+        state, _ = step(state, Sample(Instant(t, t), samples[-1][1], None))
     slow = replay(samples, s)
     assert [(e.on, e.reason) for e in slow] == [
         (True, Reason.DARK),
