@@ -373,6 +373,7 @@ def bench_pi(quick: bool) -> list[Figure]:
         ("lat_p99", "lamp/set -> state p99"),
         ("lat_cpu", "daemon CPU a command"),
         ("floor_p50", "echo-only node p50"),
+        ("floor_share", "p50 less the echo-only node's"),
         ("one_p50", "... client in one thread p50"),
         ("one_p99", "... client in one thread p99"),
         ("floor_one_p50", "... echo-only node p50"),
