@@ -107,6 +107,44 @@ def test_the_preview_code_is_imported_once_the_history_has_loaded(tmp_path, monk
     assert "lightctl.core.fastreplay" in sys.modules
 
 
+WARMED_THEN_PREVIEW = """
+import sys
+from pathlib import Path
+from lightctl.core.model import Settings
+from lightctl.history import History
+from lightctl.services import reads, replay
+t0 = 1_790_000_000.0
+hist = History(Path(sys.argv[1]), flush_interval=0)
+hist.open(t0 + 7200)
+for i in range(7200):  # an evening, with a few failed readings
+    hist.add_sample(t0 + i, None if 1000 <= i < 1010 else 5.0 if 1800 <= i < 5400 else 500.0)
+hist.close()
+replay.warm_up(None).join(60)
+before = set(sys.modules)
+patch = {"threshold": 50, "off_window": "23:00-05:00"}
+replay.preview(hist, Settings(), patch, t0, replay.Place())
+reads.savings(hist, Settings(), t0 + 7200)
+print(" ".join(sorted(set(sys.modules) - before)))
+"""
+
+
+def test_once_warmed_a_preview_and_the_savings_import_nothing(tmp_path):
+    """What the warm-up imports is all that a preview and the savings need: neither
+    imports a module while the page waits (numpy's `np.unique` alone used to import
+    numpy.ma on the first preview, a tenth of a second on a Pi Zero's budget)."""
+    import subprocess
+    import sys
+
+    res = subprocess.run(
+        [sys.executable, "-c", WARMED_THEN_PREVIEW, str(tmp_path / "history")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.split() == [], f"imported while the page waits: {res.stdout}"
+
+
 def test_the_preview_reads_the_history_a_piece_at_a_time(tmp_path, monkeypatch):
     """Pieces of 500 samples, restarts inside them and at their edges, give the switches
     and the summary of the whole history replayed at once, without reading it whole."""

@@ -28,7 +28,13 @@ log = logging.getLogger(__name__)
 
 #: what the first preview or chart would otherwise import while its caller waits:
 #: numpy is about 0.1 s of CPU, most of a second on a Pi Zero's budget
-WARM_MODULES = ("numpy", "lightctl.core.fastreplay", "lightctl.webapp.chart")
+WARM_MODULES = (
+    "numpy",
+    "numpy.ma",  # np.unique imports it on its first call (numpy 2), about 20 ms
+    "lightctl.core.fastreplay",
+    "lightctl.webapp.chart",
+    "lightctl.savings",
+)
 #: samples the preview reads and replays at a time: 256 KiB of columns, where 8 days at
 #: 1 Hz are 11 MB (and the replay's working arrays scale with the piece too); smaller
 #: pieces cost more passes, larger ones more memory and no less time (cache misses)
