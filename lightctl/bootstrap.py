@@ -129,9 +129,15 @@ class App:
         if self.web is not None:
             self.web.start()
         # MQTT after them: its start imports paho, about a tenth of the imports before
-        # the first status (half a second on a Pi Zero); its connect is in the background
+        # the first status (half a second on a Pi Zero); its connect is in the background.
+        # The config's TLS files were loaded once already; should the client refuse them
+        # now, what started is stopped (the relay released) before the error goes out
         if self.mqtt is not None:
-            self.mqtt.start()
+            try:
+                self.mqtt.start()
+            except Exception:
+                self.stop()
+                raise
         if self.web is not None:
             # Flask's imports: /healthz and /api/status already answer meanwhile
             try:

@@ -292,3 +292,34 @@ def calibration_points(value: Any) -> tuple[tuple[float, float], ...]:
     if problems := check_points(value):
         raise Bad(rule, text="; ".join(problems) + " (`lightctl calibrate` measures them)")
     return tuple(sorted((float(raw), float(lux)) for raw, lux in value))
+
+
+def tls_files_problem(
+    ca_certs: str | None, certfile: str | None, keyfile: str | None
+) -> tuple[str, str] | None:
+    """(key, why) when the MQTT TLS files cannot be loaded as the MQTT client loads
+    them (a CA file without a certificate, a client certificate and key that do not
+    match, a key with a passphrase); None when they load. Checked with the config, so
+    ``check-config`` names the file and ``run`` refuses it before the lamp starts."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    asked: list[bool] = []
+
+    def no_passphrase() -> bytes:
+        asked.append(True)
+        return b""
+
+    if certfile is not None and keyfile is not None:
+        try:
+            context.load_cert_chain(certfile, keyfile, password=no_passphrase)
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            if asked:
+                return "keyfile", "has a passphrase, which lightctl cannot give: use one without"
+            return "certfile", f"with keyfile, cannot be loaded: {exc}"
+    if ca_certs is not None:
+        try:
+            context.load_verify_locations(ca_certs)
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            return "ca_certs", f"holds no certificate that can be loaded: {exc}"
+    return None

@@ -32,6 +32,7 @@ from lightctl.config_checks import (
     show,
     text,
     timezone,
+    tls_files_problem,
     topic,
 )
 from lightctl.core.checks import Bad
@@ -219,6 +220,10 @@ def read_mqtt(table: Mapping, p: Problems) -> dict:
     files = [k for k in ("ca_certs", "certfile", "keyfile") if k in table]
     if files and out.get("tls") is False:
         p.note("mqtt.tls", f"is false, but {', '.join(files)} set: set tls = true or remove them")
+    elif files and all(k in out for k in files):  # each file exists: can they be loaded?
+        found = tls_files_problem(out.get("ca_certs"), out.get("certfile"), out.get("keyfile"))
+        if found is not None:
+            p.note(f"mqtt.{found[0]}", found[1])
     return out
 
 

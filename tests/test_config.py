@@ -103,7 +103,7 @@ days = 14
 def full(tmp_path: Path) -> Path:
     """A config file using every section, with real TLS files next to it."""
     for name in ("ca.crt", "client.crt", "client.key"):
-        (tmp_path / name).write_text("-----BEGIN CERTIFICATE-----\n")
+        (tmp_path / name).write_bytes((TLS / name).read_bytes())
     path = tmp_path / "config.toml"
     path.write_text(FULL.format(tmp=tmp_path, password=PASSWORD, hash=HASH))
     return path
@@ -115,6 +115,10 @@ def problems_of(data: dict[str, Any]) -> list[str]:
         parse_config(data)
     return info.value.problems
 
+
+#: a test CA, a client certificate it signed, the client's key, and that key with a
+#: passphrase ("secret"): made once with openssl, valid for a hundred years
+TLS = Path(__file__).parent / "data" / "tls"
 
 BASE: dict[str, Any] = {"sensor": {"type": "file", "path": "/run/lux"}, "relay": {"type": "mock"}}
 DROP = object()
@@ -487,6 +491,33 @@ CASES: list[tuple[dict[str, Any], str, str]] = [
     ({"mqtt": {"tls": True, "ca_certs": "/nonexistent/ca.crt"}}, "mqtt.ca_certs", "existing file"),
     ({"mqtt": {"tls": True, "certfile": "/etc/hostname"}}, "mqtt.keyfile", "go together"),
     ({"mqtt": {"ca_certs": "/etc/hostname"}}, "mqtt.tls", "set tls = true"),
+    (
+        {"mqtt": {"tls": True, "ca_certs": str(TLS / "client.key")}},
+        "mqtt.ca_certs",
+        "holds no certificate that can be loaded",
+    ),  # fmt: skip
+    (
+        {
+            "mqtt": {
+                "tls": True,
+                "certfile": str(TLS / "ca.crt"),  # not the key's certificate
+                "keyfile": str(TLS / "client.key"),
+            }
+        },
+        "mqtt.certfile",
+        "with keyfile, cannot be loaded",
+    ),  # fmt: skip
+    (
+        {
+            "mqtt": {
+                "tls": True,
+                "certfile": str(TLS / "client.crt"),
+                "keyfile": str(TLS / "client-encrypted.key"),
+            }
+        },
+        "mqtt.keyfile",
+        "has a passphrase",
+    ),  # fmt: skip
     ({"mqtt": {"base_topic": "/home"}}, "mqtt.base_topic", "leading or trailing /"),
     ({"mqtt": {"base_topic": "home/"}}, "mqtt.base_topic", "is not allowed"),
     ({"mqtt": {"base_topic": "a/#"}}, "mqtt.base_topic", "is not allowed"),

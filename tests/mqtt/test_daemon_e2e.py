@@ -46,6 +46,33 @@ def test_bootstrap_build_wires_the_link(broker, tmp_path):
         ha.close()
 
 
+def test_an_mqtt_start_that_fails_stops_what_started(tmp_path, monkeypatch):
+    """MQTT starts after the lamp and the page; when its client refuses to start (TLS
+    files that changed since the config was read), the control loop stops and the
+    relay is released before the error goes out."""
+    from lightctl.errors import ConfigError
+
+    lux = tmp_path / "lux.txt"
+    lux.write_text("5\n")
+    cfg = Config(
+        node_id="e2e",
+        state_dir=tmp_path / "state",
+        sensor=SensorConfig(type="file", path=str(lux), interval=1.0),
+        relay=RelayConfig(type="mock"),
+        mqtt=MqttConfig(host="127.0.0.1", port=free_port()),
+    )
+    app = build(cfg, clock=ManualClock(), web=False, environ={})
+
+    def refuse() -> None:
+        raise ConfigError(["mqtt TLS files: no certificate or crl found"])
+
+    monkeypatch.setattr(app.mqtt, "start", refuse)
+    with pytest.raises(ConfigError, match="mqtt TLS files"):
+        app.start()
+    assert not app.daemon.alive()
+    assert app.daemon.relay.closed
+
+
 @pytest.mark.slow
 def test_sigterm_publishes_offline(broker, tmp_path):
     """`lightctl run` with [mqtt]: SIGTERM leaves `offline` retained and exits 0."""
