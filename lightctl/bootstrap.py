@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
@@ -131,20 +132,12 @@ class App:
         # MQTT after them: its start imports paho, about a tenth of the imports before
         # the first status (half a second on a Pi Zero); its connect is in the background.
         # The config's TLS files were loaded once already; should the client refuse them
-        # now, what started is stopped (the relay released) before the error goes out
+        # now, the error goes out as below
         if self.mqtt is not None:
-            try:
-                self.mqtt.start()
-            except Exception:
-                self.stop()
-                raise
+            self._or_stop(self.mqtt.start)
         if self.web is not None:
             # Flask's imports: /healthz and /api/status already answer meanwhile
-            try:
-                self.web.load()
-            except Exception:
-                self.stop()
-                raise
+            self._or_stop(self.web.load)
         self.daemon.load_history()
         if self.web is not None:  # the page's previews and charts: numpy, once loaded
             from lightctl.services.replay import warm_up
@@ -152,6 +145,15 @@ class App:
             warm_up(self.daemon.hist)
         if self.notify is not None:
             self.notify("READY=1")
+
+    def _or_stop(self, step: Callable[[], object]) -> None:
+        """A start step after the lamp started; when it fails, what started is stopped
+        (the relay released) before its error goes out."""
+        try:
+            step()
+        except Exception:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         """Stop serving, publish offline, release the hardware."""

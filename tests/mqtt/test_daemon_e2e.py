@@ -18,19 +18,24 @@ from tests.mqtt.helpers import Observer, wait_until
 AVAIL, STATE = "lightctl/e2e/availability", "lightctl/e2e/state"
 
 
-def test_bootstrap_build_wires_the_link(broker, tmp_path):
-    """bootstrap.build() gives a node whose lamp answers lamp/set and whose state is echoed."""
+def _config(tmp_path, mqtt: MqttConfig) -> Config:
+    """Node "e2e": a file sensor reading 5 lx (dark), a mock relay, no delays."""
     lux = tmp_path / "lux.txt"
     lux.write_text("5\n")
-    cfg = Config(
+    return Config(
         node_id="e2e",
         state_dir=tmp_path / "state",
         sensor=SensorConfig(type="file", path=str(lux), interval=1.0),
         settings=Settings(on_delay=0, off_delay=0, smoothing=1),
         relay=RelayConfig(type="mock"),
-        mqtt=MqttConfig(host=broker.host, port=broker.port, keepalive=5),
+        mqtt=mqtt,
     )
-    app = build(cfg, clock=ManualClock(), web=False, environ={})
+
+
+def test_bootstrap_build_wires_the_link(broker, tmp_path):
+    """bootstrap.build() gives a node whose lamp answers lamp/set and whose state is echoed."""
+    mqtt = MqttConfig(host=broker.host, port=broker.port, keepalive=5)
+    app = build(_config(tmp_path, mqtt), clock=ManualClock(), web=False, environ={})
     ha = Observer(broker, ["lightctl/#", "homeassistant/#"], client_id="ha")
     try:
         app.start()
@@ -52,16 +57,8 @@ def test_an_mqtt_start_that_fails_stops_what_started(tmp_path, monkeypatch):
     relay is released before the error goes out."""
     from lightctl.errors import ConfigError
 
-    lux = tmp_path / "lux.txt"
-    lux.write_text("5\n")
-    cfg = Config(
-        node_id="e2e",
-        state_dir=tmp_path / "state",
-        sensor=SensorConfig(type="file", path=str(lux), interval=1.0),
-        relay=RelayConfig(type="mock"),
-        mqtt=MqttConfig(host="127.0.0.1", port=free_port()),
-    )
-    app = build(cfg, clock=ManualClock(), web=False, environ={})
+    mqtt = MqttConfig(host="127.0.0.1", port=free_port())
+    app = build(_config(tmp_path, mqtt), clock=ManualClock(), web=False, environ={})
 
     def refuse() -> None:
         raise ConfigError(["mqtt TLS files: no certificate or crl found"])
